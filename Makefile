@@ -1,0 +1,85 @@
+# Mission Collaboration for Microsoft 365: build, test and run.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+GO ?= go
+NPM ?= npm
+PLUGIN_ID := $(shell node -p "require('./plugin.json').id")
+PLUGIN_VERSION := $(shell node -p "require('./plugin.json').version")
+BUNDLE := dist/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
+PLATFORMS := linux-amd64 linux-arm64 darwin-amd64 darwin-arm64
+SERVER_BINS := $(foreach p,$(PLATFORMS),server/dist/plugin-$(p))
+GO_SOURCES := $(shell find server -name '*.go' -not -name '*_test.go') go.mod go.sum
+WEBAPP_SOURCES := $(shell find webapp/src -type f) webapp/package.json webapp/package-lock.json webapp/build.mjs
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Reproducible builds: no paths, no build IDs, no VCS stamps.
+GO_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+
+.PHONY: all dist server webapp test check unit webapp-test e2e demo deploy clean
+
+all: check dist
+
+## dist: build the plugin bundle an admin uploads.
+dist: $(BUNDLE)
+
+server: $(SERVER_BINS)
+
+server/dist/plugin-%: $(GO_SOURCES)
+	GOOS=$(word 1,$(subst -, ,$*)) GOARCH=$(word 2,$(subst -, ,$*)) $(GO_BUILD) -o $@ ./server
+
+webapp/node_modules/.package-lock.json: webapp/package-lock.json
+	cd webapp && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+webapp: webapp/dist/main.js
+
+webapp/dist/main.js: webapp/node_modules/.package-lock.json $(WEBAPP_SOURCES)
+	cd webapp && $(NPM) run build
+
+$(BUNDLE): plugin.json $(SERVER_BINS) webapp/dist/main.js $(shell find assets -type f)
+	rm -rf dist/stage && mkdir -p dist/stage/$(PLUGIN_ID)/server/dist dist/stage/$(PLUGIN_ID)/webapp/dist
+	cp plugin.json dist/stage/$(PLUGIN_ID)/
+	cp -r assets dist/stage/$(PLUGIN_ID)/
+	cp $(SERVER_BINS) dist/stage/$(PLUGIN_ID)/server/dist/
+	cp webapp/dist/main.js dist/stage/$(PLUGIN_ID)/webapp/dist/
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u+rwX,go+rX,go-w \
+		-C dist/stage -cf - $(PLUGIN_ID) | gzip -n -9 > $@
+	rm -rf dist/stage
+	@echo "built $@"
+
+## check: formatting, vet, static analysis, and the plugin's dependency rule.
+check: webapp/node_modules/.package-lock.json
+	@test -z "$$(gofmt -l server internal e2e build 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l server internal e2e build; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	cd e2e && $(GO) vet ./...
+	cd e2e && $(GO) run $(STATICCHECK) ./...
+	./build/check-deps.sh
+	cd webapp && $(NPM) run check
+
+## unit: the root module's fast tests (no server, no network).
+unit:
+	$(GO) test -count=1 ./...
+
+webapp-test: webapp/node_modules/.package-lock.json
+	cd webapp && $(NPM) test
+
+## e2e: real PostgreSQL + real Mattermost server + the built bundle.
+e2e: dist
+	./build/ensure-system-deps.sh
+	cd e2e && PLUGIN_BUNDLE=$(CURDIR)/$(BUNDLE) $(GO) test -count=1 -timeout 20m ./...
+
+## test: everything CI runs.
+test: check unit webapp-test e2e
+
+## demo: a local Mattermost with the plugin installed, until Ctrl-C.
+demo: dist
+	./build/ensure-system-deps.sh
+	cd e2e && $(GO) run ./cmd/sandbox -bundle $(CURDIR)/$(BUNDLE) $(DEMO_FLAGS)
+
+## deploy: upload and enable the bundle on the server at MM_SERVICESETTINGS_SITEURL.
+deploy: dist
+	$(GO) run ./build/deploy -bundle $(BUNDLE)
+
+clean:
+	rm -rf dist server/dist webapp/dist

@@ -1,0 +1,55 @@
+package config
+
+import "fmt"
+
+// Cloud names a Microsoft cloud environment as stored in the plugin settings.
+type Cloud string
+
+// The Microsoft clouds the plugin can talk to.
+const (
+	CloudCommercial Cloud = "commercial"
+	CloudGCCHigh    Cloud = "gcchigh"
+	CloudDoD        Cloud = "dod"
+	CloudCustom     Cloud = "custom"
+)
+
+// Endpoints are the Microsoft hosts one cloud uses. Every Microsoft URL the
+// plugin calls or links to is derived from these, so a sovereign or
+// air-gapped cloud only needs this one struct.
+type Endpoints struct {
+	// AuthorityURL is the Entra login authority, without tenant.
+	AuthorityURL string
+	// GraphURL is the Microsoft Graph base URL, without version.
+	GraphURL string
+	// TeamsURL is the Teams web client, used for deep links.
+	TeamsURL string
+}
+
+// knownClouds is the single table of public Microsoft cloud endpoints.
+// GCC (moderate) shares the commercial endpoints; GCC High and DoD have their own.
+var knownClouds = map[Cloud]Endpoints{
+	CloudCommercial: {
+		AuthorityURL: "https://login.microsoftonline.com",
+		GraphURL:     "https://graph.microsoft.com",
+		TeamsURL:     "https://teams.microsoft.com",
+	},
+	CloudGCCHigh: {
+		AuthorityURL: "https://login.microsoftonline.us",
+		GraphURL:     "https://graph.microsoft.us",
+		TeamsURL:     "https://gov.teams.microsoft.us",
+	},
+	CloudDoD: {
+		AuthorityURL: "https://login.microsoftonline.us",
+		GraphURL:     "https://dod-graph.microsoft.us",
+		TeamsURL:     "https://dod.teams.microsoft.us",
+	},
+}
+
+// CloudEndpoints returns the endpoints of a known cloud.
+func CloudEndpoints(c Cloud) (Endpoints, error) {
+	e, ok := knownClouds[c]
+	if !ok {
+		return Endpoints{}, fmt.Errorf("no built-in endpoints for cloud %q", c)
+	}
+	return e, nil
+}

@@ -1,0 +1,195 @@
+// Package config holds the plugin's System Console settings: how they are
+// read from the server configuration, normalised, validated and turned into
+// the Microsoft endpoints the rest of the plugin uses.
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Settings are the plugin's System Console settings, keyed as in plugin.json.
+type Settings struct {
+	TenantID             string
+	ClientID             string
+	ClientSecret         string
+	AppVersion           string
+	AppID                string
+	AppDisplayName       string
+	Cloud                Cloud
+	CustomAuthorityURL   string
+	CustomGraphURL       string
+	CustomTeamsURL       string
+	DisableNotifications bool
+}
+
+// maskedSecret is what the server sends back in place of a secret setting;
+// a save that carries it keeps the stored secret.
+const maskedSecret = "********************************"
+
+// FromMap reads the settings from the plugin's entry in
+// PluginSettings.Plugins, where the server stores keys in lower case.
+func FromMap(raw map[string]any) (Settings, error) {
+	var s Settings
+	if len(raw) == 0 {
+		return s, nil
+	}
+	for key, value := range raw {
+		field, known := fieldByKey[strings.ToLower(key)]
+		if !known || value == nil {
+			continue
+		}
+		if err := field.set(&s, value); err != nil {
+			return Settings{}, err
+		}
+	}
+	return s, nil
+}
+
+// Normalize trims white space around every text value and fills in
+// defaults, so that a pasted value with a stray space still works.
+func (s Settings) Normalize() Settings {
+	for _, f := range textFields {
+		p := f.ptr(&s)
+		if f.key == "clientsecret" && *p == maskedSecret {
+			continue
+		}
+		*p = strings.TrimSpace(*p)
+	}
+	s.Cloud = Cloud(strings.ToLower(strings.TrimSpace(string(s.Cloud))))
+	if s.Cloud == "" {
+		s.Cloud = CloudCommercial
+	}
+	for _, p := range []*string{&s.CustomAuthorityURL, &s.CustomGraphURL, &s.CustomTeamsURL} {
+		*p = strings.TrimRight(*p, "/")
+	}
+	return s
+}
+
+// WriteTo stores the settings back into a copy of the plugin's raw entry,
+// keeping any key the plugin does not own.
+func (s Settings) WriteTo(raw map[string]any) map[string]any {
+	out := make(map[string]any, len(raw)+len(fieldByKey))
+	for k, v := range raw {
+		out[k] = v
+	}
+	for _, f := range textFields {
+		out[f.key] = *f.ptr(&s)
+	}
+	out["cloud"] = string(s.Cloud)
+	out["disablenotifications"] = s.DisableNotifications
+	return out
+}
+
+// Endpoints returns the Microsoft endpoints of the configured cloud.
+func (s Settings) Endpoints() (Endpoints, error) {
+	if s.Cloud == CloudCustom {
+		return Endpoints{
+			AuthorityURL: s.CustomAuthorityURL,
+			GraphURL:     s.CustomGraphURL,
+			TeamsURL:     s.CustomTeamsURL,
+		}, nil
+	}
+	return CloudEndpoints(s.Cloud)
+}
+
+type textField struct {
+	key   string // lower case, as the server stores it
+	label string // as the System Console shows it
+	ptr   func(*Settings) *string
+}
+
+func (f textField) set(s *Settings, value any) error {
+	str, ok := value.(string)
+	if !ok {
+		return fmt.Errorf("%s must be text, not %s", f.label, jsonKind(value))
+	}
+	*f.ptr(s) = str
+	return nil
+}
+
+var textFields = []textField{
+	{"tenantid", labelTenantID, func(s *Settings) *string { return &s.TenantID }},
+	{"clientid", labelClientID, func(s *Settings) *string { return &s.ClientID }},
+	{"clientsecret", labelClientSecret, func(s *Settings) *string { return &s.ClientSecret }},
+	{"appversion", labelAppVersion, func(s *Settings) *string { return &s.AppVersion }},
+	{"appid", labelAppID, func(s *Settings) *string { return &s.AppID }},
+	{"appdisplayname", labelAppDisplayName, func(s *Settings) *string { return &s.AppDisplayName }},
+	{"customauthorityurl", labelCustomAuthorityURL, func(s *Settings) *string { return &s.CustomAuthorityURL }},
+	{"customgraphurl", labelCustomGraphURL, func(s *Settings) *string { return &s.CustomGraphURL }},
+	{"customteamsurl", labelCustomTeamsURL, func(s *Settings) *string { return &s.CustomTeamsURL }},
+}
+
+type fieldSetter interface {
+	set(*Settings, any) error
+}
+
+type cloudField struct{}
+
+func (cloudField) set(s *Settings, value any) error {
+	str, ok := value.(string)
+	if !ok {
+		return fmt.Errorf("%s must be text, not %s", labelCloud, jsonKind(value))
+	}
+	s.Cloud = Cloud(str)
+	return nil
+}
+
+type boolField struct{}
+
+func (boolField) set(s *Settings, value any) error {
+	switch v := value.(type) {
+	case bool:
+		s.DisableNotifications = v
+	case string:
+		// Settings written by hand or through environment variables arrive as text.
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true":
+			s.DisableNotifications = true
+		case "false", "":
+			s.DisableNotifications = false
+		default:
+			return fmt.Errorf("%s must be true or false, not %q", labelDisableNotifications, v)
+		}
+	default:
+		return fmt.Errorf("%s must be true or false, not %s", labelDisableNotifications, jsonKind(value))
+	}
+	return nil
+}
+
+var fieldByKey = func() map[string]fieldSetter {
+	m := map[string]fieldSetter{
+		"cloud":                cloudField{},
+		"disablenotifications": boolField{},
+	}
+	for _, f := range textFields {
+		m[f.key] = f
+	}
+	return m
+}()
+
+func jsonKind(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%T", v)
+	}
+	if len(b) > 40 {
+		b = append(b[:37], "..."...)
+	}
+	return string(b)
+}
+
+// Prepare reads, normalises and validates the plugin's raw settings as the
+// admin is about to save them, and returns the raw entry to store instead.
+func Prepare(raw map[string]any) (map[string]any, Settings, error) {
+	s, err := FromMap(raw)
+	if err != nil {
+		return nil, Settings{}, err
+	}
+	s = s.Normalize()
+	if err := s.Validate(); err != nil {
+		return nil, Settings{}, err
+	}
+	return s.WriteTo(raw), s, nil
+}

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestFromMapReadsLowerCaseKeysAndNormalizes(t *testing.T) {
+	raw := map[string]any{
+		"tenantid":             "  72f988bf-86f1-41af-91ab-2d7cd011db47\n",
+		"ClientID":             "11111111-2222-3333-4444-555555555555",
+		"clientsecret":         " keep inner spaces  ",
+		"cloud":                " Custom ",
+		"customgraphurl":       "https://graph.example/",
+		"disablenotifications": "true",
+		"teamsapppackage":      "untouched",
+	}
+	s, err := FromMap(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = s.Normalize()
+	if s.TenantID != "72f988bf-86f1-41af-91ab-2d7cd011db47" || s.ClientSecret != "keep inner spaces" {
+		t.Fatalf("not trimmed: %+v", s)
+	}
+	if s.Cloud != CloudCustom || s.CustomGraphURL != "https://graph.example" || !s.DisableNotifications {
+		t.Fatalf("cloud settings wrong: %+v", s)
+	}
+	out := s.WriteTo(raw)
+	if out["tenantid"] != s.TenantID || out["teamsapppackage"] != "untouched" || out["disablenotifications"] != true {
+		t.Fatalf("WriteTo lost or kept stale values: %v", out)
+	}
+	if raw["tenantid"] == s.TenantID {
+		t.Fatal("WriteTo changed its input map")
+	}
+}
+
+func TestNormalizeKeepsMaskedSecret(t *testing.T) {
+	s := Settings{ClientSecret: maskedSecret}.Normalize()
+	if s.ClientSecret != maskedSecret {
+		t.Fatalf("masked secret changed to %q", s.ClientSecret)
+	}
+}
+
+func TestFromMapRejectsWrongTypes(t *testing.T) {
+	cases := []struct {
+		raw  map[string]any
+		want string
+	}{
+		{map[string]any{"tenantid": 42.0}, labelTenantID + " must be text, not 42"},
+		{map[string]any{"disablenotifications": "maybe"}, labelDisableNotifications + ` must be true or false, not "maybe"`},
+		{map[string]any{"cloud": true}, labelCloud + " must be text, not true"},
+	}
+	for _, tc := range cases {
+		_, err := FromMap(tc.raw)
+		if err == nil || err.Error() != tc.want {
+			t.Fatalf("%v: error %v, want %q", tc.raw, err, tc.want)
+		}
+	}
+}
+
+func TestEndpointsPerCloud(t *testing.T) {
+	for _, c := range []Cloud{CloudCommercial, CloudGCCHigh, CloudDoD} {
+		e, err := Settings{Cloud: c}.Endpoints()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{e.AuthorityURL, e.GraphURL, e.TeamsURL} {
+			if checkHTTPSURL("endpoint", u) != nil || u == "" {
+				t.Fatalf("%s: bad endpoint %q", c, u)
+			}
+		}
+	}
+	custom := Settings{Cloud: CloudCustom, CustomAuthorityURL: "https://a", CustomGraphURL: "https://g", CustomTeamsURL: "https://t"}
+	e, err := custom.Endpoints()
+	if err != nil || !reflect.DeepEqual(e, Endpoints{"https://a", "https://g", "https://t"}) {
+		t.Fatalf("custom endpoints = %+v, %v", e, err)
+	}
+	if _, err := (Settings{Cloud: "moon"}).Endpoints(); err == nil {
+		t.Fatal("unknown cloud has endpoints")
+	}
+}

@@ -1,0 +1,165 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The settings' names as the System Console shows them; every message an
+// admin sees names the field this way.
+const (
+	labelTenantID             = "Directory (tenant) ID"
+	labelClientID             = "Application (client) ID"
+	labelClientSecret         = "Client Secret"
+	labelAppVersion           = "Application Version"
+	labelAppID                = "Application ID"
+	labelAppDisplayName       = "Application Display Name"
+	labelCloud                = "Microsoft cloud"
+	labelCustomAuthorityURL   = "Custom cloud: Entra login authority URL"
+	labelCustomGraphURL       = "Custom cloud: Microsoft Graph URL"
+	labelCustomTeamsURL       = "Custom cloud: Teams web URL"
+	labelDisableNotifications = "Disable activity notifications"
+)
+
+// MaxDisplayNameLength is the Teams manifest's limit for name.short.
+const MaxDisplayNameLength = 30
+
+// maxValueLength caps every text setting; no legitimate value comes close.
+const maxValueLength = 2048
+
+var (
+	guidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	uuidV4Pattern  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
+	versionPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$`)
+)
+
+// Validate checks every value that is set, and returns one error naming
+// each field that breaks a rule. Empty values are not errors: a fresh
+// install saves fine and Missing reports what is still to fill in.
+func (s Settings) Validate() error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, f := range textFields {
+		if utf8.RuneCountInString(*f.ptr(&s)) > maxValueLength {
+			add(fmt.Errorf("%s is longer than %d characters", f.label, maxValueLength))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	add(checkGUID(labelTenantID, s.TenantID))
+	add(checkGUID(labelClientID, s.ClientID))
+	add(checkSecret(s.ClientSecret))
+	add(checkVersion(s.AppVersion))
+	add(checkUUIDv4(s.AppID))
+	add(checkDisplayName(s.AppDisplayName))
+	add(checkCloud(s.Cloud))
+	add(checkHTTPSURL(labelCustomAuthorityURL, s.CustomAuthorityURL))
+	add(checkHTTPSURL(labelCustomGraphURL, s.CustomGraphURL))
+	add(checkHTTPSURL(labelCustomTeamsURL, s.CustomTeamsURL))
+	return errors.Join(errs...)
+}
+
+// Missing lists, by System Console name, the settings the plugin still
+// needs before it can talk to Microsoft.
+func (s Settings) Missing() []string {
+	var missing []string
+	required := []struct {
+		label string
+		value string
+	}{
+		{labelTenantID, s.TenantID},
+		{labelClientID, s.ClientID},
+		{labelClientSecret, s.ClientSecret},
+		{labelAppVersion, s.AppVersion},
+		{labelAppID, s.AppID},
+		{labelAppDisplayName, s.AppDisplayName},
+	}
+	if s.Cloud == CloudCustom {
+		required = append(required,
+			struct{ label, value string }{labelCustomAuthorityURL, s.CustomAuthorityURL},
+			struct{ label, value string }{labelCustomGraphURL, s.CustomGraphURL},
+			struct{ label, value string }{labelCustomTeamsURL, s.CustomTeamsURL},
+		)
+	}
+	for _, r := range required {
+		if r.value == "" {
+			missing = append(missing, r.label)
+		}
+	}
+	return missing
+}
+
+func checkGUID(label, v string) error {
+	if v == "" || guidPattern.MatchString(v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not a GUID (expected 8-4-4-4-12 hexadecimal digits, as shown in the Azure portal)", label, v)
+}
+
+func checkUUIDv4(v string) error {
+	if v == "" || uuidV4Pattern.MatchString(v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not a version 4 UUID", labelAppID, v)
+}
+
+func checkVersion(v string) error {
+	if v == "" || versionPattern.MatchString(v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not of the form MAJOR.MINOR.PATCH, such as 1.0.0", labelAppVersion, v)
+}
+
+func checkSecret(v string) error {
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%s contains a control character; paste the secret value again", labelClientSecret)
+	}
+	return nil
+}
+
+func checkDisplayName(v string) error {
+	if n := utf8.RuneCountInString(v); n > MaxDisplayNameLength {
+		return fmt.Errorf("%s %q has %d characters; Teams allows at most %d", labelAppDisplayName, v, n, MaxDisplayNameLength)
+	}
+	if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%s %q contains a control character or invalid text", labelAppDisplayName, v)
+	}
+	return nil
+}
+
+func checkCloud(c Cloud) error {
+	if c == CloudCustom {
+		return nil
+	}
+	if _, ok := knownClouds[c]; ok {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not one of commercial, gcchigh, dod or custom", labelCloud, string(c))
+}
+
+func checkHTTPSURL(label, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%s %q is not an absolute URL", label, v)
+	}
+	if u.Scheme != "https" {
+		return fmt.Errorf("%s %q must use https", label, v)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%s %q must not carry credentials, a query or a fragment", label, v)
+	}
+	return nil
+}

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+func TestManifestConstantsMatchPluginJSON(t *testing.T) {
+	data, err := os.ReadFile("../plugin.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ ID, Version string }
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != pluginID || m.Version != pluginVersion {
+		t.Fatalf("plugin.json has %s %s, server/manifest.go has %s %s", m.ID, m.Version, pluginID, pluginVersion)
+	}
+}

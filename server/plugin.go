@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+)
+
+// Plugin is the server half of the plugin, one per Mattermost server process.
+type Plugin struct {
+	plugin.MattermostPlugin
+
+	mu          sync.RWMutex
+	settings    config.Settings
+	lastMissing []string
+
+	router http.Handler
+}
+
+// OnActivate runs when the plugin starts. It needs no license and no
+// settings: with settings missing it stays idle and says so in the log.
+func (p *Plugin) OnActivate() error {
+	p.router = p.routes()
+	return nil
+}
+
+// OnConfigurationChange loads the settings whenever they change.
+func (p *Plugin) OnConfigurationChange() error {
+	raw := p.API.GetConfig().PluginSettings.Plugins[pluginID]
+	s, err := config.FromMap(raw)
+	if err != nil {
+		return fmt.Errorf("load settings: %w", err)
+	}
+	s = s.Normalize()
+	if err := s.Validate(); err != nil {
+		// Settings that bypassed the save check (a config file edited by
+		// hand, say) are logged and left unused rather than half applied.
+		p.API.LogError("Plugin settings are invalid; fix them in the System Console", "error", err.Error())
+		s = config.Settings{Cloud: config.CloudCommercial, DisableNotifications: s.DisableNotifications}
+	}
+	p.mu.Lock()
+	p.settings = s
+	missing := s.Missing()
+	changed := !slices.Equal(missing, p.lastMissing)
+	p.lastMissing = missing
+	p.mu.Unlock()
+	if changed && len(missing) > 0 {
+		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",
+			"missing", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// ConfigurationWillBeSaved validates the admin's settings when they press
+// Save, trims stray white space, and refuses bad values with a message that
+// names the field and the rule.
+func (p *Plugin) ConfigurationWillBeSaved(newCfg *model.Config) (*model.Config, error) {
+	raw, ok := newCfg.PluginSettings.Plugins[pluginID]
+	if !ok {
+		return nil, nil
+	}
+	prepared, _, err := config.Prepare(raw)
+	if err != nil {
+		return nil, settingsError(err)
+	}
+	out := newCfg.Clone()
+	out.PluginSettings.Plugins[pluginID] = prepared
+	return out, nil
+}
+
+// settingsError turns validation errors into the error the System Console
+// shows verbatim: translation is skipped because the text is already final.
+func settingsError(err error) *model.AppError {
+	msgs := []string{err.Error()}
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		msgs = msgs[:0]
+		for _, e := range joined.Unwrap() {
+			msgs = append(msgs, e.Error())
+		}
+	}
+	appErr := model.NewAppError("ConfigurationWillBeSaved", "plugin.m365.settings.invalid", nil, "", http.StatusBadRequest)
+	appErr.Message = "Mission Collaboration for Microsoft 365: " + strings.Join(msgs, "; ")
+	appErr.SkipTranslation = true
+	return appErr
+}

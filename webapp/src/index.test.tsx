@@ -1,0 +1,51 @@
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+
+import {pluginId} from './manifest';
+import type {MattermostPlugin, PluginRegistry} from './types';
+
+// index.tsx registers itself with window.registerPlugin on import, so stub it
+// first and import the module afresh for each test.
+async function loadPlugin(): Promise<{
+    registerPlugin: ReturnType<typeof vi.fn>;
+    plugin: MattermostPlugin;
+    section: unknown;
+}> {
+    const registerPlugin = vi.fn();
+    vi.stubGlobal('registerPlugin', registerPlugin);
+    const mod = await import('./index');
+    expect(registerPlugin).toHaveBeenCalledTimes(1);
+    const plugin = registerPlugin.mock.calls[0][1] as MattermostPlugin;
+    expect(plugin).toBeInstanceOf(mod.default);
+
+    // Same module registry as the freshly imported index, so same component.
+    const {TeamsAppPackageSection} = await import('./components/teams_app_package_section');
+    return {registerPlugin, plugin, section: TeamsAppPackageSection};
+}
+
+describe('plugin entry point', () => {
+    beforeEach(() => {
+        vi.resetModules();
+    });
+
+    afterEach(() => {
+        vi.unstubAllGlobals();
+    });
+
+    it('registers itself with the plugin id', async () => {
+        const {registerPlugin} = await loadPlugin();
+
+        expect(pluginId).toBe('io.missioncollab.m365');
+        expect(registerPlugin).toHaveBeenCalledWith('io.missioncollab.m365', expect.any(Object));
+    });
+
+    it('registers the Teams app package block as a custom System Console setting', async () => {
+        const {plugin, section} = await loadPlugin();
+        const registerAdminConsoleCustomSetting = vi.fn();
+        const registry: PluginRegistry = {registerAdminConsoleCustomSetting};
+
+        await plugin.initialize(registry, {});
+
+        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledTimes(1);
+        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('TeamsAppPackage', section, {showTitle: false});
+    });
+});

@@ -1,0 +1,16 @@
+import {TeamsAppPackageSection} from './components/teams_app_package_section';
+import {pluginId} from './manifest';
+import type {MattermostPlugin, PluginRegistry} from './types';
+
+export const TEAMS_APP_PACKAGE_SECTION_KEY = 'TeamsAppPackage';
+
+export default class Plugin implements MattermostPlugin {
+    public initialize(registry: PluginRegistry, _store: unknown): void {
+        // A custom setting rather than a custom section: the server masks
+        // every setting it cannot find in the flat settings list, so the
+        // plugin keeps its settings flat and renders this block in place.
+        registry.registerAdminConsoleCustomSetting(TEAMS_APP_PACKAGE_SECTION_KEY, TeamsAppPackageSection, {showTitle: false});
+    }
+}
+
+window.registerPlugin(pluginId, new Plugin());
