@@ -83,6 +83,7 @@ func (h *Harness) Close() {
 	}
 	if h.Server != nil {
 		h.Server.Close()
+		removeWorkDir()
 	}
 	if h.Postgres != nil {
 		_ = h.Postgres.Close()

@@ -2,14 +2,17 @@ package harness
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -50,14 +53,16 @@ const (
 	workPrefix   = "mm-e2e-work-"
 )
 
-var prepareOnce sync.Once
-var prepareErr error
+// The process-wide working directory the servers run in.
+var (
+	workMu  sync.Mutex
+	workDir string
+)
 
 // StartServer starts Mattermost in this process on PostgreSQL.
 func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
-	prepareOnce.Do(func() { prepareErr = prepareProcess() })
-	if prepareErr != nil {
-		return nil, prepareErr
+	if err := prepareProcess(); err != nil {
+		return nil, err
 	}
 	if opts.DSN == "" {
 		return nil, errors.New("start server: no database DSN")
@@ -121,6 +126,10 @@ func (s *Server) start(cfg *model.Config) error {
 		return fmt.Errorf("start Mattermost server: %w", err)
 	}
 	s.srv = srv
+	// The server stops itself and exits on SIGINT/SIGTERM, which would skip
+	// the caller's cleanup; as Mattermost's own main does, drop those
+	// handlers and leave signals to the caller.
+	signal.Reset(syscall.SIGINT, syscall.SIGTERM)
 	return nil
 }
 
@@ -130,6 +139,18 @@ func (s *Server) Close() {
 		s.srv.Shutdown()
 	}
 	_ = os.RemoveAll(s.Dir)
+}
+
+// removeWorkDir deletes the working directory once no server needs it.
+func removeWorkDir() {
+	workMu.Lock()
+	defer workMu.Unlock()
+	if workDir == "" {
+		return
+	}
+	_ = os.Chdir(os.TempDir())
+	_ = os.RemoveAll(workDir)
+	workDir = ""
 }
 
 // Logs returns the server log so far.
@@ -188,6 +209,11 @@ func baseConfig(dir, listen, siteURL, dsn string) *model.Config {
 // normal install: translations, e-mail templates and fonts, taken from the
 // server module, in a working directory of its own.
 func prepareProcess() error {
+	workMu.Lock()
+	defer workMu.Unlock()
+	if workDir != "" {
+		return nil
+	}
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/mattermost/mattermost/server/v8").Output()
 	if err != nil {
 		return fmt.Errorf("locate the Mattermost server module (go list): %w", err)
@@ -204,17 +230,13 @@ func prepareProcess() error {
 			return fmt.Errorf("link %s: %w", name, err)
 		}
 	}
-	// The server's web client is not part of the Go module; a placeholder
-	// root page lets the server serve its static routes.
-	if err := os.MkdirAll(filepath.Join(work, "client"), 0o755); err != nil {
-		return fmt.Errorf("create client directory: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(work, "client", "root.html"), []byte(placeholderRoot), 0o644); err != nil {
-		return fmt.Errorf("write placeholder root page: %w", err)
+	if err := writeWebClient(filepath.Join(work, "client")); err != nil {
+		return err
 	}
 	if err := os.Chdir(work); err != nil {
 		return fmt.Errorf("enter working directory: %w", err)
 	}
+	workDir = work
 	if err := i18n.TranslationsPreInit(filepath.Join(modDir, "i18n")); err != nil {
 		return fmt.Errorf("load server translations: %w", err)
 	}
@@ -250,4 +272,28 @@ func (s *Server) StoredConfig() *model.Config {
 	return s.srv.Config()
 }
 
-const placeholderRoot = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Mattermost</title></head><body><div id="root"></div></body></html>`
+// The Mattermost web app is not part of the server's Go module, so the
+// server gets a small stand-in client: a login form and the signed-in user.
+//
+//go:embed webclient
+var webClient embed.FS
+
+func writeWebClient(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create client directory: %w", err)
+	}
+	entries, err := webClient.ReadDir("webclient")
+	if err != nil {
+		return fmt.Errorf("read stand-in client: %w", err)
+	}
+	for _, e := range entries {
+		data, err := webClient.ReadFile("webclient/" + e.Name())
+		if err != nil {
+			return fmt.Errorf("read stand-in client: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			return fmt.Errorf("write stand-in client: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+// Command sandbox runs a local Mattermost with the plugin installed: real
+// PostgreSQL, a real Mattermost server, the built bundle, a sample team,
+// channel and users. It runs until Ctrl-C, then removes everything it made.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+)
+
+func main() {
+	port := flag.Int("port", envInt("DEMO_PORT", 8065), "port to serve Mattermost on (or DEMO_PORT)")
+	siteURL := flag.String("site-url", os.Getenv("DEMO_SITE_URL"), "site URL (or DEMO_SITE_URL); default http://localhost:<port>")
+	bundle := flag.String("bundle", "", "plugin bundle to install")
+	flag.Parse()
+	if err := run(*port, *siteURL, *bundle); err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox:", err)
+		os.Exit(1)
+	}
+}
+
+func run(port int, siteURL, bundle string) error {
+	if bundle == "" {
+		return fmt.Errorf("-bundle is required (make demo passes it)")
+	}
+	if siteURL == "" {
+		siteURL = fmt.Sprintf("http://localhost:%d", port)
+	}
+	startCtx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	fmt.Println("Starting PostgreSQL and Mattermost…")
+	h, err := harness.Start(startCtx, harness.Options{
+		Bundle: bundle,
+		Server: harness.ServerOptions{ListenAddress: fmt.Sprintf("127.0.0.1:%d", port), SiteURL: siteURL},
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Println("\nStopping and cleaning up…")
+		h.Close()
+	}()
+	if err := seed(startCtx, h); err != nil {
+		return err
+	}
+	// Registered after the server started, which resets signal handling.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	printWelcome(h)
+	<-ctx.Done()
+	return nil
+}
+
+// seed creates what a small Mattermost in use has: a team, a channel, a
+// second user and a first post.
+func seed(ctx context.Context, h *harness.Harness) error {
+	admin := h.Admin.Client
+	team, _, err := admin.CreateTeam(ctx, &model.Team{Name: "mission-ops", DisplayName: "Mission Ops", Type: model.TeamOpen})
+	if err != nil {
+		return fmt.Errorf("create team: %w", err)
+	}
+	bob, err := h.Server.CreateUser(ctx, "bob", "bob@example.com", "Bob-Passw0rd!")
+	if err != nil {
+		return err
+	}
+	for _, u := range []*harness.User{h.Admin, h.User, bob} {
+		if _, _, err := admin.AddTeamMember(ctx, team.Id, u.Id); err != nil && u != h.Admin {
+			return fmt.Errorf("add %s to team: %w", u.Username, err)
+		}
+	}
+	channel, _, err := admin.CreateChannel(ctx, &model.Channel{TeamId: team.Id, Name: "incident-response", DisplayName: "Incident Response", Type: model.ChannelTypeOpen})
+	if err != nil {
+		return fmt.Errorf("create channel: %w", err)
+	}
+	for _, u := range []*harness.User{h.User, bob} {
+		if _, _, err := admin.AddChannelMember(ctx, channel.Id, u.Id); err != nil {
+			return fmt.Errorf("add %s to channel: %w", u.Username, err)
+		}
+	}
+	_, _, err = admin.CreatePost(ctx, &model.Post{ChannelId: channel.Id, Message: "Welcome to the sandbox. @alice, @bob: this channel is for incident response."})
+	if err != nil {
+		return fmt.Errorf("create post: %w", err)
+	}
+	return nil
+}
+
+func printWelcome(h *harness.Harness) {
+	fmt.Printf(`
+Mattermost is running at %[1]s
+  system admin:  %[2]s / %[3]s
+  user:          %[4]s / %[5]s
+  user:          bob / Bob-Passw0rd!
+  team:          Mission Ops (channel: Incident Response)
+Plugin %[6]s is installed and enabled.
+
+Redeploy a rebuilt bundle from another shell:
+  MM_SERVICESETTINGS_SITEURL=%[1]s MM_ADMIN_USERNAME=%[2]s MM_ADMIN_PASSWORD='%[3]s' make deploy
+
+Press Ctrl-C to stop; everything started here is removed.
+`, h.Server.URL, h.Admin.Username, h.Admin.Password, h.User.Username, h.User.Password, h.PluginID)
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
