@@ -1,8 +1,12 @@
 module github.com/missioncollab/mattermost-plugin-m365
 
-go 1.24.6
+go 1.26.0
 
-require github.com/mattermost/mattermost/server/public v0.1.21
+require (
+	github.com/mattermost/mattermost/server/public v0.1.21
+	golang.org/x/image v0.48.0
+	golang.org/x/text v0.44.0
+)
 
 require (
 	github.com/beevik/etree v1.6.0 // indirect
@@ -41,10 +45,9 @@ require (
 	github.com/wiggin77/merror v1.0.5 // indirect
 	github.com/wiggin77/srslog v1.0.1 // indirect
 	golang.org/x/crypto v0.43.0 // indirect
-	golang.org/x/mod v0.29.0 // indirect
+	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/net v0.46.0 // indirect
-	golang.org/x/sys v0.37.0 // indirect
-	golang.org/x/text v0.30.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20251007200510-49b9836ed3ff // indirect
 	google.golang.org/grpc v1.76.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect

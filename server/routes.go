@@ -1,35 +1,46 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/httpapi"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
 func (p *Plugin) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", p.handleStatus)
-	return mux
+	return httpapi.New(httpapi.Deps{
+		PluginID: pluginID,
+		Settings: p.currentSettings,
+		Server:   p.serverForTeamsApp,
+		IsSystemAdmin: func(userID string) bool {
+			return p.API.HasPermissionTo(userID, model.PermissionManageSystem)
+		},
+		Icons: kvstore.Icons{KV: p.API},
+		Log:   p.API,
+	})
 }
 
 // ServeHTTP serves /plugins/<id>/... on the Mattermost server.
 func (p *Plugin) ServeHTTP(_ *plugin.Context, w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 	p.router.ServeHTTP(w, r)
 }
 
-// maxRequestBody caps every request the plugin reads.
-const maxRequestBody = 1 << 20
-
-func (p *Plugin) handleStatus(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"id": pluginID, "status": "ok"})
+func (p *Plugin) currentSettings() config.Settings {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.settings
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+func (p *Plugin) serverForTeamsApp() teamsapp.Server {
+	cfg := p.API.GetConfig()
+	return teamsapp.Server{
+		SiteURL:        model.SafeDereference(cfg.ServiceSettings.SiteURL),
+		PrivacyLink:    model.SafeDereference(cfg.SupportSettings.PrivacyPolicyLink),
+		TermsOfUseLink: model.SafeDereference(cfg.SupportSettings.TermsOfServiceLink),
+	}
 }

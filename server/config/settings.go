@@ -22,6 +22,13 @@ type Settings struct {
 	CustomGraphURL       string
 	CustomTeamsURL       string
 	DisableNotifications bool
+
+	// How the Teams store presents the app's publisher; empty means the
+	// defaults described in plugin.json.
+	DeveloperName       string
+	DeveloperWebsiteURL string
+	PrivacyURL          string
+	TermsOfUseURL       string
 }
 
 // maskedSecret is what the server sends back in place of a secret setting;
@@ -119,6 +126,10 @@ var textFields = []textField{
 	{"customauthorityurl", labelCustomAuthorityURL, func(s *Settings) *string { return &s.CustomAuthorityURL }},
 	{"customgraphurl", labelCustomGraphURL, func(s *Settings) *string { return &s.CustomGraphURL }},
 	{"customteamsurl", labelCustomTeamsURL, func(s *Settings) *string { return &s.CustomTeamsURL }},
+	{"developername", labelDeveloperName, func(s *Settings) *string { return &s.DeveloperName }},
+	{"developerwebsiteurl", labelDeveloperWebsiteURL, func(s *Settings) *string { return &s.DeveloperWebsiteURL }},
+	{"privacyurl", labelPrivacyURL, func(s *Settings) *string { return &s.PrivacyURL }},
+	{"termsofuseurl", labelTermsOfUseURL, func(s *Settings) *string { return &s.TermsOfUseURL }},
 }
 
 type fieldSetter interface {

@@ -24,7 +24,14 @@ const (
 	labelCustomGraphURL       = "Custom cloud: Microsoft Graph URL"
 	labelCustomTeamsURL       = "Custom cloud: Teams web URL"
 	labelDisableNotifications = "Disable activity notifications"
+	labelDeveloperName        = "Publisher name"
+	labelDeveloperWebsiteURL  = "Publisher website URL"
+	labelPrivacyURL           = "Privacy statement URL"
+	labelTermsOfUseURL        = "Terms of use URL"
 )
+
+// MaxDeveloperNameLength is the Teams manifest's limit for developer.name.
+const MaxDeveloperNameLength = 32
 
 // MaxDisplayNameLength is the Teams manifest's limit for name.short.
 const MaxDisplayNameLength = 30
@@ -66,6 +73,10 @@ func (s Settings) Validate() error {
 	add(checkHTTPSURL(labelCustomAuthorityURL, s.CustomAuthorityURL))
 	add(checkHTTPSURL(labelCustomGraphURL, s.CustomGraphURL))
 	add(checkHTTPSURL(labelCustomTeamsURL, s.CustomTeamsURL))
+	add(checkDeveloperName(s.DeveloperName))
+	add(checkHTTPSURL(labelDeveloperWebsiteURL, s.DeveloperWebsiteURL))
+	add(checkHTTPSURL(labelPrivacyURL, s.PrivacyURL))
+	add(checkHTTPSURL(labelTermsOfUseURL, s.TermsOfUseURL))
 	return errors.Join(errs...)
 }
 
@@ -97,6 +108,33 @@ func (s Settings) Missing() []string {
 		}
 	}
 	return missing
+}
+
+// TeamsAppMissing lists the settings the Teams app package is made from
+// that are still empty.
+func (s Settings) TeamsAppMissing() []string {
+	var missing []string
+	for _, r := range []struct{ label, value string }{
+		{labelAppID, s.AppID},
+		{labelAppVersion, s.AppVersion},
+		{labelAppDisplayName, s.AppDisplayName},
+		{labelClientID, s.ClientID},
+	} {
+		if r.value == "" {
+			missing = append(missing, r.label)
+		}
+	}
+	return missing
+}
+
+func checkDeveloperName(v string) error {
+	if n := utf8.RuneCountInString(v); n > MaxDeveloperNameLength {
+		return fmt.Errorf("%s %q has %d characters; Teams allows at most %d", labelDeveloperName, v, n, MaxDeveloperNameLength)
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%s %q contains a control character", labelDeveloperName, v)
+	}
+	return nil
 }
 
 func checkGUID(label, v string) error {

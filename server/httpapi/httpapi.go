@@ -1,0 +1,100 @@
+// Package httpapi serves the plugin's HTTP routes below /plugins/<id>: the
+// only package that knows about routing. Handlers get what they need through
+// Deps, so each capability package stays free of HTTP.
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
+)
+
+// IconStore keeps the admin's uploaded icons.
+type IconStore interface {
+	Get(kind icon.Kind) ([]byte, error)
+	Set(kind icon.Kind, png []byte) error
+	Delete(kind icon.Kind) error
+}
+
+// Deps are the plugin's parts the routes use.
+type Deps struct {
+	PluginID string
+	// Settings returns the saved settings in force.
+	Settings func() config.Settings
+	// Server returns what the Teams app package needs from the server config.
+	Server func() teamsapp.Server
+	// IsSystemAdmin reports whether a user may manage the system.
+	IsSystemAdmin func(userID string) bool
+	Icons         IconStore
+	Log           Logger
+}
+
+// Logger is the plugin API's structured logger.
+type Logger interface {
+	LogError(msg string, keyValuePairs ...any)
+}
+
+// maxRequestBody caps every request body the plugin reads; icon uploads
+// have their own, tighter check.
+const maxRequestBody = 2 << 20
+
+// New returns the plugin's HTTP handler.
+func New(d Deps) http.Handler {
+	a := &api{Deps: d}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.status)
+	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))
+	mux.Handle("GET /api/v1/teams-app/package", a.adminOnly(a.downloadPackage))
+	mux.Handle("GET /api/v1/teams-app/icons/{kind}", a.adminOnly(a.getIcon))
+	mux.Handle("PUT /api/v1/teams-app/icons/{kind}", a.adminOnly(a.putIcon))
+	mux.Handle("DELETE /api/v1/teams-app/icons/{kind}", a.adminOnly(a.deleteIcon))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		mux.ServeHTTP(w, r)
+	})
+}
+
+type api struct {
+	Deps
+}
+
+func (a *api) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"id": a.PluginID, "status": "ok"})
+}
+
+// adminOnly lets through only requests from a signed-in system admin; the
+// server sets Mattermost-User-Id only for a valid session or token.
+func (a *api) adminOnly(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		userID := r.Header.Get("Mattermost-User-Id")
+		if userID == "" {
+			writeError(w, http.StatusUnauthorized, "Sign in to Mattermost first.")
+			return
+		}
+		if !a.IsSystemAdmin(userID) {
+			writeError(w, http.StatusForbidden, "Only system admins can do this.")
+			return
+		}
+		next(w, r)
+	})
+}
+
+type errorBody struct {
+	Error    string             `json:"error"`
+	Problems []teamsapp.Problem `json:"problems,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,168 @@
+// Package teamsapp builds the Teams app package an admin uploads in the
+// Teams admin center: manifest.json and the two icons, zipped. The manifest
+// is made from Go values with encoding/json, so any display name, quotes
+// and all, comes out as valid JSON.
+package teamsapp
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// SchemaVersion is the manifest schema the package declares. 1.22 is the
+// newest version proven accepted by Teams, Outlook and the Microsoft 365
+// app alike, including in GCC High; later versions add nothing this app
+// uses and are not yet accepted everywhere.
+const SchemaVersion = "1.22"
+
+const schemaURL = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.22/MicrosoftTeams.schema.json"
+
+// Tab entity IDs; notification deep links name PreviewEntityID.
+const (
+	HomeEntityID    = "mattermost"
+	PreviewEntityID = "notification-preview"
+)
+
+// Paths of the plugin's pages, below /plugins/<plugin id>.
+const (
+	TabPath     = "/tab"
+	PreviewPath = "/notification-preview"
+)
+
+// Manifest is manifest.json, the fields this app uses.
+type Manifest struct {
+	Schema             string             `json:"$schema"`
+	ManifestVersion    string             `json:"manifestVersion"`
+	Version            string             `json:"version"`
+	ID                 string             `json:"id"`
+	Developer          Developer          `json:"developer"`
+	Name               Name               `json:"name"`
+	Description        Description        `json:"description"`
+	Icons              Icons              `json:"icons"`
+	AccentColor        string             `json:"accentColor"`
+	StaticTabs         []StaticTab        `json:"staticTabs"`
+	ValidDomains       []string           `json:"validDomains"`
+	WebApplicationInfo WebApplicationInfo `json:"webApplicationInfo"`
+	DevicePermissions  []string           `json:"devicePermissions"`
+	Authorization      Authorization      `json:"authorization"`
+	Activities         Activities         `json:"activities"`
+}
+
+// Developer is who publishes the app, as shown in the Teams store.
+type Developer struct {
+	Name          string `json:"name"`
+	WebsiteURL    string `json:"websiteUrl"`
+	PrivacyURL    string `json:"privacyUrl"`
+	TermsOfUseURL string `json:"termsOfUseUrl"`
+}
+
+// Name is the app's short and full names.
+type Name struct {
+	Short string `json:"short"`
+	Full  string `json:"full"`
+}
+
+// Description is the app's short and full descriptions.
+type Description struct {
+	Short string `json:"short"`
+	Full  string `json:"full"`
+}
+
+// Icons names the icon files in the package.
+type Icons struct {
+	Color   string `json:"color"`
+	Outline string `json:"outline"`
+}
+
+// StaticTab is a personal tab.
+type StaticTab struct {
+	EntityID   string   `json:"entityId"`
+	Name       string   `json:"name"`
+	ContentURL string   `json:"contentUrl"`
+	WebsiteURL string   `json:"websiteUrl"`
+	Scopes     []string `json:"scopes"`
+}
+
+// WebApplicationInfo ties the app to its Entra app registration, which is
+// what lets the tab get a token for single sign-on.
+type WebApplicationInfo struct {
+	ID       string `json:"id"`
+	Resource string `json:"resource"`
+}
+
+// Authorization lists resource-specific consent permissions.
+type Authorization struct {
+	Permissions AuthorizationPermissions `json:"permissions"`
+}
+
+// AuthorizationPermissions holds resource-specific permissions.
+type AuthorizationPermissions struct {
+	ResourceSpecific []ResourceSpecificPermission `json:"resourceSpecific"`
+}
+
+// ResourceSpecificPermission is one permission granted per user or team.
+type ResourceSpecificPermission struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Activities declares the activity feed notification types.
+type Activities struct {
+	ActivityTypes []ActivityType `json:"activityTypes"`
+}
+
+// ActivityType is one kind of activity feed notification.
+type ActivityType struct {
+	Type         string `json:"type"`
+	Description  string `json:"description"`
+	TemplateText string `json:"templateText"`
+}
+
+// ActivityTypes are the notification kinds the plugin sends, in the order
+// a person would rank them. Template parameters are filled in at send time.
+var ActivityTypes = []ActivityType{
+	{Type: "mention", Description: "Someone mentioned you in Mattermost", TemplateText: "{actor} mentioned you in {channel}"},
+	{Type: "directMessage", Description: "Someone sent you a direct message in Mattermost", TemplateText: "{actor} sent you a direct message"},
+	{Type: "groupMessage", Description: "Someone wrote in a group message you are in", TemplateText: "{actor} wrote in a group message"},
+	{Type: "channelMention", Description: "Someone notified everyone in a channel you are in", TemplateText: "{actor} notified everyone in {channel}"},
+	{Type: "threadReply", Description: "Someone replied in a thread you follow", TemplateText: "{actor} replied in a thread you follow"},
+}
+
+// Site is where Mattermost is served, as the manifest needs it.
+type Site struct {
+	// HostPort is the host and, if not the default, the port.
+	HostPort string
+	// Host is the host alone.
+	Host string
+	// Subpath is the path Mattermost is served under, "" or "/chat".
+	Subpath string
+}
+
+// ParseSite reads Mattermost's site URL; Teams requires https.
+func ParseSite(siteURL string) (Site, error) {
+	if strings.TrimSpace(siteURL) == "" {
+		return Site{}, fmt.Errorf("Site URL is not set")
+	}
+	u, err := url.Parse(siteURL)
+	if err != nil || u.Host == "" || !u.IsAbs() {
+		return Site{}, fmt.Errorf("Site URL %q is not an absolute URL", siteURL)
+	}
+	if u.Scheme != "https" {
+		return Site{}, fmt.Errorf("Site URL %q must use https: Teams loads tabs only over https", siteURL)
+	}
+	return Site{HostPort: u.Host, Host: u.Hostname(), Subpath: strings.TrimRight(u.EscapedPath(), "/")}, nil
+}
+
+// Origin is the site's scheme, host and port.
+func (s Site) Origin() string { return "https://" + s.HostPort }
+
+// PluginURL is the URL of a path below the plugin's root.
+func (s Site) PluginURL(pluginID, path string) string {
+	return s.Origin() + s.Subpath + "/plugins/" + pluginID + path
+}
+
+// ResourceURI is the Application ID URI the admin sets under "Expose an API".
+func (s Site) ResourceURI(clientID string) string {
+	return "api://" + s.HostPort + s.Subpath + "/" + clientID
+}
