@@ -64,8 +64,12 @@ unit:
 webapp-test: webapp/node_modules/.package-lock.json
 	cd webapp && $(NPM) test
 
+e2e/manifestschema/node_modules/.package-lock.json: e2e/manifestschema/package-lock.json
+	cd e2e/manifestschema && $(NPM) ci --no-audit --no-fund
+	touch $@
+
 ## e2e: real PostgreSQL + real Mattermost server + the built bundle.
-e2e: dist
+e2e: dist e2e/manifestschema/node_modules/.package-lock.json
 	./build/ensure-system-deps.sh
 	cd e2e && PLUGIN_BUNDLE=$(CURDIR)/$(BUNDLE) $(GO) test -count=1 -timeout 20m ./...
 
@@ -82,4 +86,4 @@ deploy: dist
 	$(GO) run ./build/deploy -bundle $(BUNDLE)
 
 clean:
-	rm -rf dist server/dist webapp/dist
+	rm -rf dist server/dist webapp/dist webapp/node_modules e2e/manifestschema/node_modules

@@ -17,11 +17,24 @@ var env *harness.Harness
 // startupLogs is the server log right after the bundle was installed.
 var startupLogs string
 
+// subpathSiteURL is the suite server's site URL; the harness puts the
+// server's address in front of a bare path.
+const subpathSiteURL = "/mattermost"
+
+// packageDir is this package's directory, where its test tools live.
+var packageDir string
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
+	// The harness moves the process into the server's working directory.
+	var err error
+	if packageDir, err = os.Getwd(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	bundle, err := harness.BundleFromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -29,7 +42,9 @@ func run(m *testing.M) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	env, err = harness.Start(ctx, harness.Options{Bundle: bundle})
+	// The suite's server lives under a subpath, the harder case for every
+	// URL the plugin makes; its port is chosen by the harness.
+	env, err = harness.Start(ctx, harness.Options{Bundle: bundle, Server: harness.ServerOptions{SiteURL: subpathSiteURL}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start test environment:", err)
 		return 1

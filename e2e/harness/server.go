@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -30,7 +31,10 @@ type ServerOptions struct {
 	DSN string
 	// ListenAddress defaults to a free port on 127.0.0.1.
 	ListenAddress string
-	// SiteURL defaults to http://<listen address>.
+	// SiteURL defaults to http://<listen address>; a bare path means
+	// http://<listen address><path>. Its path, if any, is the
+	// subpath the server serves under; clients still connect over plain
+	// http to the listen address, so an https site URL works in tests.
 	SiteURL string
 	// Configure, when set, edits the configuration before the server starts.
 	Configure func(*model.Config)
@@ -38,8 +42,10 @@ type ServerOptions struct {
 
 // Server is a real Mattermost server running in this process.
 type Server struct {
-	// URL is the server's site URL.
+	// URL is where clients reach the server: http://<listen address><subpath>.
 	URL string
+	// SiteURL is the configured site URL.
+	SiteURL string
 	// Dir holds its files, plugins and logs.
 	Dir string
 	// LogPath is the server's JSON log, plugins' logs included.
@@ -80,8 +86,8 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 		listen = fmt.Sprintf("127.0.0.1:%d", port)
 	}
 	siteURL := opts.SiteURL
-	if siteURL == "" {
-		siteURL = "http://" + listen
+	if siteURL == "" || strings.HasPrefix(siteURL, "/") {
+		siteURL = "http://" + listen + siteURL
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "client", "plugins"), 0o755); err != nil {
 		return nil, fmt.Errorf("create plugin client directory: %w", err)
@@ -90,12 +96,17 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 	if opts.Configure != nil {
 		opts.Configure(cfg)
 	}
-	s := &Server{URL: siteURL, Dir: dir, LogPath: filepath.Join(dir, "logs", "mattermost.log")}
+	parsed, err := url.Parse(siteURL)
+	if err != nil {
+		return nil, fmt.Errorf("site URL %q: %w", siteURL, err)
+	}
+	clientURL := "http://" + listen + strings.TrimRight(parsed.Path, "/")
+	s := &Server{URL: clientURL, SiteURL: siteURL, Dir: dir, LogPath: filepath.Join(dir, "logs", "mattermost.log")}
 	if err := s.start(cfg); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := waitHTTP(ctx, siteURL+"/api/v4/system/ping"); err != nil {
+	if err := waitHTTP(ctx, clientURL+"/api/v4/system/ping"); err != nil {
 		s.Close()
 		return nil, err
 	}
