@@ -63,7 +63,8 @@ func NewManifest(in Input) *Manifest {
 				Scopes:     []string{"personal"},
 			},
 		},
-		ValidDomains:       []string{in.Site.HostPort},
+		// Domains, not origins: Teams matches validDomains by host name.
+		ValidDomains:       []string{in.Site.Host},
 		WebApplicationInfo: WebApplicationInfo{ID: strings.ToLower(in.ClientID), Resource: in.Site.ResourceURI(strings.ToLower(in.ClientID))},
 		// Mattermost Calls needs the microphone, camera and screen sharing.
 		DevicePermissions: []string{"media"},
