@@ -1,17 +1,44 @@
-import type {ComponentType} from 'react';
+import type {ComponentType, ReactNode} from 'react';
 
-// Props that the System Console passes to a custom admin console setting.
-export type AdminConsoleSectionProps = {
+// What a custom setting's save action returns; an error message marks the
+// System Console save as failed.
+export type SaveAction = () => Promise<{error?: {message?: string}}>;
+
+// Props that the System Console passes to a custom plugin setting
+// (SchemaAdminSettings.buildCustomSetting in mattermost/mattermost,
+// webapp/channels/src/components/admin_console/schema_admin_settings.tsx).
+// None of them says whether the page has unsaved changes: `config` is the
+// saved config from the store, `value` is only this setting's own value.
+export type AdminConsoleSettingProps = {
     id?: string;
-    config?: unknown;
+    label?: ReactNode;
+    helpText?: ReactNode;
+    value?: unknown;
+
+    // True when the plugin is switched off on the page (even unsaved) or the
+    // user may not write plugin settings.
     disabled?: boolean;
+    config?: unknown;
+    license?: unknown;
+    setByEnv?: boolean;
+    onChange?: (id: string, value: unknown) => void;
+
+    // Save actions run after the config itself was saved.
+    registerSaveAction?: (action: SaveAction) => void;
+
+    // Removes by identity; an unknown function would remove another
+    // setting's action, so pass exactly the registered one.
+    unRegisterSaveAction?: (action: SaveAction) => void;
+    setSaveNeeded?: () => void;
+    cancelSubmit?: () => void;
+    showConfirm?: boolean;
 };
 
 // The small part of Mattermost's plugin registry this plugin uses.
 export interface PluginRegistry {
     registerAdminConsoleCustomSetting: (
         key: string,
-        component: ComponentType<AdminConsoleSectionProps>,
+        component: ComponentType<AdminConsoleSettingProps>,
         options?: {showTitle?: boolean},
     ) => void;
 }
@@ -21,8 +48,38 @@ export interface MattermostPlugin {
     uninitialize?(): void;
 }
 
+export type IconKind = 'color' | 'outline';
+
+// A setting that keeps the Teams app package from being built.
+export type SettingProblem = {
+    setting: string;
+    message: string;
+};
+
+// GET /api/v1/teams-app/status
+export type TeamsAppStatus = {
+    ready: boolean;
+    fileName?: string;
+    problems: SettingProblem[];
+    icons: Record<IconKind, {custom: boolean}>;
+};
+
+// PUT and DELETE /api/v1/teams-app/icons/{kind}
+export type IconState = {
+    custom: boolean;
+};
+
+// Every error response of the plugin's API.
+export type ApiErrorBody = {
+    error?: string;
+    problems?: SettingProblem[];
+};
+
 declare global {
     interface Window {
         registerPlugin(id: string, plugin: MattermostPlugin): void;
+
+        // Subpath Mattermost is served under, e.g. "/chat"; set by the host page.
+        basename?: string;
     }
 }
