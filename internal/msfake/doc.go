@@ -1,0 +1,18 @@
+// Package msfake is a fake Microsoft cloud for tests and the local sandbox.
+//
+// It stands in for Microsoft Entra ID over real HTTPS: Start listens on
+// 127.0.0.1 with a certificate from a CA made fresh for that Cloud, so a
+// client must trust CAPEM (or use Client) exactly as it trusts Microsoft's
+// public roots in production. Cloud.URL plays the part of the login
+// authority https://login.microsoftonline.com.
+//
+// The fake serves what a resource server needs to validate Entra access
+// tokens: the v1 and v2 OpenID discovery documents and the signing key
+// sets (JWKS), in the shapes Entra serves them. It also issues access
+// tokens like the ones Microsoft 365 hosts (Teams, Outlook, the Microsoft
+// 365 app) obtain for a tab's single sign-on, which tests may alter freely
+// before signing to forge bad ones.
+//
+// All routes live on one http.ServeMux with method and path patterns; see
+// routes.go for where more of the Microsoft cloud (Graph) is to be added.
+package msfake

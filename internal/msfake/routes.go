@@ -1,0 +1,61 @@
+package msfake
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// routes is every endpoint of the fake cloud. Add new ones (Microsoft
+// Graph under /v1.0/ and /beta/, token endpoints…) here with method and
+// path patterns; the catch-all answers anything else with Entra's 404.
+func (c *Cloud) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+
+	// Entra ID: OpenID discovery and signing keys.
+	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", c.withTenant(c.discoveryV2))
+	mux.HandleFunc("GET /{tenant}/.well-known/openid-configuration", c.withTenant(c.discoveryV1))
+	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", c.withTenant(c.keysV2))
+	mux.HandleFunc("GET /{tenant}/discovery/keys", c.withTenant(c.keysV1))
+
+	mux.HandleFunc("/", c.notFound)
+	return mux
+}
+
+// withTenant refuses a tenant path segment Entra would not accept and
+// passes a valid one on.
+func (c *Cloud) withTenant(next func(w http.ResponseWriter, r *http.Request, tenant string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tenant := r.PathValue("tenant")
+		if !validTenant(tenant) {
+			c.writeInvalidTenant(w, tenant)
+			return
+		}
+		next(w, r, tenant)
+	}
+}
+
+// Cache-Control values Entra sends: errors must not be cached, discovery
+// documents and key sets may be for a day.
+const (
+	noCache  = "no-store, no-cache"
+	dayCache = "max-age=86400, private"
+)
+
+// writeJSON sends v as JSON the way Entra does.
+func writeJSON(w http.ResponseWriter, status int, cacheControl string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", cacheControl)
+	if cacheControl == dayCache {
+		// Browsers (single-page apps) read these cross-origin.
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
