@@ -23,7 +23,14 @@ type Endpoints struct {
 	GraphURL string
 	// TeamsURL is the Teams web client, used for deep links.
 	TeamsURL string
+	// V1IssuerURL prefixes the issuer of v1 access tokens, which Entra
+	// keeps on the old STS host even in the US government clouds.
+	V1IssuerURL string
 }
+
+// defaultV1IssuerURL is the v1 token issuer of the public and US
+// government clouds, also assumed for a custom cloud.
+const defaultV1IssuerURL = "https://sts.windows.net"
 
 // knownClouds is the single table of public Microsoft cloud endpoints.
 // GCC (moderate) shares the commercial endpoints; GCC High and DoD have their own.
@@ -32,16 +39,19 @@ var knownClouds = map[Cloud]Endpoints{
 		AuthorityURL: "https://login.microsoftonline.com",
 		GraphURL:     "https://graph.microsoft.com",
 		TeamsURL:     "https://teams.microsoft.com",
+		V1IssuerURL:  defaultV1IssuerURL,
 	},
 	CloudGCCHigh: {
 		AuthorityURL: "https://login.microsoftonline.us",
 		GraphURL:     "https://graph.microsoft.us",
 		TeamsURL:     "https://gov.teams.microsoft.us",
+		V1IssuerURL:  defaultV1IssuerURL,
 	},
 	CloudDoD: {
 		AuthorityURL: "https://login.microsoftonline.us",
 		GraphURL:     "https://dod-graph.microsoft.us",
 		TeamsURL:     "https://dod.teams.microsoft.us",
+		V1IssuerURL:  defaultV1IssuerURL,
 	},
 }
 

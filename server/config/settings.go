@@ -96,6 +96,7 @@ func (s Settings) Endpoints() (Endpoints, error) {
 			AuthorityURL: s.CustomAuthorityURL,
 			GraphURL:     s.CustomGraphURL,
 			TeamsURL:     s.CustomTeamsURL,
+			V1IssuerURL:  defaultV1IssuerURL,
 		}, nil
 	}
 	return CloudEndpoints(s.Cloud)

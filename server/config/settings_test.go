@@ -73,7 +73,7 @@ func TestEndpointsPerCloud(t *testing.T) {
 	}
 	custom := Settings{Cloud: CloudCustom, CustomAuthorityURL: "https://a", CustomGraphURL: "https://g", CustomTeamsURL: "https://t"}
 	e, err := custom.Endpoints()
-	if err != nil || !reflect.DeepEqual(e, Endpoints{"https://a", "https://g", "https://t"}) {
+	if err != nil || !reflect.DeepEqual(e, Endpoints{"https://a", "https://g", "https://t", defaultV1IssuerURL}) {
 		t.Fatalf("custom endpoints = %+v, %v", e, err)
 	}
 	if _, err := (Settings{Cloud: "moon"}).Endpoints(); err == nil {
