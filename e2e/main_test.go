@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 )
 
 // env is the one environment the suite shares: starting Mattermost takes
@@ -20,6 +22,9 @@ var startupLogs string
 // subpathSiteURL is the suite server's site URL; the harness puts the
 // server's address in front of a bare path.
 const subpathSiteURL = "/mattermost"
+
+// cloud is the fake Microsoft cloud the plugin is pointed at.
+var cloud *msfake.Cloud
 
 // packageDir is this package's directory, where its test tools live.
 var packageDir string
@@ -40,6 +45,20 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if cloud, err = msfake.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "start the fake Microsoft cloud:", err)
+		return 1
+	}
+	defer cloud.Close()
+	// The plugin runs as a child process of this one and inherits this:
+	// it trusts the fake cloud's CA, as a real one trusts Microsoft's.
+	caFile := filepath.Join(os.TempDir(), fmt.Sprintf("msfake-ca-%d.pem", os.Getpid()))
+	if err := cloud.WriteCAFile(caFile); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.Remove(caFile)
+	os.Setenv("SSL_CERT_FILE", caFile)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	// The suite's server lives under a subpath, the harder case for every

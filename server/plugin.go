@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,15 +13,21 @@ import (
 	"github.com/mattermost/mattermost/server/public/plugin"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 )
 
 // Plugin is the server half of the plugin, one per Mattermost server process.
 type Plugin struct {
 	plugin.MattermostPlugin
 
-	mu          sync.RWMutex
-	settings    config.Settings
-	lastMissing []string
+	mu           sync.RWMutex
+	settings     config.Settings
+	lastMissing  []string
+	validator    *entra.Validator
+	validatorCfg entra.Config
+
+	dbOnce sync.Once
+	db     *sql.DB
 
 	router http.Handler
 }
@@ -29,6 +36,17 @@ type Plugin struct {
 // settings: with settings missing it stays idle and says so in the log.
 func (p *Plugin) OnActivate() error {
 	p.router = p.routes()
+	return nil
+}
+
+// OnDeactivate stops background work.
+func (p *Plugin) OnDeactivate() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.validator != nil {
+		p.validator.Close()
+		p.validator = nil
+	}
 	return nil
 }
 
@@ -46,6 +64,7 @@ func (p *Plugin) OnConfigurationChange() error {
 		p.API.LogError("Plugin settings are invalid; fix them in the System Console", "error", err.Error())
 		s = config.Settings{Cloud: config.CloudCommercial, DisableNotifications: s.DisableNotifications}
 	}
+	p.refreshValidator(s, model.SafeDereference(p.API.GetConfig().ServiceSettings.SiteURL))
 	p.mu.Lock()
 	p.settings = s
 	missing := s.Missing()

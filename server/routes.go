@@ -22,6 +22,7 @@ func (p *Plugin) routes() http.Handler {
 		},
 		Icons: kvstore.Icons{KV: p.API},
 		Log:   p.API,
+		SSO:   p.ssoService,
 	})
 }
 

@@ -185,6 +185,7 @@ func baseConfig(dir, listen, siteURL, dsn string) *model.Config {
 	*ss.EnableLocalMode = false
 	*ss.EnableGifPicker = false
 	*ss.EnableLinkPreviews = false
+	*ss.EnableBotAccountCreation = true
 	*cfg.SqlSettings.DriverName = model.DatabaseDriverPostgres
 	*cfg.SqlSettings.DataSource = dsn
 	*cfg.SqlSettings.MaxOpenConns = 50

@@ -22,6 +22,8 @@ type Settings struct {
 	CustomGraphURL       string
 	CustomTeamsURL       string
 	DisableNotifications bool
+	// MatchAccountsByEmail lets the tab sign people in by email address.
+	MatchAccountsByEmail bool
 
 	// How the Teams store presents the app's publisher; empty means the
 	// defaults described in plugin.json.
@@ -38,7 +40,8 @@ const maskedSecret = "********************************"
 // FromMap reads the settings from the plugin's entry in
 // PluginSettings.Plugins, where the server stores keys in lower case.
 func FromMap(raw map[string]any) (Settings, error) {
-	var s Settings
+	// Email matching is on unless the admin turned it off.
+	s := Settings{MatchAccountsByEmail: true}
 	if len(raw) == 0 {
 		return s, nil
 	}
@@ -86,6 +89,7 @@ func (s Settings) WriteTo(raw map[string]any) map[string]any {
 	}
 	out["cloud"] = string(s.Cloud)
 	out["disablenotifications"] = s.DisableNotifications
+	out["matchaccountsbyemail"] = s.MatchAccountsByEmail
 	return out
 }
 
@@ -148,24 +152,29 @@ func (cloudField) set(s *Settings, value any) error {
 	return nil
 }
 
-type boolField struct{}
+type boolField struct {
+	label string
+	ptr   func(*Settings) *bool
+}
 
-func (boolField) set(s *Settings, value any) error {
+func (f boolField) set(s *Settings, value any) error {
+	p := f.ptr(s)
 	switch v := value.(type) {
 	case bool:
-		s.DisableNotifications = v
+		*p = v
 	case string:
 		// Settings written by hand or through environment variables arrive as text.
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "true":
-			s.DisableNotifications = true
-		case "false", "":
-			s.DisableNotifications = false
+			*p = true
+		case "false":
+			*p = false
+		case "":
 		default:
-			return fmt.Errorf("%s must be true or false, not %q", labelDisableNotifications, v)
+			return fmt.Errorf("%s must be true or false, not %q", f.label, v)
 		}
 	default:
-		return fmt.Errorf("%s must be true or false, not %s", labelDisableNotifications, jsonKind(value))
+		return fmt.Errorf("%s must be true or false, not %s", f.label, jsonKind(value))
 	}
 	return nil
 }
@@ -173,7 +182,8 @@ func (boolField) set(s *Settings, value any) error {
 var fieldByKey = func() map[string]fieldSetter {
 	m := map[string]fieldSetter{
 		"cloud":                cloudField{},
-		"disablenotifications": boolField{},
+		"disablenotifications": boolField{labelDisableNotifications, func(s *Settings) *bool { return &s.DisableNotifications }},
+		"matchaccountsbyemail": boolField{labelMatchAccountsByEmail, func(s *Settings) *bool { return &s.MatchAccountsByEmail }},
 	}
 	for _, f := range textFields {
 		m[f.key] = f

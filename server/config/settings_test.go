@@ -80,3 +80,14 @@ func TestEndpointsPerCloud(t *testing.T) {
 		t.Fatal("unknown cloud has endpoints")
 	}
 }
+
+func TestEmailMatchingIsOnUnlessTurnedOff(t *testing.T) {
+	s, err := FromMap(map[string]any{"tenantid": ""})
+	if err != nil || !s.MatchAccountsByEmail {
+		t.Fatalf("absent setting: %v %v", s.MatchAccountsByEmail, err)
+	}
+	s, err = FromMap(map[string]any{"matchaccountsbyemail": false})
+	if err != nil || s.MatchAccountsByEmail {
+		t.Fatalf("turned off: %v %v", s.MatchAccountsByEmail, err)
+	}
+}

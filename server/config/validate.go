@@ -24,6 +24,7 @@ const (
 	labelCustomGraphURL       = "Custom cloud: Microsoft Graph URL"
 	labelCustomTeamsURL       = "Custom cloud: Teams web URL"
 	labelDisableNotifications = "Disable activity notifications"
+	labelMatchAccountsByEmail = "Sign in by matching email addresses"
 	labelDeveloperName        = "Publisher name"
 	labelDeveloperWebsiteURL  = "Publisher website URL"
 	labelPrivacyURL           = "Privacy statement URL"

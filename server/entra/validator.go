@@ -246,3 +246,10 @@ func (v *Validator) signingKeys(ctx context.Context) (keyfunc.Keyfunc, error) {
 	v.keys = keys
 	return keys, nil
 }
+
+// SameTarget reports whether two configurations check tokens the same way,
+// so a validator, and its key cache, can be kept across a settings save.
+func (c Config) SameTarget(o Config) bool {
+	return c.AuthorityURL == o.AuthorityURL && c.V1IssuerURL == o.V1IssuerURL &&
+		c.TenantID == o.TenantID && c.ClientID == o.ClientID && c.ResourceURI == o.ResourceURI
+}

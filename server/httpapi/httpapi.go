@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
 )
@@ -30,11 +31,14 @@ type Deps struct {
 	IsSystemAdmin func(userID string) bool
 	Icons         IconStore
 	Log           Logger
+	// SSO returns the sign-in service for the settings in force.
+	SSO func() *sso.Service
 }
 
 // Logger is the plugin API's structured logger.
 type Logger interface {
 	LogError(msg string, keyValuePairs ...any)
+	LogWarn(msg string, keyValuePairs ...any)
 }
 
 // maxRequestBody caps every request body the plugin reads; icon uploads
@@ -46,6 +50,7 @@ func New(d Deps) http.Handler {
 	a := &api{Deps: d}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.status)
+	mux.HandleFunc("POST /api/v1/sso/exchange", a.exchange)
 	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))
 	mux.Handle("GET /api/v1/teams-app/package", a.adminOnly(a.downloadPackage))
 	mux.Handle("GET /api/v1/teams-app/icons/{kind}", a.adminOnly(a.getIcon))

@@ -22,6 +22,7 @@ func (m memIcons) Get(k icon.Kind) ([]byte, error) { return m[k], nil }
 func (m memIcons) Set(k icon.Kind, b []byte) error { m[k] = b; return nil }
 func (m memIcons) Delete(k icon.Kind) error        { delete(m, k); return nil }
 func (memIcons) LogError(string, ...any)           {}
+func (memIcons) LogWarn(string, ...any)            {}
 func newAPI(s config.Settings, siteURL string) http.Handler {
 	icons := memIcons{}
 	return New(Deps{

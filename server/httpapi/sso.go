@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
+)
+
+type exchangeBody struct {
+	Token     string `json:"token"`
+	SubPageID string `json:"subPageId"`
+}
+
+// signInFailed is all a refused client learns; the reason goes to the log.
+const signInFailed = "Signing in with your Microsoft account did not work. Sign in with your Mattermost account instead."
+
+// exchange trades an Entra token from the tab page for a Mattermost
+// session. The token comes in a JSON body, never a URL; cross-site form
+// posts cannot send JSON, and a cross-site fetch is refused by its headers.
+func (a *api) exchange(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "Send the token as JSON.")
+		return
+	}
+	if !a.sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "Cross-site sign-in requests are refused.")
+		return
+	}
+	var body exchangeBody
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Token == "" {
+		writeError(w, http.StatusBadRequest, "The request must be JSON with a token.")
+		return
+	}
+	svc := a.SSO()
+	res, err := svc.Exchange(r.Context(), sso.Request{
+		Token:         body.Token,
+		SubPageID:     body.SubPageID,
+		CurrentUserID: r.Header.Get("Mattermost-User-Id"),
+	})
+	if err != nil {
+		a.logSignInFailure(err)
+		writeError(w, http.StatusUnauthorized, signInFailed)
+		return
+	}
+	for _, c := range res.Cookies {
+		http.SetCookie(w, c)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": res.Redirect})
+}
+
+// sameOrigin refuses requests a browser marks as cross-site or that name
+// another origin; requests without these headers (not from a browser) pass.
+func (a *api) sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	site, err := url.Parse(a.Server().SiteURL)
+	if err != nil {
+		return false
+	}
+	return origin == site.Scheme+"://"+site.Host
+}
+
+func (a *api) logSignInFailure(err error) {
+	var refusal *entra.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		a.Log.LogWarn("Tab sign-in refused an Entra token", refusal.LogPairs()...)
+	case errors.Is(err, sso.ErrNoAccount):
+		a.Log.LogWarn("Tab sign-in found no Mattermost account", "reason", err.Error())
+	case errors.Is(err, sso.ErrNotConfigured), errors.Is(err, sso.ErrBadTarget):
+		a.Log.LogWarn("Tab sign-in refused", "reason", err.Error())
+	default:
+		a.Log.LogError("Tab sign-in failed", "error", err.Error())
+	}
+}

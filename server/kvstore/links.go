@@ -1,0 +1,66 @@
+package kvstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Identity is a person's Microsoft Entra identity: tenant and object ID.
+type Identity struct {
+	TenantID string `json:"tid"`
+	ObjectID string `json:"oid"`
+}
+
+// Links remembers which Mattermost account an Entra identity signed in as,
+// both ways: sign-in looks up the account, notifications the identity.
+type Links struct {
+	KV KV
+}
+
+func identityKey(id Identity) string {
+	return "link_entra_" + strings.ToLower(id.TenantID) + "_" + strings.ToLower(id.ObjectID)
+}
+
+func userKey(userID string) string { return "link_user_" + userID }
+
+// UserFor returns the account linked to an identity, or "".
+func (l Links) UserFor(id Identity) (string, error) {
+	data, appErr := l.KV.KVGet(identityKey(id))
+	if appErr != nil {
+		return "", fmt.Errorf("read link: %w", appErr)
+	}
+	return string(data), nil
+}
+
+// IdentityFor returns the identity linked to an account, if any.
+func (l Links) IdentityFor(userID string) (*Identity, error) {
+	data, appErr := l.KV.KVGet(userKey(userID))
+	if appErr != nil {
+		return nil, fmt.Errorf("read link: %w", appErr)
+	}
+	if data == nil {
+		return nil, nil
+	}
+	var id Identity
+	if err := json.Unmarshal(data, &id); err != nil {
+		return nil, fmt.Errorf("decode link of %s: %w", userID, err)
+	}
+	return &id, nil
+}
+
+// Link records that an identity signs in as an account.
+func (l Links) Link(id Identity, userID string) error {
+	id.TenantID, id.ObjectID = strings.ToLower(id.TenantID), strings.ToLower(id.ObjectID)
+	data, err := json.Marshal(id)
+	if err != nil {
+		return fmt.Errorf("encode link: %w", err)
+	}
+	if appErr := l.KV.KVSet(identityKey(id), []byte(userID)); appErr != nil {
+		return fmt.Errorf("store link: %w", appErr)
+	}
+	if appErr := l.KV.KVSet(userKey(userID), data); appErr != nil {
+		return fmt.Errorf("store link: %w", appErr)
+	}
+	return nil
+}
