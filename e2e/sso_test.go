@@ -57,7 +57,7 @@ type exchangeResult struct {
 	body     string
 }
 
-func exchange(t *testing.T, token, subPage string, header http.Header) exchangeResult {
+func exchange(t testing.TB, token, subPage string, header http.Header) exchangeResult {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"token": token, "subPageId": subPage})
 	req, _ := http.NewRequestWithContext(testContext(t), "POST", env.Server.URL+"/plugins/"+env.PluginID+"/api/v1/sso/exchange", bytes.NewReader(body))
@@ -298,4 +298,28 @@ func TestSignInRefusesCrossSiteRequests(t *testing.T) {
 	if r := exchange(t, token, "", h); r.status != 415 {
 		t.Errorf("form post: %d", r.status)
 	}
+}
+
+func TestFrameAncestorsMergedKeepingAdminEntries(t *testing.T) {
+	ctx := testContext(t)
+	cfg, _, err := env.Admin.Client.GetConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ServiceSettings.FrameAncestors = model.NewPointer("https://intranet.example.com")
+	if _, _, err := env.Admin.Client.UpdateConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	useSignInSettings(t, map[string]any{"cloud": "commercial"})
+	waitFor(t, "the Microsoft hosts in FrameAncestors", func() bool {
+		got := *env.Server.StoredConfig().ServiceSettings.FrameAncestors
+		return strings.HasPrefix(got, "https://intranet.example.com ") &&
+			strings.Contains(got, " https://teams.microsoft.com") && strings.Contains(got, "https://*.cloud.microsoft")
+	})
+	// A custom cloud adds its own Teams origin, and keeps what is there.
+	useSignInSettings(t, nil)
+	waitFor(t, "the custom cloud's Teams origin in FrameAncestors", func() bool {
+		got := *env.Server.StoredConfig().ServiceSettings.FrameAncestors
+		return strings.HasPrefix(got, "https://intranet.example.com ") && strings.Contains(got, cloud.URL())
+	})
 }

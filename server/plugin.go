@@ -71,6 +71,9 @@ func (p *Plugin) OnConfigurationChange() error {
 	changed := !slices.Equal(missing, p.lastMissing)
 	p.lastMissing = missing
 	p.mu.Unlock()
+	// Saving the server config from inside its change hook would nest
+	// hooks; do it once this one has returned.
+	go p.ensureFrameAncestors(s)
 	if changed && len(missing) > 0 {
 		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",
 			"missing", strings.Join(missing, ", "))

@@ -1,6 +1,9 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Cloud names a Microsoft cloud environment as stored in the plugin settings.
 type Cloud string
@@ -26,6 +29,9 @@ type Endpoints struct {
 	// V1IssuerURL prefixes the issuer of v1 access tokens, which Entra
 	// keeps on the old STS host even in the US government clouds.
 	V1IssuerURL string
+	// FrameAncestors are the origins of the Microsoft hosts that frame the
+	// tab: Teams, Outlook and the Microsoft 365 app.
+	FrameAncestors []string
 }
 
 // defaultV1IssuerURL is the v1 token issuer of the public and US
@@ -40,18 +46,31 @@ var knownClouds = map[Cloud]Endpoints{
 		GraphURL:     "https://graph.microsoft.com",
 		TeamsURL:     "https://teams.microsoft.com",
 		V1IssuerURL:  defaultV1IssuerURL,
+		FrameAncestors: []string{
+			"https://teams.microsoft.com", "https://*.teams.microsoft.com", "https://*.cloud.microsoft",
+			"https://*.skype.com", "https://outlook.office.com", "https://outlook.office365.com",
+			"https://*.office.com", "https://*.office365.com", "https://*.microsoft365.com",
+		},
 	},
 	CloudGCCHigh: {
 		AuthorityURL: "https://login.microsoftonline.us",
 		GraphURL:     "https://graph.microsoft.us",
 		TeamsURL:     "https://gov.teams.microsoft.us",
 		V1IssuerURL:  defaultV1IssuerURL,
+		FrameAncestors: []string{
+			"https://gov.teams.microsoft.us", "https://*.teams.microsoft.us", "https://*.office365.us",
+			"https://outlook.office365.us", "https://*.microsoft365.us",
+		},
 	},
 	CloudDoD: {
 		AuthorityURL: "https://login.microsoftonline.us",
 		GraphURL:     "https://dod-graph.microsoft.us",
 		TeamsURL:     "https://dod.teams.microsoft.us",
 		V1IssuerURL:  defaultV1IssuerURL,
+		FrameAncestors: []string{
+			"https://dod.teams.microsoft.us", "https://*.teams.microsoft.us", "https://*.office365.us",
+			"https://outlook-dod.office365.us", "https://*.microsoft365.us",
+		},
 	},
 }
 
@@ -62,4 +81,26 @@ func CloudEndpoints(c Cloud) (Endpoints, error) {
 		return Endpoints{}, fmt.Errorf("no built-in endpoints for cloud %q", c)
 	}
 	return e, nil
+}
+
+// MergeFrameAncestors adds the required origins to a space-separated
+// frame-ancestors list, keeping every entry already there in its place.
+func MergeFrameAncestors(current string, required []string) (string, bool) {
+	have := map[string]bool{}
+	entries := strings.Fields(current)
+	for _, e := range entries {
+		have[strings.ToLower(e)] = true
+	}
+	changed := false
+	for _, r := range required {
+		if !have[strings.ToLower(r)] {
+			entries = append(entries, r)
+			have[strings.ToLower(r)] = true
+			changed = true
+		}
+	}
+	if !changed {
+		return current, false
+	}
+	return strings.Join(entries, " "), true
 }

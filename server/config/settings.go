@@ -101,6 +101,8 @@ func (s Settings) Endpoints() (Endpoints, error) {
 			GraphURL:     s.CustomGraphURL,
 			TeamsURL:     s.CustomTeamsURL,
 			V1IssuerURL:  defaultV1IssuerURL,
+			// A custom cloud's hosts frame the tab from its Teams origin.
+			FrameAncestors: []string{s.CustomTeamsURL},
 		}, nil
 	}
 	return CloudEndpoints(s.Cloud)

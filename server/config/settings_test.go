@@ -73,7 +73,7 @@ func TestEndpointsPerCloud(t *testing.T) {
 	}
 	custom := Settings{Cloud: CloudCustom, CustomAuthorityURL: "https://a", CustomGraphURL: "https://g", CustomTeamsURL: "https://t"}
 	e, err := custom.Endpoints()
-	if err != nil || !reflect.DeepEqual(e, Endpoints{"https://a", "https://g", "https://t", defaultV1IssuerURL}) {
+	if err != nil || !reflect.DeepEqual(e, Endpoints{"https://a", "https://g", "https://t", defaultV1IssuerURL, []string{"https://t"}}) {
 		t.Fatalf("custom endpoints = %+v, %v", e, err)
 	}
 	if _, err := (Settings{Cloud: "moon"}).Endpoints(); err == nil {
@@ -89,5 +89,15 @@ func TestEmailMatchingIsOnUnlessTurnedOff(t *testing.T) {
 	s, err = FromMap(map[string]any{"matchaccountsbyemail": false})
 	if err != nil || s.MatchAccountsByEmail {
 		t.Fatalf("turned off: %v %v", s.MatchAccountsByEmail, err)
+	}
+}
+
+func TestMergeFrameAncestorsKeepsAdminEntries(t *testing.T) {
+	got, changed := MergeFrameAncestors("https://intranet.example.com  'self'", []string{"https://teams.microsoft.com", "'SELF'"})
+	if !changed || got != "https://intranet.example.com 'self' https://teams.microsoft.com" {
+		t.Fatalf("merged %q (changed %v)", got, changed)
+	}
+	if _, changed := MergeFrameAncestors(got, []string{"https://TEAMS.microsoft.com"}); changed {
+		t.Fatal("merging what is there changed it")
 	}
 }
