@@ -25,6 +25,9 @@ type Plugin struct {
 	lastMissing  []string
 	validator    *entra.Validator
 	validatorCfg entra.Config
+	// serverCfg is the server configuration as of the last change; this
+	// hook runs on every change, so requests need not fetch it again.
+	serverCfg *model.Config
 
 	dbOnce sync.Once
 	db     *sql.DB
@@ -37,6 +40,17 @@ type Plugin struct {
 func (p *Plugin) OnActivate() error {
 	p.router = p.routes()
 	return nil
+}
+
+// serverConfig returns the server configuration in force.
+func (p *Plugin) serverConfig() *model.Config {
+	p.mu.RLock()
+	cfg := p.serverCfg
+	p.mu.RUnlock()
+	if cfg == nil {
+		return p.API.GetConfig()
+	}
+	return cfg
 }
 
 // OnDeactivate stops background work.
@@ -52,7 +66,8 @@ func (p *Plugin) OnDeactivate() error {
 
 // OnConfigurationChange loads the settings whenever they change.
 func (p *Plugin) OnConfigurationChange() error {
-	raw := p.API.GetConfig().PluginSettings.Plugins[pluginID]
+	serverCfg := p.API.GetConfig()
+	raw := serverCfg.PluginSettings.Plugins[pluginID]
 	s, err := config.FromMap(raw)
 	if err != nil {
 		return fmt.Errorf("load settings: %w", err)
@@ -64,9 +79,10 @@ func (p *Plugin) OnConfigurationChange() error {
 		p.API.LogError("Plugin settings are invalid; fix them in the System Console", "error", err.Error())
 		s = config.Settings{Cloud: config.CloudCommercial, DisableNotifications: s.DisableNotifications}
 	}
-	p.refreshValidator(s, model.SafeDereference(p.API.GetConfig().ServiceSettings.SiteURL))
+	p.refreshValidator(s, model.SafeDereference(serverCfg.ServiceSettings.SiteURL))
 	p.mu.Lock()
 	p.settings = s
+	p.serverCfg = serverCfg
 	missing := s.Missing()
 	changed := !slices.Equal(missing, p.lastMissing)
 	p.lastMissing = missing

@@ -38,7 +38,7 @@ func (p *Plugin) currentSettings() config.Settings {
 }
 
 func (p *Plugin) serverForTeamsApp() teamsapp.Server {
-	cfg := p.API.GetConfig()
+	cfg := p.serverConfig()
 	return teamsapp.Server{
 		SiteURL:        model.SafeDereference(cfg.ServiceSettings.SiteURL),
 		PrivacyLink:    model.SafeDereference(cfg.SupportSettings.PrivacyPolicyLink),

@@ -66,7 +66,7 @@ func (p *Plugin) ssoService() *sso.Service {
 	p.mu.RLock()
 	validator, settings := p.validator, p.settings
 	p.mu.RUnlock()
-	cfg := p.API.GetConfig()
+	cfg := p.serverConfig()
 	svc := &sso.Service{
 		Matcher: sso.Matcher{
 			Users:      p.API,
