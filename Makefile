@@ -9,8 +9,10 @@ PLUGIN_VERSION := $(shell node -p "require('./plugin.json').version")
 BUNDLE := dist/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
 PLATFORMS := linux-amd64 linux-arm64 darwin-amd64 darwin-arm64
 SERVER_BINS := $(foreach p,$(PLATFORMS),server/dist/plugin-$(p))
-GO_SOURCES := $(shell find server -name '*.go' -not -name '*_test.go') go.mod go.sum
+GO_SOURCES := $(shell find server -type f -not -name '*_test.go') go.mod go.sum
 WEBAPP_SOURCES := $(shell find webapp/src -type f) webapp/package.json webapp/package-lock.json webapp/build.mjs
+# The Teams JS SDK, pinned in webapp/package.json, ships inside the bundle.
+TEAMS_JS := webapp/node_modules/@microsoft/teams-js
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Reproducible builds: no paths, no build IDs, no VCS stamps.
 GO_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags "-s -w -buildid="
@@ -36,12 +38,14 @@ webapp: webapp/dist/main.js
 webapp/dist/main.js: webapp/node_modules/.package-lock.json $(WEBAPP_SOURCES)
 	cd webapp && $(NPM) run build
 
-$(BUNDLE): plugin.json $(SERVER_BINS) webapp/dist/main.js $(shell find assets -type f)
+$(BUNDLE): plugin.json $(SERVER_BINS) webapp/dist/main.js webapp/node_modules/.package-lock.json $(shell find assets -type f)
 	rm -rf dist/stage && mkdir -p dist/stage/$(PLUGIN_ID)/server/dist dist/stage/$(PLUGIN_ID)/webapp/dist
 	cp plugin.json dist/stage/$(PLUGIN_ID)/
 	cp -r assets dist/stage/$(PLUGIN_ID)/
 	cp $(SERVER_BINS) dist/stage/$(PLUGIN_ID)/server/dist/
 	cp webapp/dist/main.js dist/stage/$(PLUGIN_ID)/webapp/dist/
+	mkdir -p dist/stage/$(PLUGIN_ID)/assets/teams-js
+	cp $(TEAMS_JS)/dist/umd/MicrosoftTeams.min.js $(TEAMS_JS)/LICENSE dist/stage/$(PLUGIN_ID)/assets/teams-js/
 	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u+rwX,go+rX,go-w \
 		-C dist/stage -cf - $(PLUGIN_ID) | gzip -n -9 > $@
 	rm -rf dist/stage

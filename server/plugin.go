@@ -32,6 +32,10 @@ type Plugin struct {
 	dbOnce sync.Once
 	db     *sql.DB
 
+	sdkOnce sync.Once
+	sdk     []byte
+	sdkErr  error
+
 	router http.Handler
 }
 

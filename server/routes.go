@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -20,9 +23,11 @@ func (p *Plugin) routes() http.Handler {
 		IsSystemAdmin: func(userID string) bool {
 			return p.API.HasPermissionTo(userID, model.PermissionManageSystem)
 		},
-		Icons: kvstore.Icons{KV: p.API},
-		Log:   p.API,
-		SSO:   p.ssoService,
+		Icons:    kvstore.Icons{KV: p.API},
+		Log:      p.API,
+		SSO:      p.ssoService,
+		Tab:      p.tabSettings,
+		TeamsSDK: p.teamsSDK,
 	})
 }
 
@@ -44,4 +49,32 @@ func (p *Plugin) serverForTeamsApp() teamsapp.Server {
 		PrivacyLink:    model.SafeDereference(cfg.SupportSettings.PrivacyPolicyLink),
 		TermsOfUseLink: model.SafeDereference(cfg.SupportSettings.TermsOfServiceLink),
 	}
+}
+
+func (p *Plugin) tabSettings() httpapi.TabSettings {
+	p.mu.RLock()
+	s := p.settings
+	p.mu.RUnlock()
+	t := httpapi.TabSettings{SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL), TenantID: s.TenantID}
+	if endpoints, err := s.Endpoints(); err == nil {
+		for _, origin := range endpoints.FrameAncestors {
+			if origin != "" {
+				t.FrameAncestors = append(t.FrameAncestors, origin)
+			}
+		}
+	}
+	return t
+}
+
+// teamsSDK reads the Teams JS SDK from the installed bundle once.
+func (p *Plugin) teamsSDK() ([]byte, error) {
+	p.sdkOnce.Do(func() {
+		dir, err := p.API.GetBundlePath()
+		if err != nil {
+			p.sdkErr = fmt.Errorf("find the plugin bundle: %w", err)
+			return
+		}
+		p.sdk, p.sdkErr = os.ReadFile(filepath.Join(dir, "assets", "teams-js", "MicrosoftTeams.min.js"))
+	})
+	return p.sdk, p.sdkErr
 }

@@ -33,6 +33,10 @@ type Deps struct {
 	Log           Logger
 	// SSO returns the sign-in service for the settings in force.
 	SSO func() *sso.Service
+	// Tab returns what the tab page is made from.
+	Tab func() TabSettings
+	// TeamsSDK returns the bundled Teams JS SDK.
+	TeamsSDK func() ([]byte, error)
 }
 
 // Logger is the plugin API's structured logger.
@@ -51,6 +55,9 @@ func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.status)
 	mux.HandleFunc("POST /api/v1/sso/exchange", a.exchange)
+	mux.HandleFunc("GET /tab", a.tabPage)
+	mux.HandleFunc("GET /static/teams-js/MicrosoftTeams.min.js", a.teamsJS)
+	mux.HandleFunc("GET /static/{name}", a.staticFile)
 	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))
 	mux.Handle("GET /api/v1/teams-app/package", a.adminOnly(a.downloadPackage))
 	mux.Handle("GET /api/v1/teams-app/icons/{kind}", a.adminOnly(a.getIcon))

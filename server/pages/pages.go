@@ -1,0 +1,86 @@
+// Package pages renders the plugin's HTML pages, each with a strict
+// Content-Security-Policy and a fresh nonce per response, so that nothing but
+// the plugin's own scripts runs in a page Microsoft's hosts frame.
+package pages
+
+import (
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
+
+// Nonce returns a fresh random script nonce.
+func Nonce() string {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// SetSecurityHeaders sets the headers every plugin HTML page carries. Only
+// scripts and styles from the plugin itself, marked with this response's
+// nonce, run; only the given Microsoft host origins may frame the page.
+func SetSecurityHeaders(w http.ResponseWriter, nonce string, frameAncestors []string) {
+	ancestors := "'none'"
+	if len(frameAncestors) > 0 {
+		ancestors = strings.Join(frameAncestors, " ")
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", fmt.Sprintf(
+		"default-src 'none'; script-src 'self' 'nonce-%[1]s'; style-src 'self' 'nonce-%[1]s'; "+
+			"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors %[2]s",
+		nonce, ancestors))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+}
+
+// TabData is what the tab page needs to sign a person in.
+type TabData struct {
+	Nonce string
+	// StaticBase is the URL path of the plugin's static files.
+	StaticBase string
+	// ExchangeURL is the sign-in endpoint.
+	ExchangeURL string
+	// LoginURL is Mattermost's own login page, the fallback.
+	LoginURL string
+	// SiteURL opens Mattermost outside the host when sign-in is stuck.
+	SiteURL string
+	// TenantID is the configured tenant; another tenant's context falls
+	// back to the login.
+	TenantID string
+	// ValidOrigins are the host origins the Teams SDK may talk to.
+	ValidOrigins []string
+}
+
+// RenderTab writes the tab page.
+func RenderTab(w io.Writer, d TabData) error {
+	if err := templates.ExecuteTemplate(w, "tab.html", d); err != nil {
+		return fmt.Errorf("render tab page: %w", err)
+	}
+	return nil
+}
+
+// StaticFile returns one of the pages' own scripts or styles.
+func StaticFile(name string) ([]byte, bool) {
+	if strings.Contains(name, "/") || strings.HasPrefix(name, ".") {
+		return nil, false
+	}
+	data, err := staticFiles.ReadFile("static/" + name)
+	return data, err == nil
+}

@@ -1,0 +1,89 @@
+// The tab page: asks the Microsoft host (Teams, Outlook, Microsoft 365) for
+// the person's Entra token through the Teams SDK, trades it for a
+// Mattermost session, and sends the frame on. Any failure lands on the
+// normal Mattermost login, with the reason in the console on one line.
+(function () {
+  'use strict';
+  var root = document.getElementById('tab');
+  var cfg = {
+    exchangeURL: root.dataset.exchangeUrl,
+    loginURL: root.dataset.loginUrl,
+    tenantID: (root.dataset.tenantId || '').toLowerCase(),
+    validOrigins: (root.dataset.validOrigins || '').split(' ').filter(Boolean)
+  };
+  var STUCK_AFTER_MS = 15000;
+  var TOKEN_TRIES = 3;
+
+  var stuckTimer = setTimeout(function () {
+    document.getElementById('stuck').hidden = false;
+  }, STUCK_AFTER_MS);
+
+  function fallback(reason) {
+    clearTimeout(stuckTimer);
+    console.warn('Mattermost tab sign-in fell back to the login page: ' + reason);
+    window.location.replace(cfg.loginURL);
+  }
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)MMCSRF=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : '';
+  }
+
+  function tokenWithRetries(tries) {
+    return microsoftTeams.authentication.getAuthToken().catch(function (err) {
+      if (tries <= 1) { throw err; }
+      return new Promise(function (resolve) { setTimeout(resolve, 500); })
+        .then(function () { return tokenWithRetries(tries - 1); });
+    });
+  }
+
+  function exchange(token, subPageId) {
+    return fetch(cfg.exchangeURL, {
+      method: 'POST',
+      credentials: 'include',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Requested-With': 'XMLHttpRequest',
+        'X-CSRF-Token': csrfToken()
+      },
+      body: JSON.stringify({ token: token, subPageId: subPageId || '' })
+    }).then(function (r) {
+      if (!r.ok) { throw new Error('the server refused the sign-in (HTTP ' + r.status + ')'); }
+      return r.json();
+    });
+  }
+
+  if (typeof microsoftTeams === 'undefined') {
+    fallback('the Teams SDK did not load');
+    return;
+  }
+  var ctx;
+  microsoftTeams.app.initialize(cfg.validOrigins)
+    .then(function () {
+      // Tell the host the app loaded, or it shows an error after a while.
+      microsoftTeams.app.notifyAppLoaded();
+      return microsoftTeams.app.getContext();
+    })
+    .then(function (context) {
+      ctx = context;
+      var tenant = ((context.user && context.user.tenant && context.user.tenant.id) || '').toLowerCase();
+      if (cfg.tenantID && tenant !== cfg.tenantID) {
+        throw new Error('the host is signed in to another tenant (' + tenant + ')');
+      }
+      return tokenWithRetries(TOKEN_TRIES);
+    })
+    .then(function (token) {
+      return exchange(token, ctx.page && ctx.page.subPageId);
+    })
+    .then(function (result) {
+      clearTimeout(stuckTimer);
+      microsoftTeams.app.notifySuccess();
+      window.location.replace(result.redirect);
+    })
+    .catch(function (err) {
+      if (microsoftTeams.app.isInitialized && microsoftTeams.app.isInitialized()) {
+        microsoftTeams.app.notifySuccess();
+      }
+      fallback(err && err.message ? err.message : String(err));
+    });
+}());
