@@ -18,10 +18,20 @@
     document.getElementById('stuck').hidden = false;
   }, STUCK_AFTER_MS);
 
-  function fallback(reason) {
+  var EXPLAIN_MS = 3000;
+
+  // fallback goes to Mattermost's own login. When the server refused the
+  // Microsoft sign-in, the person is told so first, briefly.
+  function fallback(reason, explain) {
     clearTimeout(stuckTimer);
     console.warn('Mattermost tab sign-in fell back to the login page: ' + reason);
-    window.location.replace(cfg.loginURL);
+    if (!explain) {
+      window.location.replace(cfg.loginURL);
+      return;
+    }
+    document.getElementById('status').hidden = true;
+    document.getElementById('refused').hidden = false;
+    setTimeout(function () { window.location.replace(cfg.loginURL); }, EXPLAIN_MS);
   }
 
   function csrfToken() {
@@ -48,7 +58,11 @@
       },
       body: JSON.stringify({ token: token, subPageId: subPageId || '' })
     }).then(function (r) {
-      if (!r.ok) { throw new Error('the server refused the sign-in (HTTP ' + r.status + ')'); }
+      if (!r.ok) {
+        var err = new Error('the server refused the sign-in (HTTP ' + r.status + ')');
+        err.refused = r.status === 401;
+        throw err;
+      }
       return r.json();
     });
   }
@@ -84,6 +98,6 @@
       if (microsoftTeams.app.isInitialized && microsoftTeams.app.isInitialized()) {
         microsoftTeams.app.notifySuccess();
       }
-      fallback(err && err.message ? err.message : String(err));
+      fallback(err && err.message ? err.message : String(err), Boolean(err && err.refused));
     });
 }());
