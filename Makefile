@@ -74,7 +74,7 @@ e2e/manifestschema/node_modules/.package-lock.json: e2e/manifestschema/package-l
 
 ## e2e: real PostgreSQL + real Mattermost server + the built bundle.
 e2e: dist e2e/manifestschema/node_modules/.package-lock.json
-	./build/ensure-system-deps.sh
+	NEED_CHROMIUM=1 ./build/ensure-system-deps.sh
 	cd e2e && PLUGIN_BUNDLE=$(CURDIR)/$(BUNDLE) $(GO) test -count=1 -timeout 20m ./...
 
 ## test: everything CI runs.

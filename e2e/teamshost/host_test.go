@@ -1,0 +1,414 @@
+package teamshost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The test tab: testdata/tab.html and testdata/auth.html load the real
+// teams-js SDK, the copy pinned in webapp/package.json that the plugin
+// bundle ships (make installs it), and talk to the host. The tab writes what
+// it got as JSON into #result and adds #done when it has finished.
+
+// teamsSDKPath is the Teams JS SDK from the webapp's pinned npm packages.
+const teamsSDKPath = "../../webapp/node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js"
+
+// tabServer serves testdata on its own origin, with __HOST_ORIGIN__ in the
+// pages replaced by the host's origin once setHost is called.
+func tabServer(t *testing.T, tls bool) (srv *httptest.Server, setHost func(string)) {
+	t.Helper()
+	var mu sync.Mutex
+	hostOrigin := ""
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		switch name {
+		case "tab.html", "auth.html":
+			b, err := os.ReadFile("testdata/" + name)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			mu.Lock()
+			page := strings.ReplaceAll(string(b), "__HOST_ORIGIN__", hostOrigin)
+			mu.Unlock()
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(page))
+		case "MicrosoftTeams.min.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			http.ServeFile(w, r, teamsSDKPath)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	if tls {
+		srv = httptest.NewTLSServer(handler)
+	} else {
+		srv = httptest.NewServer(handler)
+	}
+	t.Cleanup(srv.Close)
+	return srv, func(origin string) {
+		mu.Lock()
+		hostOrigin = origin
+		mu.Unlock()
+	}
+}
+
+func startHost(t *testing.T, opts Options) *Host {
+	t.Helper()
+	h, err := Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// browser starts headless Chromium for one test, bounded by timeout. The
+// host resolver rules make every name but 127.0.0.1 fail, so nothing (the
+// SDK's fetch of Microsoft's origin list included) leaves the machine.
+func browser(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		t.Fatal("no Chromium installed: run the tests with make, which installs Debian's chromium package")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+		// The https test tab uses httptest's self-signed certificate.
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return bctx
+}
+
+// inTab polls the JavaScript expression in the tab's frame until it is
+// truthy and returns its value. A tab from the host's site shares the page's
+// process and is reached through the iframe node; a tab from another site
+// (https here) is a target of its own, which the test attaches to.
+func inTab(ctx context.Context, tabURL, expr string) (string, error) {
+	var last error
+	for ctx.Err() == nil {
+		v, err := tryInTab(ctx, tabURL, expr)
+		if err == nil {
+			return v, nil
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "", errors.Join(ctx.Err(), last)
+}
+
+func tryInTab(ctx context.Context, tabURL, expr string) (string, error) {
+	poll := []chromedp.PollOption{chromedp.WithPollingInterval(50 * time.Millisecond), chromedp.WithPollingTimeout(3 * time.Second)}
+	fctx, cancel, err := tabTarget(ctx, tabURL)
+	if err != nil {
+		return "", err
+	}
+	if fctx != nil {
+		defer cancel()
+		return chromedp.Run(fctx, chromedp.Poll[string](expr, poll...))
+	}
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#tab")))
+	if err != nil {
+		return "", err
+	}
+	return chromedp.Run(ctx, chromedp.Poll[string](expr, append(poll, chromedp.WithPollingInFrame(nodes[0]))...))
+}
+
+// tabTarget returns a context on the tab's own target, or nil if the tab
+// runs in the page's process.
+func tabTarget(ctx context.Context, tabURL string) (context.Context, context.CancelFunc, error) {
+	infos, err := chromedp.Targets(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, info := range infos {
+		if info.Type == "iframe" && strings.HasPrefix(info.URL, tabURL) {
+			fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID), chromedp.WithDetachOnCancel())
+			return fctx, cancel, nil
+		}
+	}
+	return nil, nil, nil
+}
+
+// tabResult waits for the element id to appear in the tab and decodes #result.
+func tabResult(t *testing.T, ctx context.Context, tabURL, id string) map[string]any {
+	t.Helper()
+	raw, err := inTab(ctx, tabURL, `document.getElementById("`+id+`") && document.getElementById("result").textContent`)
+	if err != nil {
+		t.Fatalf("tab never showed #%s: %v", id, err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		t.Fatalf("tab result %q: %v", raw, err)
+	}
+	return res
+}
+
+// waitEvent waits until the host has recorded a call of fn and returns the
+// body of GET /events.
+func waitEvent(t *testing.T, h *Host, fn string) []Event {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(h.URL() + "/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events []Event
+		err = json.NewDecoder(resp.Body).Decode(&events)
+		_ = resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events {
+			if ev.Func == fn {
+				return events
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in /events: %+v", fn, events)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func funcs(events []Event) []string {
+	var names []string
+	for _, ev := range events {
+		names = append(names, ev.Source+":"+ev.Func)
+	}
+	return names
+}
+
+func want(t *testing.T, res map[string]any, key string, value any) {
+	t.Helper()
+	if res[key] != value {
+		t.Errorf("tab saw %s = %#v, want %#v (all: %v)", key, res[key], value, res)
+	}
+}
+
+func TestTabGetsContextAndToken(t *testing.T) {
+	ctx := browser(t, 60*time.Second)
+	tab, setHost := tabServer(t, false)
+	tabURL := tab.URL + "/tab.html"
+	const token = "eyJ0eXAi.test-token.sig"
+	h := startHost(t, Options{
+		TabURL:       tabURL,
+		Tenant:       "11111111-1111-1111-1111-111111111111",
+		UserObjectID: "22222222-2222-2222-2222-222222222222",
+		LoginHint:    "alice@contoso.test",
+		SubPageID:    "channel/42",
+		HostName:     "Outlook",
+		Token:        func() (string, error) { return token, nil },
+	})
+	setHost(h.URL())
+
+	start := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.URL())); err != nil {
+		t.Fatal(err)
+	}
+	res := tabResult(t, ctx, tabURL, "done")
+	t.Logf("tab finished %v after navigation: %v", time.Since(start).Round(time.Millisecond), res)
+	want(t, res, "tenant", "11111111-1111-1111-1111-111111111111")
+	want(t, res, "userId", "22222222-2222-2222-2222-222222222222")
+	want(t, res, "loginHint", "alice@contoso.test")
+	want(t, res, "subPageId", "channel/42")
+	want(t, res, "hostName", "Outlook")
+	want(t, res, "frameContext", "content")
+	want(t, res, "clientType", "web")
+	want(t, res, "token", token)
+	want(t, res, "error", nil)
+
+	events := waitEvent(t, h, "appInitialization.success")
+	t.Logf("events: %v", funcs(events))
+	for _, fn := range []string{"initialize", "getContext", "authentication.getAuthToken"} {
+		if !hasFunc(events, fn) {
+			t.Errorf("no %s in events %v", fn, funcs(events))
+		}
+	}
+	body, _ := json.Marshal(events)
+	if strings.Contains(string(body), token) {
+		t.Errorf("/events shows the token: %s", body)
+	}
+
+	// The sandbox switches identity at run time: new options, reload.
+	err := h.SetOptions(Options{
+		TabURL:   tabURL,
+		Tenant:   "33333333-3333-3333-3333-333333333333",
+		HostName: "Office",
+		Token:    func() (string, error) { return "second-token", nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ClearEvents()
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	res = tabResult(t, ctx, tabURL, "done")
+	want(t, res, "tenant", "33333333-3333-3333-3333-333333333333")
+	want(t, res, "hostName", "Office")
+	want(t, res, "subPageId", nil)
+	want(t, res, "token", "second-token")
+}
+
+func hasFunc(events []Event, fn string) bool {
+	for _, ev := range events {
+		if ev.Func == fn {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTabSeesTokenFailure(t *testing.T) {
+	ctx := browser(t, 60*time.Second)
+	tab, setHost := tabServer(t, false)
+	tabURL := tab.URL + "/tab.html"
+	h := startHost(t, Options{
+		TabURL: tabURL,
+		Tenant: "tenant-1",
+		Token:  func() (string, error) { return "", errors.New("resourceRequiresConsent") },
+	})
+	setHost(h.URL())
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.URL())); err != nil {
+		t.Fatal(err)
+	}
+	res := tabResult(t, ctx, tabURL, "done")
+	want(t, res, "token", nil)
+	want(t, res, "tokenError", "resourceRequiresConsent")
+	want(t, res, "hostName", "Teams")
+	waitEvent(t, h, "appInitialization.success")
+}
+
+// TestAuthenticatePopup runs authentication.authenticate, which the SDK only
+// allows for an https URL, so this tab is served over TLS (another site than
+// the host, so Chromium runs it in its own process).
+func TestAuthenticatePopup(t *testing.T) {
+	ctx := browser(t, 60*time.Second)
+	tab, setHost := tabServer(t, true)
+	tabURL := tab.URL + "/tab.html"
+	h := startHost(t, Options{
+		TabURL: tabURL,
+		Tenant: "tenant-1",
+		Token:  func() (string, error) { return "tok", nil },
+	})
+	setHost(h.URL())
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.URL())); err != nil {
+		t.Fatal(err)
+	}
+	res := tabResult(t, ctx, tabURL, "done")
+	want(t, res, "token", "tok")
+
+	// Click with a user gesture, as a person would: the host opens the popup
+	// in answer, which the browser allows only right after a gesture.
+	fctx, cancel, err := tabTarget(ctx, tabURL)
+	if err != nil || fctx == nil {
+		t.Fatalf("no separate target for the https tab: %v", err)
+	}
+	defer cancel()
+	click := func(p *runtime.EvaluateParams) { gesture := true; p.UserGesture = &gesture }
+	if err := chromedp.Do(fctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("login").click()`, click)); err != nil {
+		t.Fatal(err)
+	}
+	res = tabResult(t, ctx, tabURL, "authDone")
+	want(t, res, "authResult", "code-from-popup")
+	want(t, res, "authError", nil)
+
+	events := waitEvent(t, h, "authentication.authenticate.success")
+	t.Logf("events: %v", funcs(events))
+	for _, ev := range events {
+		if ev.Func == "authentication.authenticate.success" {
+			if ev.Source != "popup" || len(ev.Args) != 1 || ev.Args[0] != "[redacted]" {
+				t.Errorf("success event %+v, want from the popup with its result redacted", ev)
+			}
+		}
+	}
+}
+
+func TestOptionsAndEndpoints(t *testing.T) {
+	if _, err := Start(Options{TabURL: "/relative"}); err == nil {
+		t.Error("Start took a relative TabURL")
+	}
+	if _, err := Start(Options{TabURL: "http://x.test/", HostName: "Skype"}); err == nil {
+		t.Error("Start took HostName Skype")
+	}
+	h := startHost(t, Options{TabURL: "http://127.0.0.1:1/tab?x=<y>", Token: func() (string, error) { return "secret-token", nil }})
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(h.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		var b strings.Builder
+		_, _ = io.Copy(&b, resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, page := get("/"); code != 200 || !strings.Contains(page, `src="http://127.0.0.1:1/tab?x=%3cy%3e"`) || !strings.Contains(page, "Simulated Teams host") {
+		t.Errorf("GET / = %d %s", code, page)
+	}
+	if code, body := get("/token"); code != 200 || !strings.Contains(body, "secret-token") {
+		t.Errorf("GET /token = %d %s", code, body)
+	}
+	post := func(ct, body string) int {
+		resp, err := http.Post(h.URL()+"/events", ct, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("text/plain", `{"func":"x"}`); code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain event: %d", code)
+	}
+	if code := post("application/json", `{"source":"tab","func":"x","args":["Bearer secret-token",{"t":"secret-token"},1]}`); code != http.StatusNoContent {
+		t.Errorf("event: %d", code)
+	}
+	if _, body := get("/events"); strings.Contains(body, "secret-token") || !strings.Contains(body, `"[token]"`) {
+		t.Errorf("GET /events = %s", body)
+	}
+	if err := h.SetOptions(Options{TabURL: "http://127.0.0.1:1/", Token: func() (string, error) { return "", errors.New("nope") }}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get("/token"); code != http.StatusServiceUnavailable || !strings.Contains(body, "nope") {
+		t.Errorf("GET /token after error = %d %s", code, body)
+	}
+}
