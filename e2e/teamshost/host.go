@@ -6,6 +6,7 @@
 package teamshost
 
 import (
+	"crypto/tls"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,9 @@ type Options struct {
 	// request. An error (or a nil Token) makes the call fail with the
 	// error's text as the reason.
 	Token func() (string, error)
+	// HTTPS serves the host over https with a self-signed certificate, as
+	// the real hosts are served; read at Start only.
+	HTTPS bool
 }
 
 // Event is one SDK call the host received.
@@ -82,7 +86,17 @@ func Start(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("teamshost: listen: %w", err)
 	}
-	h := &Host{url: "http://" + ln.Addr().String(), listener: ln, opts: opts}
+	scheme := "http"
+	if opts.HTTPS {
+		cfg, err := selfSignedTLS()
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		ln = tls.NewListener(ln, cfg)
+		scheme = "https"
+	}
+	h := &Host{url: scheme + "://" + ln.Addr().String(), listener: ln, opts: opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.servePage)
 	mux.HandleFunc("GET /host.js", h.serveScript)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -76,95 +75,21 @@ func startHost(t *testing.T, opts Options) *Host {
 	return h
 }
 
-// browser starts headless Chromium for one test, bounded by timeout. The
-// host resolver rules make every name but 127.0.0.1 fail, so nothing (the
-// SDK's fetch of Microsoft's origin list included) leaves the machine.
+// browser starts headless Chromium for one test.
 func browser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Fatal("no Chromium installed: run the tests with make, which installs Debian's chromium package")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		// The https test tab uses httptest's self-signed certificate.
-		chromedp.Flag("ignore-certificate-errors", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+	bctx, stop, err := NewBrowser(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(stop)
 	return bctx
 }
 
-// inTab polls the JavaScript expression in the tab's frame until it is
-// truthy and returns its value. A tab from the host's site shares the page's
-// process and is reached through the iframe node; a tab from another site
-// (https here) is a target of its own, which the test attaches to.
 func inTab(ctx context.Context, tabURL, expr string) (string, error) {
-	var last error
-	for ctx.Err() == nil {
-		v, err := tryInTab(ctx, tabURL, expr)
-		if err == nil {
-			return v, nil
-		}
-		last = err
-		time.Sleep(100 * time.Millisecond)
-	}
-	return "", errors.Join(ctx.Err(), last)
-}
-
-func tryInTab(ctx context.Context, tabURL, expr string) (string, error) {
-	poll := []chromedp.PollOption{chromedp.WithPollingInterval(50 * time.Millisecond), chromedp.WithPollingTimeout(3 * time.Second)}
-	fctx, cancel, err := tabTarget(ctx, tabURL)
-	if err != nil {
-		return "", err
-	}
-	if fctx != nil {
-		defer cancel()
-		return chromedp.Run(fctx, chromedp.Poll[string](expr, poll...))
-	}
-	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#tab")))
-	if err != nil {
-		return "", err
-	}
-	return chromedp.Run(ctx, chromedp.Poll[string](expr, append(poll, chromedp.WithPollingInFrame(nodes[0]))...))
-}
-
-// tabTarget returns a context on the tab's own target, or nil if the tab
-// runs in the page's process.
-func tabTarget(ctx context.Context, tabURL string) (context.Context, context.CancelFunc, error) {
-	infos, err := chromedp.Targets(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, info := range infos {
-		if info.Type == "iframe" && strings.HasPrefix(info.URL, tabURL) {
-			fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID), chromedp.WithDetachOnCancel())
-			return fctx, cancel, nil
-		}
-	}
-	return nil, nil, nil
+	return InFrame(ctx, tabURL, expr)
 }
 
 // tabResult waits for the element id to appear in the tab and decodes #result.
@@ -339,7 +264,7 @@ func TestAuthenticatePopup(t *testing.T) {
 
 	// Click with a user gesture, as a person would: the host opens the popup
 	// in answer, which the browser allows only right after a gesture.
-	fctx, cancel, err := tabTarget(ctx, tabURL)
+	fctx, cancel, err := frameTarget(ctx, tabURL)
 	if err != nil || fctx == nil {
 		t.Fatalf("no separate target for the https tab: %v", err)
 	}

@@ -71,8 +71,16 @@
     fallback('the Teams SDK did not load');
     return;
   }
+  if (window.parent === window && !window.opener) {
+    fallback('the page was opened outside a Microsoft host');
+    return;
+  }
+  var INIT_TIMEOUT_MS = 10000;
+  var initTimeout = new Promise(function (_, reject) {
+    setTimeout(function () { reject(new Error('the host did not answer the Teams SDK')); }, INIT_TIMEOUT_MS);
+  });
   var ctx;
-  microsoftTeams.app.initialize(cfg.validOrigins)
+  Promise.race([microsoftTeams.app.initialize(cfg.validOrigins), initTimeout])
     .then(function () {
       // Tell the host the app loaded, or it shows an error after a while.
       microsoftTeams.app.notifyAppLoaded();

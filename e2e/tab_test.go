@@ -1,0 +1,162 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
+)
+
+// tabInHost frames the plugin's tab in the simulated Teams host, over
+// https like the real one, with the plugin's custom cloud pointing its
+// Teams URL there, and opens it in headless Chromium.
+func tabInHost(t *testing.T, opts teamshost.Options) (context.Context, *teamshost.Host) {
+	t.Helper()
+	opts.HTTPS = true
+	opts.TabURL = env.Server.URL + "/plugins/" + env.PluginID + "/tab"
+	host, err := teamshost.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(host.Close)
+	useSignInSettings(t, map[string]any{"customteamsurl": host.URL()})
+	waitFor(t, "the host in FrameAncestors", func() bool {
+		return strings.Contains(*env.Server.StoredConfig().ServiceSettings.FrameAncestors, host.URL())
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	bctx, stop, err := teamshost.NewBrowser(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	t.Cleanup(func() {
+		if t.Failed() {
+			screenshot(t, bctx)
+		}
+	})
+	if err := chromedp.Do(bctx, chromedp.Navigate(host.URL())); err != nil {
+		t.Fatal(err)
+	}
+	return bctx, host
+}
+
+// screenshot keeps what the browser showed when a test failed.
+func screenshot(t *testing.T, ctx context.Context) {
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Logf("no screenshot: %v", err)
+		return
+	}
+	dir := filepath.Join(packageDir, "artifacts")
+	_ = os.MkdirAll(dir, 0o755)
+	path := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".jpg")
+	if err := os.WriteFile(path, shot, 0o644); err == nil {
+		t.Logf("screenshot: %s", path)
+	}
+}
+
+func TestTabSignsInInsideTheHost(t *testing.T) {
+	ctx, host := tabInHost(t, teamshost.Options{
+		Tenant: testTenant, UserObjectID: newOID(), LoginHint: env.User.Email,
+		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
+	})
+	who, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){var e=document.getElementById("signed-in-user");return e&&e.textContent;})()`)
+	if err != nil {
+		t.Fatalf("the tab never showed a signed-in user: %v", err)
+	}
+	if who != "@"+env.User.Username {
+		t.Fatalf("the tab is signed in as %s", who)
+	}
+	var sawSuccess bool
+	for _, ev := range host.Events() {
+		if ev.Func == "appInitialization.success" {
+			sawSuccess = true
+		}
+	}
+	if !sawSuccess {
+		t.Fatalf("the tab never told the host it loaded: %+v", host.Events())
+	}
+}
+
+func TestTabFallsBackToTheLogin(t *testing.T) {
+	cases := []struct {
+		name string
+		opts teamshost.Options
+	}{
+		{"tenant mismatch", teamshost.Options{
+			Tenant: "00000000-0000-0000-0000-000000000001",
+			Token:  func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
+		}},
+		{"no matching account", teamshost.Options{
+			Tenant: testTenant,
+			Token:  func() (string, error) { return cloud.Sign(tabToken(newOID(), "stranger@example.com")), nil },
+		}},
+		{"token refused", teamshost.Options{
+			Tenant: testTenant,
+			Token: func() (string, error) {
+				tok := tabToken(newOID(), env.User.Email)
+				tok.Claims["aud"] = "api://elsewhere/" + testClientID
+				return cloud.Sign(tok), nil
+			},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, _ := tabInHost(t, tc.opts)
+			form, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){var f=document.getElementById("login-form");return f&&!f.hidden&&location.pathname;})()`)
+			if err != nil {
+				t.Fatalf("the tab never reached the login: %v", err)
+			}
+			if form != "/mattermost/login" {
+				t.Fatalf("login shown at %s", form)
+			}
+		})
+	}
+}
+
+func TestTabOutsideAHostGoesToTheLogin(t *testing.T) {
+	useSignInSettings(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	bctx, stop, err := teamshost.NewBrowser(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	tabURL := env.Server.URL + "/plugins/" + env.PluginID + "/tab"
+	if err := chromedp.Do(bctx, chromedp.Navigate(tabURL)); err != nil {
+		t.Fatal(err)
+	}
+	path, err := chromedp.Run(bctx, chromedp.Poll[string](
+		`(function(){var f=document.getElementById("login-form");return f&&!f.hidden&&location.pathname;})()`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		screenshot(t, bctx)
+		t.Fatalf("the tab opened on its own never reached the login: %v", err)
+	}
+	if path != "/mattermost/login" {
+		t.Fatalf("ended at %s", path)
+	}
+}
+
+func TestTabDeepLinkLandsOnThePost(t *testing.T) {
+	postID := "abcdefghijkmnopqrstuvwxyz1"
+	ctx, _ := tabInHost(t, teamshost.Options{
+		Tenant: testTenant, SubPageID: "post:" + postID,
+		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
+	})
+	path, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){var e=document.getElementById("signed-in-user");return e&&e.textContent&&location.pathname;})()`)
+	if err != nil {
+		t.Fatalf("the deep link never landed signed in: %v", err)
+	}
+	if path != "/mattermost/_redirect/pl/"+postID {
+		t.Fatalf("deep link landed on %s", path)
+	}
+}
