@@ -83,7 +83,8 @@ test: check unit webapp-test e2e
 ## demo: a local Mattermost with the plugin installed, until Ctrl-C.
 demo: dist
 	./build/ensure-system-deps.sh
-	cd e2e && $(GO) run ./cmd/sandbox -bundle $(CURDIR)/$(BUNDLE) $(DEMO_FLAGS)
+	cd e2e && $(GO) build -o $(CURDIR)/dist/sandbox ./cmd/sandbox
+	./dist/sandbox -bundle $(CURDIR)/$(BUNDLE) $(DEMO_FLAGS)
 
 ## deploy: upload and enable the bundle on the server at MM_SERVICESETTINGS_SITEURL.
 deploy: dist

@@ -35,7 +35,7 @@ func NewBrowser(ctx context.Context, userDataDir string) (context.Context, conte
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"),
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.UserDataDir(userDataDir),
 	)

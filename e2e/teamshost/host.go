@@ -68,6 +68,7 @@ type Host struct {
 	events []Event
 	seq    int
 	minted []string // recent tokens, removed from recorded events
+	picker *Picker
 }
 
 const (
@@ -104,6 +105,7 @@ func Start(opts Options) (*Host, error) {
 	mux.HandleFunc("GET /token", h.serveToken)
 	mux.HandleFunc("GET /events", h.serveEvents)
 	mux.HandleFunc("POST /events", h.addEvent)
+	mux.HandleFunc("POST /pick", h.pick)
 	h.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = h.server.Serve(ln) }()
 	return h, nil
@@ -178,7 +180,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (h *Host) servePage(w http.ResponseWriter, _ *http.Request) {
 	noStore(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTemplate.Execute(w, h.Options())
+	_ = pageTemplate.Execute(w, pageData{Options: h.Options(), Picker: h.currentPicker(), HostNames: hostNames})
 }
 
 func (h *Host) serveScript(w http.ResponseWriter, _ *http.Request) {

@@ -16,6 +16,8 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
+	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 )
 
 func main() {
@@ -39,7 +41,17 @@ func run(port int, siteURL, bundle string) error {
 	startCtx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	fmt.Println("Starting PostgreSQL and Mattermost…")
+	fmt.Println("Starting the fake Microsoft cloud, PostgreSQL and Mattermost…")
+	cloud, err := msfake.Start()
+	if err != nil {
+		return err
+	}
+	defer cloud.Close()
+	caFile, err := trustCloud(cloud)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(caFile)
 	h, err := harness.Start(startCtx, harness.Options{
 		Bundle: bundle,
 		Server: harness.ServerOptions{ListenAddress: fmt.Sprintf("127.0.0.1:%d", port), SiteURL: siteURL},
@@ -54,10 +66,15 @@ func run(port int, siteURL, bundle string) error {
 	if err := seed(startCtx, h); err != nil {
 		return err
 	}
+	host, err := startHost(startCtx, h, cloud)
+	if err != nil {
+		return err
+	}
+	defer host.Close()
 	// Registered after the server started, which resets signal handling.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	printWelcome(h)
+	printWelcome(h, host)
 	<-ctx.Done()
 	return nil
 }
@@ -95,20 +112,26 @@ func seed(ctx context.Context, h *harness.Harness) error {
 	return nil
 }
 
-func printWelcome(h *harness.Harness) {
+func printWelcome(h *harness.Harness, host *teamshost.Host) {
 	fmt.Printf(`
 Mattermost is running at %[1]s
   system admin:  %[2]s / %[3]s
   user:          %[4]s / %[5]s
   user:          bob / Bob-Passw0rd!
   team:          Mission Ops (channel: Incident Response)
-Plugin %[6]s is installed and enabled.
+Plugin %[6]s is installed and enabled, pointed at a fake Microsoft cloud.
+
+Mattermost inside a simulated Microsoft Teams, signed in as alice:
+  %[7]s
+  (its certificate is self-signed: let your browser proceed). The bar at the
+  top switches the user, the tenant and the host (Teams, Outlook, Microsoft 365)
+  to show sign-in and its fallbacks.
 
 Redeploy a rebuilt bundle from another shell:
   MM_SERVICESETTINGS_SITEURL=%[1]s MM_ADMIN_USERNAME=%[2]s MM_ADMIN_PASSWORD='%[3]s' make deploy
 
 Press Ctrl-C to stop; everything started here is removed.
-`, h.Server.URL, h.Admin.Username, h.Admin.Password, h.User.Username, h.User.Password, h.PluginID)
+`, h.Server.SiteURL, h.Admin.Username, h.Admin.Password, h.User.Username, h.User.Password, h.PluginID, host.URL())
 }
 
 func envInt(name string, def int) int {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
+	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
+)
+
+// The sandbox's Entra tenant and app registration, and a second tenant to
+// show what happens when someone opens the tab from another organisation.
+const (
+	sandboxTenant   = "3f2a8c1e-5b7d-4e9a-8c6f-1d2e3f4a5b6c"
+	otherTenant     = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+	sandboxClientID = "6b1f3c2d-8e4a-4f5b-9c7d-2e1f0a3b4c5d"
+	sandboxAppID    = "c4d5e6f7-a8b9-4c0d-8e1f-2a3b4c5d6e7f"
+	strangerEmail   = "stranger@example.com"
+)
+
+// trustCloud makes the plugin process, a child of this one, trust the fake
+// cloud's CA, as a real server trusts Microsoft's.
+func trustCloud(cloud *msfake.Cloud) (string, error) {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("msfake-ca-%d.pem", os.Getpid()))
+	if err := cloud.WriteCAFile(path); err != nil {
+		return "", err
+	}
+	return path, os.Setenv("SSL_CERT_FILE", path)
+}
+
+// startHost points the plugin at the fake cloud and starts a simulated
+// Teams host framing the tab, with a picker of people, tenants and hosts.
+func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud) (*teamshost.Host, error) {
+	site, err := url.Parse(h.Server.SiteURL)
+	if err != nil {
+		return nil, err
+	}
+	audience := "api://" + site.Host + strings.TrimRight(site.Path, "/") + "/" + sandboxClientID
+	objectIDs := map[string]string{}
+	pick := func(user, tenant, hostName string) (teamshost.Options, error) {
+		oid, ok := objectIDs[user]
+		if !ok {
+			oid = strings.ToLower(model.NewId()[:8] + "-0000-4000-8000-" + model.NewId()[:12])
+			objectIDs[user] = oid
+		}
+		return teamshost.Options{
+			TabURL:   h.Server.SiteURL + "/plugins/" + h.PluginID + "/tab",
+			Tenant:   tenant,
+			HostName: hostName, UserObjectID: oid, LoginHint: user,
+			Token: func() (string, error) {
+				return cloud.Sign(cloud.AccessToken(msfake.TokenSpec{
+					Version: 2, Tenant: tenant, ObjectID: oid, ClientID: sandboxClientID,
+					Audience: audience, Scopes: "access_as_user", Email: user,
+				})), nil
+			},
+		}, nil
+	}
+	first, _ := pick(h.User.Email, sandboxTenant, "Teams")
+	first.HTTPS = true
+	host, err := teamshost.Start(first)
+	if err != nil {
+		return nil, err
+	}
+	host.SetPicker(&teamshost.Picker{
+		Users:   []string{h.User.Email, "bob@example.com", strangerEmail},
+		Tenants: []string{sandboxTenant, otherTenant},
+		Pick:    pick,
+	})
+	err = harness.SetPluginSettings(ctx, h.Admin.Client, h.PluginID, map[string]any{
+		"tenantid": sandboxTenant, "clientid": sandboxClientID, "clientsecret": "sandbox-secret",
+		"appid": sandboxAppID, "appversion": "1.0.0", "appdisplayname": "Mattermost",
+		"cloud": "custom", "customauthorityurl": cloud.URL(), "customgraphurl": cloud.URL(),
+		"customteamsurl": host.URL(),
+	})
+	if err != nil {
+		host.Close()
+		return nil, fmt.Errorf("point the plugin at the fake cloud: %w", err)
+	}
+	return host, nil
+}
