@@ -74,6 +74,17 @@ func TestTabSignsInInsideTheHost(t *testing.T) {
 	if who != "@"+env.User.Username {
 		t.Fatalf("the tab is signed in as %s", who)
 	}
+	// Mattermost Calls and the clipboard work in the frame: the host's frame
+	// grants the permissions the manifest's devicePermissions ask for.
+	allowed, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){
+		var fp = document.featurePolicy; if (!fp) { return "no feature policy API"; }
+		var missing = ["microphone","camera","display-capture","clipboard-read","clipboard-write","fullscreen"]
+			.filter(function(f){ return !fp.allowsFeature(f); });
+		return missing.length ? "missing: " + missing.join(",") : "all allowed";
+	})()`)
+	if err != nil || allowed != "all allowed" {
+		t.Fatalf("permissions in the Mattermost frame: %q %v", allowed, err)
+	}
 	var sawSuccess bool
 	for _, ev := range host.Events() {
 		if ev.Func == "appInitialization.success" {
