@@ -171,3 +171,23 @@ func TestTabDeepLinkLandsOnThePost(t *testing.T) {
 		t.Fatalf("deep link landed on %s", path)
 	}
 }
+
+func TestTabStuckSignInOffersToOpenMattermostOutside(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	ctx, _ := tabInHost(t, teamshost.Options{
+		Tenant: testTenant,
+		// The host never hands out a token, as a hung Teams client would.
+		Token: func() (string, error) { <-release; return "", context.Canceled },
+	})
+	link, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){
+		var s = document.getElementById("stuck"), a = document.getElementById("open-outside");
+		return s && !s.hidden && a && a.target === "_blank" && a.getAttribute("href");
+	})()`)
+	if err != nil {
+		t.Fatalf("a stuck sign-in never offered a way out: %v", err)
+	}
+	if link != env.Server.SiteURL+"/" {
+		t.Fatalf("the way out opens %q", link)
+	}
+}
