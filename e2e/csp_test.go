@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -11,8 +10,6 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-
-	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
 )
 
 // teamsSDKOriginList is what the Teams SDK fetches from Microsoft's CDN as it
@@ -21,13 +18,7 @@ const teamsSDKOriginList = "https://res.cdn.office.net/teams-js/validDomains/jso
 
 func TestTabPageLoadsNothingFromOffSiteAndBreaksNoPolicy(t *testing.T) {
 	useSignInSettings(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	bctx, stop, err := teamshost.NewBrowser(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	bctx := newBrowser(t)
 
 	var mu sync.Mutex
 	requested := map[string]string{} // request ID -> URL

@@ -29,6 +29,17 @@ func tabInHost(t *testing.T, opts teamshost.Options) (context.Context, *teamshos
 	waitFor(t, "the host in FrameAncestors", func() bool {
 		return strings.Contains(*env.Server.StoredConfig().ServiceSettings.FrameAncestors, host.URL())
 	})
+	bctx := newBrowser(t)
+	if err := chromedp.Do(bctx, chromedp.Navigate(host.URL())); err != nil {
+		t.Fatal(err)
+	}
+	return bctx, host
+}
+
+// newBrowser starts headless Chromium for one test; a failed test keeps a
+// screenshot of what it showed.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	bctx, stop, err := teamshost.NewBrowser(ctx, t.TempDir())
@@ -41,10 +52,7 @@ func tabInHost(t *testing.T, opts teamshost.Options) (context.Context, *teamshos
 			screenshot(t, bctx)
 		}
 	})
-	if err := chromedp.Do(bctx, chromedp.Navigate(host.URL())); err != nil {
-		t.Fatal(err)
-	}
-	return bctx, host
+	return bctx
 }
 
 // screenshot keeps what the browser showed when a test failed.
@@ -134,13 +142,7 @@ func TestTabFallsBackToTheLogin(t *testing.T) {
 
 func TestTabOutsideAHostGoesToTheLogin(t *testing.T) {
 	useSignInSettings(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	bctx, stop, err := teamshost.NewBrowser(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	bctx := newBrowser(t)
 	tabURL := env.Server.URL + "/plugins/" + env.PluginID + "/tab"
 	if err := chromedp.Do(bctx, chromedp.Navigate(tabURL)); err != nil {
 		t.Fatal(err)
@@ -149,7 +151,6 @@ func TestTabOutsideAHostGoesToTheLogin(t *testing.T) {
 		`(function(){var f=document.getElementById("login-form");return f&&!f.hidden&&location.pathname;})()`,
 		chromedp.WithPollingTimeout(30*time.Second)))
 	if err != nil {
-		screenshot(t, bctx)
 		t.Fatalf("the tab opened on its own never reached the login: %v", err)
 	}
 	if path != "/mattermost/login" {
