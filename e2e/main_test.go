@@ -62,8 +62,9 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	// The suite's server lives under a subpath, the harder case for every
-	// URL the plugin makes; its port is chosen by the harness.
-	env, err = harness.Start(ctx, harness.Options{Bundle: bundle, Server: harness.ServerOptions{SiteURL: subpathSiteURL}})
+	// URL the plugin makes, and serves https, as the Microsoft hosts require;
+	// its port is chosen by the harness.
+	env, err = harness.Start(ctx, harness.Options{Bundle: bundle, Server: harness.ServerOptions{SiteURL: subpathSiteURL, TLS: true}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start test environment:", err)
 		return 1

@@ -45,7 +45,7 @@ func useSignInSettings(t *testing.T, changes map[string]any) {
 func tabToken(oid, email string) msfake.Token {
 	return cloud.AccessToken(msfake.TokenSpec{
 		Version: 2, Tenant: testTenant, ObjectID: oid, ClientID: testClientID,
-		Audience: "api://" + strings.TrimPrefix(env.Server.URL, "http://") + "/" + testClientID,
+		Audience: "api://" + strings.TrimPrefix(env.Server.URL, "https://") + "/" + testClientID,
 		Scopes:   "access_as_user", Email: email, Name: "Test Person",
 	})
 }

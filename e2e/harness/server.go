@@ -31,18 +31,21 @@ type ServerOptions struct {
 	DSN string
 	// ListenAddress defaults to a free port on 127.0.0.1.
 	ListenAddress string
-	// SiteURL defaults to http://<listen address>; a bare path means
-	// http://<listen address><path>. Its path, if any, is the
-	// subpath the server serves under; clients still connect over plain
-	// http to the listen address, so an https site URL works in tests.
+	// SiteURL defaults to http(s)://<listen address>; a bare path means
+	// http(s)://<listen address><path>. Its path, if any, is the subpath
+	// the server serves under; clients connect to the listen address, so a
+	// site URL naming another host works in tests.
 	SiteURL string
 	// Configure, when set, edits the configuration before the server starts.
 	Configure func(*model.Config)
+	// TLS serves https with a self-signed certificate that this process's
+	// default HTTP transport trusts.
+	TLS bool
 }
 
 // Server is a real Mattermost server running in this process.
 type Server struct {
-	// URL is where clients reach the server: http://<listen address><subpath>.
+	// URL is where clients reach the server: http(s)://<listen address><subpath>.
 	URL string
 	// SiteURL is the configured site URL.
 	SiteURL string
@@ -85,14 +88,27 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 		}
 		listen = fmt.Sprintf("127.0.0.1:%d", port)
 	}
+	scheme := "http"
+	if opts.TLS {
+		scheme = "https"
+	}
 	siteURL := opts.SiteURL
 	if siteURL == "" || strings.HasPrefix(siteURL, "/") {
-		siteURL = "http://" + listen + siteURL
+		siteURL = scheme + "://" + listen + siteURL
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "client", "plugins"), 0o755); err != nil {
 		return nil, fmt.Errorf("create plugin client directory: %w", err)
 	}
 	cfg := baseConfig(dir, listen, siteURL, opts.DSN)
+	if opts.TLS {
+		certFile, keyFile, err := serverCertificate(dir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.ServiceSettings.ConnectionSecurity = model.NewPointer(model.ConnSecurityTLS)
+		cfg.ServiceSettings.TLSCertFile = model.NewPointer(certFile)
+		cfg.ServiceSettings.TLSKeyFile = model.NewPointer(keyFile)
+	}
 	if opts.Configure != nil {
 		opts.Configure(cfg)
 	}
@@ -100,7 +116,7 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site URL %q: %w", siteURL, err)
 	}
-	clientURL := "http://" + listen + strings.TrimRight(parsed.Path, "/")
+	clientURL := scheme + "://" + listen + strings.TrimRight(parsed.Path, "/")
 	s := &Server{URL: clientURL, SiteURL: siteURL, Dir: dir, LogPath: filepath.Join(dir, "logs", "mattermost.log")}
 	if err := s.start(cfg); err != nil {
 		_ = os.RemoveAll(dir)
