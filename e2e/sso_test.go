@@ -323,3 +323,18 @@ func TestFrameAncestorsMergedKeepingAdminEntries(t *testing.T) {
 		return strings.HasPrefix(got, "https://intranet.example.com ") && strings.Contains(got, cloud.URL())
 	})
 }
+
+func TestRedeemRefusesUnknownCodes(t *testing.T) {
+	useSignInSettings(t, nil)
+	req, _ := http.NewRequestWithContext(testContext(t), "POST", env.Server.URL+"/plugins/"+env.PluginID+"/api/v1/sso/redeem",
+		strings.NewReader(`{"code":"not-a-code-this-server-issued"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || len(resp.Cookies()) != 0 {
+		t.Fatalf("unknown code: %d, %d cookies", resp.StatusCode, len(resp.Cookies()))
+	}
+}

@@ -36,6 +36,13 @@ func tabInHost(t *testing.T, opts teamshost.Options) (context.Context, *teamshos
 	return bctx, host
 }
 
+// inMattermost wraps a JavaScript expression to run on Mattermost in the
+// tab's own frame, with d its document and loc its location.
+func inMattermost(expr string) string {
+	return `(function(){var f=document.getElementById("mattermost");if(!f||!f.contentDocument){return "";}` +
+		`var d=f.contentDocument,loc=f.contentWindow.location;return (` + expr + `);})()`
+}
+
 // newBrowser starts headless Chromium for one test; a failed test keeps a
 // screenshot of what it showed.
 func newBrowser(t *testing.T) context.Context {
@@ -75,7 +82,7 @@ func TestTabSignsInInsideTheHost(t *testing.T) {
 		Tenant: testTenant, UserObjectID: newOID(), LoginHint: env.User.Email,
 		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
 	})
-	who, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){var e=document.getElementById("signed-in-user");return e&&e.textContent;})()`)
+	who, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent`))
 	if err != nil {
 		t.Fatalf("the tab never showed a signed-in user: %v", err)
 	}
@@ -84,12 +91,12 @@ func TestTabSignsInInsideTheHost(t *testing.T) {
 	}
 	// Mattermost Calls and the clipboard work in the frame: the host's frame
 	// grants the permissions the manifest's devicePermissions ask for.
-	allowed, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){
-		var fp = document.featurePolicy; if (!fp) { return "no feature policy API"; }
+	allowed, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`(function(fp){
+		if (!fp) { return "no feature policy API"; }
 		var missing = ["microphone","camera","display-capture","clipboard-read","clipboard-write","fullscreen"]
 			.filter(function(f){ return !fp.allowsFeature(f); });
 		return missing.length ? "missing: " + missing.join(",") : "all allowed";
-	})()`)
+	})(d.featurePolicy)`))
 	if err != nil || allowed != "all allowed" {
 		t.Fatalf("permissions in the Mattermost frame: %q %v", allowed, err)
 	}
@@ -129,7 +136,7 @@ func TestTabFallsBackToTheLogin(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, _ := tabInHost(t, tc.opts)
-			form, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){var f=document.getElementById("login-form");return f&&!f.hidden&&location.pathname;})()`)
+			form, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("login-form")&&!d.getElementById("login-form").hidden&&loc.pathname`))
 			if err != nil {
 				t.Fatalf("the tab never reached the login: %v", err)
 			}
@@ -164,7 +171,7 @@ func TestTabDeepLinkLandsOnThePost(t *testing.T) {
 		Tenant: testTenant, SubPageID: "post:" + postID,
 		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
 	})
-	path, err := teamshost.InFrame(ctx, env.Server.URL, `(function(){var e=document.getElementById("signed-in-user");return e&&e.textContent&&location.pathname;})()`)
+	path, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent&&loc.pathname`))
 	if err != nil {
 		t.Fatalf("the deep link never landed signed in: %v", err)
 	}
@@ -191,4 +198,82 @@ func TestTabStuckSignInOffersToOpenMattermostOutside(t *testing.T) {
 	if link != env.Server.SiteURL+"/" {
 		t.Fatalf("the way out opens %q", link)
 	}
+}
+
+func TestTabExternalLoginRunsInTheHostPopup(t *testing.T) {
+	ctx, host := tabInHost(t, teamshost.Options{
+		Tenant: testTenant,
+		// No Mattermost account matches this Microsoft account, so the tab
+		// shows the login, where the person picks single sign-on.
+		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), "stranger@example.com")), nil },
+	})
+	if _, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("sso-login")&&!d.getElementById("sso-login").hidden&&"ready"`)); err != nil {
+		t.Fatalf("the login in the tab never offered single sign-on: %v", err)
+	}
+	// A real mouse click, as the browser lets only a person's gesture open
+	// a popup.
+	clickInFrames(t, ctx, "#tab", "#mattermost", "#sso-login")
+
+	popup := waitForPopup(t, ctx, env.Server.URL+"/login?sso=1")
+	if _, err := chromedp.Run(popup, chromedp.Poll[bool](`!!document.getElementById("login-form") && !document.getElementById("login-form").hidden`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the popup never showed the login: %v", err)
+	}
+	fill := `document.getElementById("login-id").value = "` + env.User.Username + `";` +
+		`document.getElementById("login-password").value = "` + env.User.Password + `";` +
+		`document.getElementById("login-form").requestSubmit();`
+	if err := chromedp.Do(popup, chromedp.Evaluate[chromedp.Void](fill)); err != nil {
+		t.Fatal(err)
+	}
+
+	who, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("login-form")&&d.getElementById("login-form").hidden&&d.getElementById("signed-in-user").textContent`))
+	if err != nil {
+		t.Fatalf("the tab never came back signed in: %v (host saw %v)", err, host.Events())
+	}
+	if who != "@"+env.User.Username {
+		t.Fatalf("the tab is signed in as %s", who)
+	}
+}
+
+// clickInFrames clicks the element the last selector names, each selector
+// looking inside the frame the one before found.
+func clickInFrames(t *testing.T, ctx context.Context, selectors ...string) {
+	t.Helper()
+	var node *chromedp.Node
+	for _, sel := range selectors {
+		var opts []chromedp.QueryOption
+		if node != nil {
+			opts = append(opts, chromedp.FromNode(node))
+		}
+		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(sel), opts...))
+		if err != nil || len(nodes) == 0 {
+			t.Fatalf("no %s: %v", sel, err)
+		}
+		node = nodes[0]
+	}
+	if err := chromedp.Do(ctx, chromedp.MouseClickNode(node)); err != nil {
+		t.Fatalf("click %s: %v", selectors[len(selectors)-1], err)
+	}
+}
+
+// waitForPopup returns a context on the window the host opened at url.
+func waitForPopup(t *testing.T, ctx context.Context, urlPrefix string) context.Context {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, info := range infos {
+			if info.Type == "page" && strings.HasPrefix(info.URL, urlPrefix) {
+				pctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+				t.Cleanup(cancel)
+				return pctx
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no popup opened at %s", urlPrefix)
+	return nil
 }

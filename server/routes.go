@@ -23,11 +23,12 @@ func (p *Plugin) routes() http.Handler {
 		IsSystemAdmin: func(userID string) bool {
 			return p.API.HasPermissionTo(userID, model.PermissionManageSystem)
 		},
-		Icons:    kvstore.Icons{KV: p.API},
-		Log:      p.API,
-		SSO:      p.ssoService,
-		Tab:      p.tabSettings,
-		TeamsSDK: p.teamsSDK,
+		Icons:     kvstore.Icons{KV: p.API},
+		Log:       p.API,
+		SSO:       p.ssoService,
+		Tab:       p.tabSettings,
+		TeamsSDK:  p.teamsSDK,
+		AuthCodes: kvstore.AuthCodes{KV: p.API},
 	})
 }
 

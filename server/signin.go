@@ -75,6 +75,7 @@ func (p *Plugin) ssoService() *sso.Service {
 			MatchEmail: settings.MatchAccountsByEmail,
 		},
 		Sessions:    p.API,
+		Codes:       kvstore.AuthCodes{KV: p.API},
 		Cookie:      cookieOptions(cfg),
 		PreviewPath: "/plugins/" + pluginID + teamsapp.PreviewPath,
 	}

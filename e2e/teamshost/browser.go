@@ -67,7 +67,7 @@ func InFrame(ctx context.Context, urlPrefix, expr string) (string, error) {
 
 func tryInFrame(ctx context.Context, urlPrefix, expr string) (string, error) {
 	poll := []chromedp.PollOption{chromedp.WithPollingInterval(50 * time.Millisecond), chromedp.WithPollingTimeout(3 * time.Second)}
-	fctx, cancel, err := frameTarget(ctx, urlPrefix)
+	fctx, cancel, err := FrameTarget(ctx, urlPrefix)
 	if err != nil {
 		return "", err
 	}
@@ -82,9 +82,9 @@ func tryInFrame(ctx context.Context, urlPrefix, expr string) (string, error) {
 	return chromedp.Run(ctx, chromedp.Poll[string](expr, append(poll, chromedp.WithPollingInFrame(nodes[0]))...))
 }
 
-// frameTarget returns a context on the frame's own target, or nil if the
+// FrameTarget returns a context on the frame's own target, or nil if the
 // frame runs in the page's process.
-func frameTarget(ctx context.Context, urlPrefix string) (context.Context, context.CancelFunc, error) {
+func FrameTarget(ctx context.Context, urlPrefix string) (context.Context, context.CancelFunc, error) {
 	infos, err := chromedp.Targets(ctx)
 	if err != nil {
 		return nil, nil, err

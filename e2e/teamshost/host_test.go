@@ -264,7 +264,7 @@ func TestAuthenticatePopup(t *testing.T) {
 
 	// Click with a user gesture, as a person would: the host opens the popup
 	// in answer, which the browser allows only right after a gesture.
-	fctx, cancel, err := frameTarget(ctx, tabURL)
+	fctx, cancel, err := FrameTarget(ctx, tabURL)
 	if err != nil || fctx == nil {
 		t.Fatalf("no separate target for the https tab: %v", err)
 	}

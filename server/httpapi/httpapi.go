@@ -37,6 +37,10 @@ type Deps struct {
 	Tab func() TabSettings
 	// TeamsSDK returns the bundled Teams JS SDK.
 	TeamsSDK func() ([]byte, error)
+	// AuthCodes issues one-time codes for external logins.
+	AuthCodes interface {
+		Issue(userID string) (string, error)
+	}
 }
 
 // Logger is the plugin API's structured logger.
@@ -55,6 +59,10 @@ func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.status)
 	mux.HandleFunc("POST /api/v1/sso/exchange", a.exchange)
+	mux.HandleFunc("POST /api/v1/sso/redeem", a.redeem)
+	mux.HandleFunc("GET /auth/complete", func(w http.ResponseWriter, r *http.Request) {
+		a.authComplete(w, r, r.Header.Get("Mattermost-User-Id"))
+	})
 	mux.HandleFunc("GET /tab", a.tabPage)
 	mux.HandleFunc("GET /static/teams-js/MicrosoftTeams.min.js", a.teamsJS)
 	mux.HandleFunc("GET /static/{name}", a.staticFile)

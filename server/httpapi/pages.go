@@ -35,6 +35,9 @@ func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {
 		Nonce:        nonce,
 		StaticBase:   pluginBase + "/static",
 		ExchangeURL:  pluginBase + "/api/v1/sso/exchange",
+		RedeemURL:    pluginBase + "/api/v1/sso/redeem",
+		CompletePath: pluginBase + "/auth/complete",
+		HomeURL:      subpath + "/",
 		LoginURL:     subpath + "/login",
 		SiteURL:      origin + subpath + "/",
 		TenantID:     t.TenantID,
@@ -78,4 +81,28 @@ func serveAsset(w http.ResponseWriter, name string, data []byte) {
 	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, _ = w.Write(data)
+}
+
+// authComplete ends an external login in the host's popup: signed in there,
+// the person gets a one-time code that the host hands to the tab.
+func (a *api) authComplete(w http.ResponseWriter, _ *http.Request, userID string) {
+	t := a.Tab()
+	_, subpath := a.sitePaths(t.SiteURL)
+	d := pages.AuthCompleteData{
+		Nonce:        pages.Nonce(),
+		StaticBase:   subpath + "/plugins/" + a.PluginID + "/static",
+		ValidOrigins: t.FrameAncestors,
+	}
+	if userID != "" {
+		code, err := a.AuthCodes.Issue(userID)
+		if err != nil {
+			a.Log.LogError("Issuing a sign-in code failed", "error", err.Error())
+		}
+		d.Code = code
+	}
+	// The popup is a window of its own; nothing frames it.
+	pages.SetSecurityHeaders(w, d.Nonce, nil)
+	if err := pages.RenderAuthComplete(w, d); err != nil {
+		a.Log.LogError("Rendering the sign-in completion page failed", "error", err.Error())
+	}
 }

@@ -11,6 +11,47 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
+type redeemBody struct {
+	Code string `json:"code"`
+}
+
+// redeem trades the one-time code an external login's popup handed back
+// for a session in the tab's frame.
+func (a *api) redeem(w http.ResponseWriter, r *http.Request) {
+	if !a.jsonFromThisSite(w, r) {
+		return
+	}
+	var body redeemBody
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Code == "" {
+		writeError(w, http.StatusBadRequest, "The request must be JSON with a code.")
+		return
+	}
+	res, err := a.SSO().Redeem(body.Code)
+	if err != nil {
+		a.logSignInFailure(err)
+		writeError(w, http.StatusUnauthorized, signInFailed)
+		return
+	}
+	for _, c := range res.Cookies {
+		http.SetCookie(w, c)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": res.Redirect})
+}
+
+// jsonFromThisSite refuses anything but a JSON request from this site's
+// own pages, answering for itself.
+func (a *api) jsonFromThisSite(w http.ResponseWriter, r *http.Request) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "Send the request as JSON.")
+		return false
+	}
+	if !a.sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "Cross-site sign-in requests are refused.")
+		return false
+	}
+	return true
+}
+
 type exchangeBody struct {
 	Token     string `json:"token"`
 	SubPageID string `json:"subPageId"`
@@ -23,12 +64,7 @@ const signInFailed = "Signing in with your Microsoft account did not work. Sign 
 // session. The token comes in a JSON body, never a URL; cross-site form
 // posts cannot send JSON, and a cross-site fetch is refused by its headers.
 func (a *api) exchange(w http.ResponseWriter, r *http.Request) {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "Send the token as JSON.")
-		return
-	}
-	if !a.sameOrigin(r) {
-		writeError(w, http.StatusForbidden, "Cross-site sign-in requests are refused.")
+	if !a.jsonFromThisSite(w, r) {
 		return
 	}
 	var body exchangeBody
@@ -79,7 +115,7 @@ func (a *api) logSignInFailure(err error) {
 		a.Log.LogWarn("Tab sign-in refused an Entra token", refusal.LogPairs()...)
 	case errors.Is(err, sso.ErrNoAccount):
 		a.Log.LogWarn("Tab sign-in found no Mattermost account", "reason", err.Error())
-	case errors.Is(err, sso.ErrNotConfigured), errors.Is(err, sso.ErrBadTarget):
+	case errors.Is(err, sso.ErrNotConfigured), errors.Is(err, sso.ErrBadTarget), errors.Is(err, sso.ErrBadCode):
 		a.Log.LogWarn("Tab sign-in refused", "reason", err.Error())
 	default:
 		a.Log.LogError("Tab sign-in failed", "error", err.Error())

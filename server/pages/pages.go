@@ -42,7 +42,7 @@ func SetSecurityHeaders(w http.ResponseWriter, nonce string, frameAncestors []st
 	h := w.Header()
 	h.Set("Content-Security-Policy", fmt.Sprintf(
 		"default-src 'none'; script-src 'self' 'nonce-%[1]s'; style-src 'self' 'nonce-%[1]s'; "+
-			"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors %[2]s",
+			"img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors %[2]s",
 		nonce, ancestors))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -57,6 +57,12 @@ type TabData struct {
 	StaticBase string
 	// ExchangeURL is the sign-in endpoint.
 	ExchangeURL string
+	// RedeemURL trades an external login's one-time code for a session.
+	RedeemURL string
+	// CompletePath is where an external login in the popup ends.
+	CompletePath string
+	// HomeURL is Mattermost's home page on this server.
+	HomeURL string
 	// LoginURL is Mattermost's own login page, the fallback.
 	LoginURL string
 	// SiteURL opens Mattermost outside the host when sign-in is stuck.
@@ -83,4 +89,20 @@ func StaticFile(name string) ([]byte, bool) {
 	}
 	data, err := staticFiles.ReadFile("static/" + name)
 	return data, err == nil
+}
+
+// AuthCompleteData is what the external login's last page needs.
+type AuthCompleteData struct {
+	Nonce        string
+	StaticBase   string
+	Code         string
+	ValidOrigins []string
+}
+
+// RenderAuthComplete writes the page that ends an external login.
+func RenderAuthComplete(w io.Writer, d AuthCompleteData) error {
+	if err := templates.ExecuteTemplate(w, "auth_complete.html", d); err != nil {
+		return fmt.Errorf("render sign-in completion page: %w", err)
+	}
+	return nil
 }

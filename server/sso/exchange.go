@@ -29,6 +29,7 @@ type Service struct {
 	Sessions    Sessions
 	Cookie      CookieOptions
 	PreviewPath string
+	Codes       Codes
 	Now         func() time.Time
 }
 

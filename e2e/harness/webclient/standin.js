@@ -54,11 +54,31 @@
     }).catch(function () { showLogin('The server did not answer.'); });
   }
 
+  // After a login, go where the login was asked from, if that is a path on
+  // this server, as Mattermost's redirect_to does.
+  function afterLogin() {
+    var next = new URLSearchParams(window.location.search).get('redirect_to');
+    if (next && next.charAt(0) === '/' && next.charAt(1) !== '/' && next.indexOf('\\') < 0) {
+      window.location.assign(next);
+      return;
+    }
+    refresh();
+  }
+
+  // In a frame, Mattermost asks its parent to run single sign-on outside
+  // the frame, since identity providers refuse to be framed.
+  if (window.parent !== window) {
+    $('sso-login').hidden = false;
+    $('sso-login').addEventListener('click', function () {
+      window.parent.postMessage({ type: 'mattermost_external_auth_login', href: base + '/login?sso=1' }, window.location.origin);
+    });
+  }
+
   $('login-form').addEventListener('submit', function (e) {
     e.preventDefault();
     api('POST', '/users/login', { login_id: $('login-id').value, password: $('login-password').value })
       .then(function (r) {
-        if (r.ok) { refresh(); return; }
+        if (r.ok) { afterLogin(); return; }
         return r.json().then(function (err) { showLogin(err.message || 'Login failed.'); });
       })
       .catch(function () { showLogin('The server did not answer.'); });

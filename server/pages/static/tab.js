@@ -1,37 +1,67 @@
 // The tab page: asks the Microsoft host (Teams, Outlook, Microsoft 365) for
 // the person's Entra token through the Teams SDK, trades it for a
-// Mattermost session, and sends the frame on. Any failure lands on the
-// normal Mattermost login, with the reason in the console on one line.
+// Mattermost session, and shows Mattermost in a frame of its own. Any
+// failure shows the normal Mattermost login there, with the reason in the
+// console on one line. Keeping Mattermost in its own frame lets this page
+// run external logins (SAML, OpenID, GitLab) in the host's popup, since
+// identity providers refuse to be framed.
 (function () {
   'use strict';
   var root = document.getElementById('tab');
   var cfg = {
     exchangeURL: root.dataset.exchangeUrl,
+    redeemURL: root.dataset.redeemUrl,
+    completePath: root.dataset.completePath,
     loginURL: root.dataset.loginUrl,
+    homeURL: root.dataset.homeUrl,
     tenantID: (root.dataset.tenantId || '').toLowerCase(),
     validOrigins: (root.dataset.validOrigins || '').split(' ').filter(Boolean)
   };
   var STUCK_AFTER_MS = 15000;
+  var EXPLAIN_MS = 3000;
+  var INIT_TIMEOUT_MS = 10000;
   var TOKEN_TRIES = 3;
+  // What Mattermost may use inside the host: Calls and the clipboard.
+  var FRAME_PERMISSIONS = 'microphone; camera; display-capture; clipboard-read; clipboard-write; fullscreen';
 
   var stuckTimer = setTimeout(function () {
     document.getElementById('stuck').hidden = false;
   }, STUCK_AFTER_MS);
 
-  var EXPLAIN_MS = 3000;
+  function show(id) {
+    ['status', 'refused', 'waiting', 'external-failed'].forEach(function (other) {
+      var el = document.getElementById(other);
+      if (el) { el.hidden = other !== id; }
+    });
+  }
 
-  // fallback goes to Mattermost's own login. When the server refused the
+  var frame;
+  // showMattermost puts Mattermost at url in the page's frame.
+  function showMattermost(url) {
+    clearTimeout(stuckTimer);
+    if (!frame) {
+      frame = document.createElement('iframe');
+      frame.id = 'mattermost';
+      frame.title = 'Mattermost';
+      frame.setAttribute('allow', FRAME_PERMISSIONS);
+      document.body.appendChild(frame);
+      window.addEventListener('message', onFrameMessage);
+    }
+    frame.src = url;
+    document.body.classList.add('framed');
+  }
+
+  // fallback shows Mattermost's own login. When the server refused the
   // Microsoft sign-in, the person is told so first, briefly.
   function fallback(reason, explain) {
     clearTimeout(stuckTimer);
     console.warn('Mattermost tab sign-in fell back to the login page: ' + reason);
     if (!explain) {
-      window.location.replace(cfg.loginURL);
+      showMattermost(cfg.loginURL);
       return;
     }
-    document.getElementById('status').hidden = true;
-    document.getElementById('refused').hidden = false;
-    setTimeout(function () { window.location.replace(cfg.loginURL); }, EXPLAIN_MS);
+    show('refused');
+    setTimeout(function () { showMattermost(cfg.loginURL); }, EXPLAIN_MS);
   }
 
   function csrfToken() {
@@ -39,16 +69,8 @@
     return m ? decodeURIComponent(m[1]) : '';
   }
 
-  function tokenWithRetries(tries) {
-    return microsoftTeams.authentication.getAuthToken().catch(function (err) {
-      if (tries <= 1) { throw err; }
-      return new Promise(function (resolve) { setTimeout(resolve, 500); })
-        .then(function () { return tokenWithRetries(tries - 1); });
-    });
-  }
-
-  function exchange(token, subPageId) {
-    return fetch(cfg.exchangeURL, {
+  function post(url, body) {
+    return fetch(url, {
       method: 'POST',
       credentials: 'include',
       headers: {
@@ -56,7 +78,7 @@
         'X-Requested-With': 'XMLHttpRequest',
         'X-CSRF-Token': csrfToken()
       },
-      body: JSON.stringify({ token: token, subPageId: subPageId || '' })
+      body: JSON.stringify(body)
     }).then(function (r) {
       if (!r.ok) {
         var err = new Error('the server refused the sign-in (HTTP ' + r.status + ')');
@@ -67,15 +89,59 @@
     });
   }
 
+  function tokenWithRetries(tries) {
+    return microsoftTeams.authentication.getAuthToken().catch(function (err) {
+      if (tries <= 1) { throw err; }
+      return new Promise(function (resolve) { setTimeout(resolve, 500); })
+        .then(function () { return tokenWithRetries(tries - 1); });
+    });
+  }
+
+  // onFrameMessage runs an external login that Mattermost in the frame asks
+  // for, in the host's popup, and signs the frame in with its result. Only
+  // this page's own frame, on this server, is listened to.
+  function onFrameMessage(event) {
+    if (!frame || event.source !== frame.contentWindow || event.origin !== window.location.origin) { return; }
+    var data = event.data || {};
+    if (data.type !== 'mattermost_external_auth_login' || typeof data.href !== 'string') { return; }
+    var start;
+    try {
+      start = new URL(data.href, window.location.origin);
+    } catch (e) {
+      return;
+    }
+    if (start.origin !== window.location.origin) {
+      console.warn('Mattermost tab ignored an external login outside this server: ' + start.origin);
+      return;
+    }
+    // After the login, the popup lands on the plugin's page, which hands a
+    // one-time code back through the host.
+    start.searchParams.set('redirect_to', cfg.completePath);
+    show('waiting');
+    document.body.classList.remove('framed');
+    microsoftTeams.authentication.authenticate({ url: start.toString(), width: 600, height: 535 })
+      .then(function (code) { return post(cfg.redeemURL, { code: code }); })
+      .then(function (result) {
+        show('');
+        showMattermost(result.redirect);
+      })
+      .catch(function (err) {
+        console.warn('Mattermost tab external login failed: ' + (err && err.message ? err.message : String(err)));
+        show('external-failed');
+        setTimeout(function () { show(''); document.body.classList.add('framed'); }, EXPLAIN_MS);
+      });
+  }
+
   if (typeof microsoftTeams === 'undefined') {
-    fallback('the Teams SDK did not load');
+    window.location.replace(cfg.loginURL);
     return;
   }
   if (window.parent === window && !window.opener) {
-    fallback('the page was opened outside a Microsoft host');
+    // Opened on its own: nothing to sign in with, and nothing to frame in.
+    console.warn('Mattermost tab sign-in fell back to the login page: the page was opened outside a Microsoft host');
+    window.location.replace(cfg.loginURL);
     return;
   }
-  var INIT_TIMEOUT_MS = 10000;
   var initTimeout = new Promise(function (_, reject) {
     setTimeout(function () { reject(new Error('the host did not answer the Teams SDK')); }, INIT_TIMEOUT_MS);
   });
@@ -95,12 +161,11 @@
       return tokenWithRetries(TOKEN_TRIES);
     })
     .then(function (token) {
-      return exchange(token, ctx.page && ctx.page.subPageId);
+      return post(cfg.exchangeURL, { token: token, subPageId: (ctx.page && ctx.page.subPageId) || '' });
     })
     .then(function (result) {
-      clearTimeout(stuckTimer);
       microsoftTeams.app.notifySuccess();
-      window.location.replace(result.redirect);
+      showMattermost(result.redirect);
     })
     .catch(function (err) {
       if (microsoftTeams.app.isInitialized && microsoftTeams.app.isInitialized()) {
