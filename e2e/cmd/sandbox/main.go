@@ -24,19 +24,24 @@ func main() {
 	port := flag.Int("port", envInt("DEMO_PORT", 8065), "port to serve Mattermost on (or DEMO_PORT)")
 	siteURL := flag.String("site-url", os.Getenv("DEMO_SITE_URL"), "site URL (or DEMO_SITE_URL); default http://localhost:<port>")
 	bundle := flag.String("bundle", "", "plugin bundle to install")
+	useTLS := flag.Bool("tls", os.Getenv("DEMO_TLS") == "1", "serve Mattermost over https with a self-signed certificate (or DEMO_TLS=1); external logins in the host's popup need it")
 	flag.Parse()
-	if err := run(*port, *siteURL, *bundle); err != nil {
+	if err := run(*port, *siteURL, *bundle, *useTLS); err != nil {
 		fmt.Fprintln(os.Stderr, "sandbox:", err)
 		os.Exit(1)
 	}
 }
 
-func run(port int, siteURL, bundle string) error {
+func run(port int, siteURL, bundle string, useTLS bool) error {
 	if bundle == "" {
 		return fmt.Errorf("-bundle is required (make demo passes it)")
 	}
 	if siteURL == "" {
-		siteURL = fmt.Sprintf("http://localhost:%d", port)
+		scheme := "http"
+		if useTLS {
+			scheme = "https"
+		}
+		siteURL = fmt.Sprintf("%s://localhost:%d", scheme, port)
 	}
 	startCtx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -54,7 +59,7 @@ func run(port int, siteURL, bundle string) error {
 	defer os.Remove(caFile)
 	h, err := harness.Start(startCtx, harness.Options{
 		Bundle: bundle,
-		Server: harness.ServerOptions{ListenAddress: fmt.Sprintf("127.0.0.1:%d", port), SiteURL: siteURL},
+		Server: harness.ServerOptions{ListenAddress: fmt.Sprintf("127.0.0.1:%d", port), SiteURL: siteURL, TLS: useTLS},
 	})
 	if err != nil {
 		return err
@@ -125,7 +130,9 @@ Mattermost inside a simulated Microsoft Teams, signed in as alice:
   %[7]s
   (its certificate is self-signed: let your browser proceed). The bar at the
   top switches the user, the tenant and the host (Teams, Outlook, Microsoft 365)
-  to show sign-in and its fallbacks.
+  to show sign-in and its fallbacks. With -tls, open Mattermost's own URL once
+  first to accept its certificate too; then "Log in with single sign-on" in the
+  tab runs the external login in the host's popup.
 
 Redeploy a rebuilt bundle from another shell:
   MM_SERVICESETTINGS_SITEURL=%[1]s MM_ADMIN_USERNAME=%[2]s MM_ADMIN_PASSWORD='%[3]s' make deploy
