@@ -24,6 +24,8 @@ type Cloud struct {
 	mu   sync.RWMutex
 	keys []*signingKey // published keys, oldest first; the last one signs
 
+	graph graphState // the token endpoint and Microsoft Graph
+
 	jwksRequests atomic.Int64
 	closeOnce    sync.Once
 }
@@ -48,6 +50,7 @@ func Start() (*Cloud, error) {
 		ca:   ca,
 		keys: []*signingKey{key},
 	}
+	c.graph.init()
 	c.transport = &http.Transport{
 		TLSClientConfig:     ca.clientConfig(),
 		ForceAttemptHTTP2:   true,

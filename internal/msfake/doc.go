@@ -13,6 +13,15 @@
 // 365 app) obtain for a tab's single sign-on, which tests may alter freely
 // before signing to forge bad ones.
 //
+// For server-to-server calls it also plays Entra's client credentials
+// grant (RegisterApp, POST /{tenant}/oauth2/v2.0/token) and a sliver of
+// Microsoft Graph under /v1.0/ (URL is then also the Graph resource and
+// the tokens' audience): looking apps up in the Teams app catalog
+// (PublishTeamsApp) and sending activity feed notifications in bulk
+// (Notifications records them), with Graph's token checks, rules and
+// error bodies, a per-tenant rate limit, and FailNext and StallNext to
+// inject failures and delays.
+//
 // All routes live on one http.ServeMux with method and path patterns; see
 // routes.go for where more of the Microsoft cloud (Graph) is to be added.
 package msfake

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -44,6 +45,10 @@ func (c *Cloud) writeInvalidTenant(w http.ResponseWriter, tenant string) {
 }
 
 func (c *Cloud) notFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/v1.0/") || strings.HasPrefix(r.URL.Path, "/beta/") {
+		c.graphRoute(c.graphNotFound)(w, r)
+		return
+	}
 	c.writeError(w, http.StatusNotFound, "invalid_request", 0, fmt.Sprintf(
 		"The endpoint %s %s does not exist.", r.Method, r.URL.Path))
 }

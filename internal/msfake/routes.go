@@ -17,6 +17,14 @@ func (c *Cloud) routes() *http.ServeMux {
 	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", c.withTenant(c.keysV2))
 	mux.HandleFunc("GET /{tenant}/discovery/keys", c.withTenant(c.keysV1))
 
+	// Entra ID: the client credentials grant, for app-only Graph tokens.
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", c.withTenant(c.token))
+
+	// Microsoft Graph v1.0; other /v1.0/ and /beta/ paths are answered
+	// by notFound as Graph answers an unknown segment.
+	mux.HandleFunc("GET /v1.0/appCatalogs/teamsApps", c.graphRoute(c.listTeamsApps))
+	mux.HandleFunc("POST /v1.0/teamwork/sendActivityNotificationToRecipients", c.graphRoute(c.sendToRecipients))
+
 	mux.HandleFunc("/", c.notFound)
 	return mux
 }

@@ -1,0 +1,183 @@
+package msfake
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// GraphAppID is the application ID of Microsoft Graph, which Entra also
+// accepts as the resource in a scope ("<GraphAppID>/.default").
+const GraphAppID = "00000003-0000-0000-c000-000000000000"
+
+// defaultAppTokenLifetime is what Entra reports as expires_in for app-only
+// tokens: an hour less a second.
+const defaultAppTokenLifetime = 3599 * time.Second
+
+// AppRoles are the application permissions (roles) in every app-only
+// token the fake issues.
+var AppRoles = []string{"TeamsActivity.Send", "AppCatalog.Read.All"}
+
+// registeredApp is a confidential client registered in one tenant.
+type registeredApp struct {
+	secret   string
+	objectID string // the service principal's object ID (oid, sub)
+}
+
+// RegisterApp registers a confidential client (an app registration with
+// a client secret, consented to in tenant) so the token endpoint issues
+// it app-only tokens for Graph. Registering again replaces the secret.
+// A tenant is known to the token endpoint once it has an app.
+func (c *Cloud) RegisterApp(tenant, clientID, secret string) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	t := strings.ToLower(tenant)
+	if c.graph.apps[t] == nil {
+		c.graph.apps[t] = map[string]*registeredApp{}
+	}
+	id := strings.ToLower(clientID)
+	if a := c.graph.apps[t][id]; a != nil {
+		a.secret = secret
+		return
+	}
+	c.graph.apps[t][id] = &registeredApp{secret: secret, objectID: newGUID()}
+}
+
+// SetTokenLifetime sets the lifetime (exp - iat, and expires_in) of the
+// app-only tokens issued from now on; 0 or less restores the default of
+// 3599 seconds. Use it to test Graph's rules on a token's remaining life.
+func (c *Cloud) SetTokenLifetime(d time.Duration) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	if d <= 0 {
+		d = defaultAppTokenLifetime
+	}
+	c.graph.tokenLifetime = d
+}
+
+// tokenResponse is Entra's successful token endpoint answer for the
+// client credentials grant (no refresh or ID token).
+type tokenResponse struct {
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	ExtExpiresIn int64  `json:"ext_expires_in"`
+	AccessToken  string `json:"access_token"`
+}
+
+// token is POST /{tenant}/oauth2/v2.0/token for the client credentials
+// grant with a client secret, in the form body (client_secret_post) or
+// HTTP Basic authentication (client_secret_basic).
+func (c *Cloud) token(w http.ResponseWriter, r *http.Request, tenant string) {
+	if err := r.ParseForm(); err != nil {
+		c.writeError(w, http.StatusBadRequest, "invalid_request", 900144,
+			"The request body must contain the following parameter: 'grant_type'.")
+		return
+	}
+	form := r.PostForm
+	clientID, secret := form.Get("client_id"), form.Get("client_secret")
+	if u, p, ok := r.BasicAuth(); ok {
+		// RFC 6749 2.3.1: both are form-urlencoded before Basic encoding.
+		if v, err := url.QueryUnescape(u); err == nil {
+			u = v
+		}
+		if v, err := url.QueryUnescape(p); err == nil {
+			p = v
+		}
+		clientID, secret = u, p
+	}
+
+	c.graph.mu.Lock()
+	apps, knownTenant := c.graph.apps[strings.ToLower(tenant)]
+	var app registeredApp
+	var knownApp bool
+	if a := apps[strings.ToLower(clientID)]; a != nil {
+		app, knownApp = *a, true
+	}
+	lifetime := c.graph.tokenLifetime
+	now := c.graph.clock()
+	c.graph.mu.Unlock()
+
+	switch {
+	case !knownTenant:
+		c.writeInvalidTenant(w, tenant)
+	case form.Get("grant_type") == "":
+		c.writeError(w, http.StatusBadRequest, "invalid_request", 900144,
+			"The request body must contain the following parameter: 'grant_type'.")
+	case form.Get("grant_type") != "client_credentials":
+		c.writeError(w, http.StatusBadRequest, "unsupported_grant_type", 70003,
+			fmt.Sprintf("The app requested an unsupported grant type '%s'.", form.Get("grant_type")))
+	case clientID == "":
+		c.writeError(w, http.StatusBadRequest, "invalid_request", 900144,
+			"The request body must contain the following parameter: 'client_id'.")
+	case !knownApp:
+		c.writeError(w, http.StatusBadRequest, "unauthorized_client", 700016, fmt.Sprintf(
+			"Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+			clientID, tenant))
+	case secret == "":
+		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000218,
+			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+	case secret != app.secret:
+		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
+			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.",
+			clientID))
+	case form.Get("scope") == "":
+		c.writeError(w, http.StatusBadRequest, "invalid_request", 900144,
+			"The request body must contain the following parameter: 'scope'.")
+	case !strings.HasSuffix(form.Get("scope"), "/.default") || strings.Contains(form.Get("scope"), " "):
+		c.writeError(w, http.StatusBadRequest, "invalid_scope", 1002012, fmt.Sprintf(
+			"The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
+			form.Get("scope")))
+	case !c.isGraphResource(strings.TrimSuffix(form.Get("scope"), "/.default")):
+		c.writeError(w, http.StatusBadRequest, "invalid_resource", 500011, fmt.Sprintf(
+			"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+			strings.TrimSuffix(form.Get("scope"), "/.default"), tenant))
+	default:
+		raw := c.Sign(c.appToken(tenant, clientID, app.objectID, now, lifetime))
+		secs := int64(lifetime / time.Second)
+		writeJSON(w, http.StatusOK, noCache, tokenResponse{
+			TokenType:    "Bearer",
+			ExpiresIn:    secs,
+			ExtExpiresIn: secs,
+			AccessToken:  raw,
+		})
+	}
+}
+
+// isGraphResource reports whether resource names the fake Graph: its URL
+// (with or without a trailing slash) or Graph's application ID.
+func (c *Cloud) isGraphResource(resource string) bool {
+	return strings.TrimSuffix(resource, "/") == c.url || strings.EqualFold(resource, GraphAppID)
+}
+
+// appToken is the v1 app-only access token Entra issues to clientID for
+// Graph, not yet signed.
+func (c *Cloud) appToken(tenant, clientID, objectID string, now time.Time, lifetime time.Duration) Token {
+	kid := c.CurrentKID()
+	iat := now.Unix()
+	tid := strings.ToLower(tenant)
+	return Token{
+		Header: map[string]any{"typ": "JWT", "alg": "RS256", "kid": kid, "x5t": kid},
+		Claims: map[string]any{
+			"aud":      c.url,
+			"iss":      c.IssuerV1(tid),
+			"iat":      iat,
+			"nbf":      iat,
+			"exp":      now.Add(lifetime).Unix(),
+			"aio":      opaque(48, base64.StdEncoding),
+			"appid":    clientID,
+			"appidacr": "1",
+			"idp":      c.IssuerV1(tid),
+			"idtyp":    "app",
+			"oid":      objectID,
+			"rh":       "0.A" + opaque(48, base64.RawURLEncoding) + ".",
+			"roles":    append([]string(nil), AppRoles...),
+			"sub":      objectID,
+			"tid":      tid,
+			"uti":      opaque(16, base64.RawURLEncoding),
+			"ver":      "1.0",
+		},
+	}
+}
