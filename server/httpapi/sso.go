@@ -27,15 +27,7 @@ func (a *api) redeem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.SSO().Redeem(body.Code)
-	if err != nil {
-		a.logSignInFailure(err)
-		writeError(w, http.StatusUnauthorized, signInFailed)
-		return
-	}
-	for _, c := range res.Cookies {
-		http.SetCookie(w, c)
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"redirect": res.Redirect})
+	a.answerSignIn(w, res, err)
 }
 
 // jsonFromThisSite refuses anything but a JSON request from this site's
@@ -72,12 +64,17 @@ func (a *api) exchange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "The request must be JSON with a token.")
 		return
 	}
-	svc := a.SSO()
-	res, err := svc.Exchange(r.Context(), sso.Request{
+	res, err := a.SSO().Exchange(r.Context(), sso.Request{
 		Token:         body.Token,
 		SubPageID:     body.SubPageID,
 		CurrentUserID: r.Header.Get("Mattermost-User-Id"),
 	})
+	a.answerSignIn(w, res, err)
+}
+
+// answerSignIn sets the new session's cookies and names where the frame
+// goes, or logs why sign-in failed and tells the client only that it did.
+func (a *api) answerSignIn(w http.ResponseWriter, res *sso.Result, err error) {
 	if err != nil {
 		a.logSignInFailure(err)
 		writeError(w, http.StatusUnauthorized, signInFailed)
