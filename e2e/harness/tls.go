@@ -1,64 +1,34 @@
 package harness
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
-	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/testcert"
 )
 
-// serverCertificate writes a self-signed certificate for 127.0.0.1 and
-// localhost into dir and makes this process's default HTTP transport trust
-// it, so that API clients reach an https test server as they would a real
-// one. Browsers in tests skip the check.
+// serverCertificate writes a certificate for 127.0.0.1 and localhost, from
+// an authority of its own, into dir, and makes this process's default HTTP
+// transport trust that authority, so that API clients reach an https test
+// server as they would a real one. Browsers in tests skip the check.
 func serverCertificate(dir string) (certFile, keyFile string, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testcert.NewAuthority("Mattermost test server")
 	if err != nil {
-		return "", "", fmt.Errorf("server key: %w", err)
+		return "", "", err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "Mattermost test server"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	cert, err := ca.Loopback()
 	if err != nil {
-		return "", "", fmt.Errorf("server certificate: %w", err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return "", "", fmt.Errorf("server key: %w", err)
+		return "", "", err
 	}
 	certFile, keyFile = filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return "", "", err
+	if err := testcert.WriteFiles(cert, certFile, keyFile); err != nil {
+		return "", "", fmt.Errorf("server certificate: %w", err)
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return "", "", err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return "", "", err
-	}
-	trust(cert)
+	trust(ca.Cert)
 	return certFile, keyFile, nil
 }
 

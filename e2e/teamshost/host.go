@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/testcert"
 )
 
 //go:embed assets/host.html assets/host.js
@@ -89,7 +91,13 @@ func Start(opts Options) (*Host, error) {
 	}
 	scheme := "http"
 	if opts.HTTPS {
-		cfg, err := selfSignedTLS()
+		// Real hosts are served over https; test browsers skip the check of
+		// this throwaway authority.
+		ca, err := testcert.NewAuthority("simulated Teams host")
+		var cfg *tls.Config
+		if err == nil {
+			cfg, err = ca.ServerConfig()
+		}
 		if err != nil {
 			ln.Close()
 			return nil, err

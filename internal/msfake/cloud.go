@@ -11,13 +11,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/testcert"
 )
 
 // Cloud is a running fake Microsoft cloud. Its methods are safe for
 // concurrent use.
 type Cloud struct {
 	url       string
-	ca        *authority
+	ca        *testcert.Authority
 	server    *http.Server
 	transport *http.Transport
 
@@ -33,9 +35,13 @@ type Cloud struct {
 // Start runs the fake on 127.0.0.1 on a free port over TLS with a fresh CA
 // and one signing key.
 func Start() (*Cloud, error) {
-	ca, err := newAuthority()
+	ca, err := testcert.NewAuthority("msfake")
 	if err != nil {
 		return nil, err
+	}
+	serverTLS, err := ca.ServerConfig()
+	if err != nil {
+		return nil, fmt.Errorf("msfake: %w", err)
 	}
 	key, err := newSigningKey()
 	if err != nil {
@@ -52,7 +58,7 @@ func Start() (*Cloud, error) {
 	}
 	c.graph.init()
 	c.transport = &http.Transport{
-		TLSClientConfig:     ca.clientConfig(),
+		TLSClientConfig:     ca.ClientConfig(),
 		ForceAttemptHTTP2:   true,
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     30 * time.Second,
@@ -60,7 +66,7 @@ func Start() (*Cloud, error) {
 	}
 	c.server = &http.Server{
 		Handler:           c.routes(),
-		TLSConfig:         ca.serverConfig(),
+		TLSConfig:         serverTLS,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Clients that do not trust the CA are expected in tests; their
 		// handshake failures are not worth logging.
@@ -82,12 +88,12 @@ func (c *Cloud) URL() string { return c.url }
 
 // CAPEM is the PEM-encoded certificate of the CA that issued the fake's
 // TLS certificate.
-func (c *Cloud) CAPEM() []byte { return append([]byte(nil), c.ca.certPEM...) }
+func (c *Cloud) CAPEM() []byte { return append([]byte(nil), c.ca.PEM...) }
 
 // WriteCAFile writes CAPEM to path, e.g. for another process's
 // SSL_CERT_FILE.
 func (c *Cloud) WriteCAFile(path string) error {
-	if err := os.WriteFile(path, c.ca.certPEM, 0o644); err != nil {
+	if err := os.WriteFile(path, c.ca.PEM, 0o644); err != nil {
 		return fmt.Errorf("msfake: write CA file: %w", err)
 	}
 	return nil

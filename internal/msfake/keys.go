@@ -10,6 +10,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/testcert"
 )
 
 // signingKey is one token signing key with the self-signed certificate
@@ -29,7 +31,7 @@ func newSigningKey() (*signingKey, error) {
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
+		SerialNumber: testcert.RandomSerial(),
 		// The subject of Entra's token signing certificates.
 		Subject:   pkix.Name{CommonName: "accounts.accesscontrol.windows.net"},
 		NotBefore: now.Add(-24 * time.Hour),
