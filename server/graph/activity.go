@@ -1,0 +1,94 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// MaxRecipients is Graph's limit of recipients in one bulk request.
+const MaxRecipients = 100
+
+// Activity is one activity feed notification to up to MaxRecipients people.
+type Activity struct {
+	// AppExternalID is the Teams app's manifest ID.
+	AppExternalID string
+	// Type is an activity type the app's manifest declares.
+	Type string
+	// Topic is the text the notification is about; WebURL is where
+	// clicking it goes.
+	Topic, WebURL string
+	// Preview is plain text, at most 150 characters.
+	Preview string
+	// Parameters fill the activity type's template.
+	Parameters map[string]string
+	// Recipients are Entra object IDs.
+	Recipients []string
+}
+
+type keyValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type recipient struct {
+	Type   string `json:"@odata.type"`
+	UserID string `json:"userId"`
+}
+
+type activityBody struct {
+	Topic struct {
+		Source string `json:"source"`
+		Value  string `json:"value"`
+		WebURL string `json:"webUrl"`
+	} `json:"topic"`
+	ActivityType string `json:"activityType"`
+	PreviewText  struct {
+		Content string `json:"content"`
+	} `json:"previewText"`
+	TeamsAppID         string      `json:"teamsAppId"`
+	TemplateParameters []keyValue  `json:"templateParameters"`
+	Recipients         []recipient `json:"recipients"`
+}
+
+// Send delivers an activity with sendActivityNotificationToRecipients.
+// When Graph no longer knows the app, the remembered catalog ID is
+// dropped so the next try looks it up again.
+func (c *Client) Send(ctx context.Context, a Activity) error {
+	if len(a.Recipients) == 0 || len(a.Recipients) > MaxRecipients {
+		return fmt.Errorf("send activity: %d recipients; 1 to %d are allowed", len(a.Recipients), MaxRecipients)
+	}
+	appID, err := c.TeamsAppID(ctx, a.AppExternalID)
+	if err != nil {
+		return err
+	}
+	var body activityBody
+	body.Topic.Source = "text"
+	body.Topic.Value = a.Topic
+	body.Topic.WebURL = a.WebURL
+	body.ActivityType = a.Type
+	body.PreviewText.Content = a.Preview
+	body.TeamsAppID = appID
+	for _, name := range sortedKeys(a.Parameters) {
+		body.TemplateParameters = append(body.TemplateParameters, keyValue{Name: name, Value: a.Parameters[name]})
+	}
+	for _, oid := range a.Recipients {
+		body.Recipients = append(body.Recipients, recipient{Type: "microsoft.graph.aadUserNotificationRecipient", UserID: oid})
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("encode activity: %w", err)
+	}
+	err = c.do(ctx, http.MethodPost, "/v1.0/teamwork/sendActivityNotificationToRecipients", bytes.NewReader(data), nil)
+	var gerr *Error
+	if errors.As(err, &gerr) && gerr.Status == http.StatusNotFound {
+		c.forgetTeamsApp(a.AppExternalID)
+	}
+	if err != nil {
+		return fmt.Errorf("send activity: %w", err)
+	}
+	return nil
+}

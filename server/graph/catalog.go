@@ -1,0 +1,55 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ErrNotInCatalog means the Teams app is not in the tenant's app catalog:
+// an admin has not uploaded it yet, or removed it.
+var ErrNotInCatalog = errors.New("the Teams app is not in the tenant's app catalog")
+
+// TeamsAppID returns the catalog ID of the Teams app whose manifest ID is
+// externalID, from memory after the first lookup.
+func (c *Client) TeamsAppID(ctx context.Context, externalID string) (string, error) {
+	key := strings.ToLower(externalID)
+	c.mu.Lock()
+	id, ok := c.catalog[key]
+	c.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	// OData string literals double their single quotes.
+	filter := "externalId eq '" + strings.ReplaceAll(externalID, "'", "''") + "'"
+	var list struct {
+		Value []struct {
+			ID         string `json:"id"`
+			ExternalID string `json:"externalId"`
+		} `json:"value"`
+	}
+	path := "/v1.0/appCatalogs/teamsApps?$filter=" + url.QueryEscape(filter)
+	if err := c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
+		return "", fmt.Errorf("find the Teams app %s: %w", externalID, err)
+	}
+	for _, app := range list.Value {
+		if strings.EqualFold(app.ExternalID, externalID) && app.ID != "" {
+			c.mu.Lock()
+			c.catalog[key] = app.ID
+			c.mu.Unlock()
+			return app.ID, nil
+		}
+	}
+	return "", fmt.Errorf("%w (Application ID %s)", ErrNotInCatalog, externalID)
+}
+
+// forgetTeamsApp drops a remembered catalog ID, after Graph said it does
+// not know it: admins remove and upload the app again.
+func (c *Client) forgetTeamsApp(externalID string) {
+	c.mu.Lock()
+	delete(c.catalog, strings.ToLower(externalID))
+	c.mu.Unlock()
+}

@@ -1,0 +1,187 @@
+// Package graph is the plugin's Microsoft Graph client: an app-only token
+// from the client credentials, the Teams app's catalog ID, and activity
+// feed notifications.
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// Config is what the client signs in with and where it calls.
+type Config struct {
+	TenantID     string
+	ClientID     string
+	ClientSecret string
+	// AuthorityURL and GraphURL are the cloud's Entra and Graph bases.
+	AuthorityURL string
+	GraphURL     string
+	// HTTPClient makes every request; nil means one with a 30 s timeout.
+	HTTPClient *http.Client
+}
+
+// minTokenLife is how long a token must still be valid when used: the
+// bulk notification endpoint refuses tokens with under 45 minutes left,
+// and a minute more covers clock skew and the request itself.
+const minTokenLife = 46 * time.Minute
+
+// maxResponse caps what is read of any Graph answer.
+const maxResponse = 1 << 20
+
+// Client calls Microsoft Graph as the app. It is safe for concurrent use.
+type Client struct {
+	cfg  Config
+	http *http.Client
+
+	mu      sync.Mutex
+	tokens  oauth2.TokenSource
+	catalog map[string]string // manifest ID → catalog ID
+}
+
+// New returns a client for cfg.
+func New(cfg Config) *Client {
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	c := &Client{cfg: cfg, http: hc, catalog: map[string]string{}}
+	c.resetToken()
+	return c
+}
+
+// freshTokens asks Entra for a new token every time; the reuse wrapper
+// around it decides when that is needed.
+type freshTokens struct {
+	conf *clientcredentials.Config
+	ctx  context.Context
+}
+
+func (f freshTokens) Token() (*oauth2.Token, error) { return f.conf.Token(f.ctx) }
+
+// resetToken drops the cached token, so the next call gets a new one.
+func (c *Client) resetToken() {
+	conf := &clientcredentials.Config{
+		ClientID:     c.cfg.ClientID,
+		ClientSecret: c.cfg.ClientSecret,
+		TokenURL:     strings.TrimRight(c.cfg.AuthorityURL, "/") + "/" + c.cfg.TenantID + "/oauth2/v2.0/token",
+		Scopes:       []string{strings.TrimRight(c.cfg.GraphURL, "/") + "/.default"},
+		AuthStyle:    oauth2.AuthStyleInParams,
+	}
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c.http)
+	c.mu.Lock()
+	c.tokens = oauth2.ReuseTokenSourceWithExpiry(nil, freshTokens{conf: conf, ctx: ctx}, minTokenLife)
+	c.mu.Unlock()
+}
+
+// token returns an app token with at least minTokenLife left.
+func (c *Client) token() (string, error) {
+	c.mu.Lock()
+	ts := c.tokens
+	c.mu.Unlock()
+	tok, err := ts.Token()
+	if err != nil {
+		return "", fmt.Errorf("get app token: %w", tokenError(err))
+	}
+	return tok.AccessToken, nil
+}
+
+// Error is an answer from Graph other than success.
+type Error struct {
+	Status     int
+	Code       string
+	Message    string
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("graph: %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// Temporary reports whether trying again later may succeed.
+func (e *Error) Temporary() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status >= 500 ||
+		e.Status == http.StatusUnauthorized || e.Status == http.StatusPreconditionFailed ||
+		e.Status == http.StatusNotFound || e.Status == http.StatusForbidden
+}
+
+// do sends a Graph request with the app token and decodes a JSON answer
+// into out, if any.
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
+	tok, err := c.token()
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.cfg.GraphURL, "/")+path, body)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return fmt.Errorf("read %s answer: %w", path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		gerr := decodeError(resp, data)
+		if gerr.Status == http.StatusUnauthorized || gerr.Status == http.StatusPreconditionFailed {
+			c.resetToken()
+		}
+		return gerr
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("decode %s answer: %w", path, err)
+		}
+	}
+	return nil
+}
+
+func decodeError(resp *http.Response, data []byte) *Error {
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(data, &body)
+	e := &Error{Status: resp.StatusCode, Code: body.Error.Code, Message: body.Error.Message}
+	if e.Code == "" {
+		e.Code = http.StatusText(resp.StatusCode)
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && secs >= 0 {
+		e.RetryAfter = time.Duration(secs) * time.Second
+	}
+	return e
+}
+
+// tokenError keeps Entra's answer readable: its error code and the
+// first line of its description, never the secret.
+func tokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		desc, _, _ := strings.Cut(re.ErrorDescription, "\r\n")
+		if re.ErrorCode != "" {
+			return fmt.Errorf("entra refused the client credentials: %s: %s", re.ErrorCode, desc)
+		}
+	}
+	return err
+}

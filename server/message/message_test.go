@@ -1,0 +1,132 @@
+package message
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func firstNames(m Mentions) []string {
+	var out []string
+	for _, w := range m.Words {
+		out = append(out, w.Names[0])
+	}
+	return out
+}
+
+func TestFindMentions(t *testing.T) {
+	cases := []struct {
+		msg                string
+		names              []string
+		channel, all, here bool
+	}{
+		{msg: "hello there"},
+		{msg: "hi @Alice", names: []string{"alice"}},
+		{msg: "@alice, @bob! and (@carol)", names: []string{"alice", "bob", "carol"}},
+		{msg: "thanks @alice.", names: []string{"alice."}},
+		{msg: "`@alice` is code", names: nil},
+		{msg: "```\n@alice\n```\n@bob", names: []string{"bob"}},
+		{msg: "~~~go\n@alice\n~~~", names: nil},
+		{msg: "    @alice indented", names: []string{"alice"}},
+		{msg: "*@alice* and **@bob**", names: []string{"alice", "bob"}},
+		{msg: "<b>@alice</b>", names: []string{"alice"}},
+		{msg: "mail me at bob@example.com", names: nil},
+		{msg: ":@alice:", names: nil},
+		{msg: "@channel please", channel: true},
+		{msg: "@ALL.", all: true},
+		{msg: "@here: status", here: true},
+		{msg: "`@channel` no", channel: false},
+		{msg: "@alice @alice @ALICE", names: []string{"alice"}},
+		{msg: "@", names: nil},
+	}
+	for _, c := range cases {
+		m := FindMentions(c.msg)
+		if got := firstNames(m); !slices.Equal(got, c.names) {
+			t.Errorf("%q: names %q, want %q", c.msg, got, c.names)
+		}
+		if m.Channel != c.channel || m.All != c.all || m.Here != c.here {
+			t.Errorf("%q: channel/all/here = %v/%v/%v", c.msg, m.Channel, m.All, m.Here)
+		}
+	}
+}
+
+func TestMentionVariantsAndPieces(t *testing.T) {
+	m := FindMentions("ping @bob._ and @ann-@joe")
+	if len(m.Words) != 2 {
+		t.Fatalf("words %+v", m.Words)
+	}
+	if want := []string{"bob._", "bob.", "bob"}; !slices.Equal(m.Words[0].Names, want) {
+		t.Errorf("variants %q, want %q", m.Words[0].Names, want)
+	}
+	if want := []string{"ann", "joe"}; !slices.Equal(m.Words[1].Pieces, want) {
+		t.Errorf("pieces %q, want %q", m.Words[1].Pieces, want)
+	}
+}
+
+func TestFindMentionsCapsWords(t *testing.T) {
+	var b strings.Builder
+	for i := range 500 {
+		b.WriteString("@user")
+		b.WriteString(strings.Repeat("x", i%50))
+		b.WriteString(string(rune('a'+i%26)) + " ")
+	}
+	if n := len(FindMentions(b.String()).Words); n > maxWords {
+		t.Errorf("%d words, cap %d", n, maxWords)
+	}
+}
+
+func TestPreview(t *testing.T) {
+	cases := map[string]string{
+		"**bold** and _it_ [link](https://x.test) `code`": "bold and it link code",
+		"# Title\n\n- one\n- two":                         "Title one two",
+		"<script>alert(1)</script> hi":                    "<script>alert(1)</script> hi",
+		"":                                                "",
+	}
+	for in, want := range cases {
+		if got := Preview(in, 150); got != want {
+			t.Errorf("Preview(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPreviewCutsOnCharacters(t *testing.T) {
+	long := strings.Repeat("é", 200)
+	got := Preview(long, 150)
+	if n := utf8.RuneCountInString(got); n != 150 || !strings.HasSuffix(got, "…") {
+		t.Errorf("%d characters: %q", n, got)
+	}
+	// "e" + combining acute must not be split from its mark.
+	decomposed := strings.Repeat("e\u0301", 100)
+	got = Preview(decomposed, 150)
+	body := strings.TrimSuffix(got, "…")
+	if !utf8.ValidString(got) || strings.HasSuffix(body, "e") {
+		t.Errorf("cut inside a character: %q", got[len(got)-8:])
+	}
+	family := strings.Repeat("👩\u200d👩\u200d👧", 60)
+	got = Preview(family, 150)
+	body = strings.TrimSuffix(got, "…")
+	if strings.HasSuffix(body, "\u200d") || !strings.HasSuffix(body, "👧") {
+		t.Errorf("cut inside an emoji sequence: %q", body[len(body)-12:])
+	}
+}
+
+func TestHTMLIsSanitised(t *testing.T) {
+	cases := []struct{ in, must, mustNot string }{
+		{"<script>alert(1)</script>", "&lt;script&gt;", "<script"},
+		{"<img src=x onerror=alert(1)>", "&lt;img", "<img"},
+		{"[x](javascript:alert(1))", "x", "javascript:"},
+		{"**bold**", "<strong>bold</strong>", ""},
+		{"[site](https://example.test)", `rel="nofollow noopener"`, ""},
+		{"```\n<b>code</b>\n```", "&lt;b&gt;code&lt;/b&gt;", "<b>"},
+	}
+	for _, c := range cases {
+		got, err := HTML(c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got, c.must) || (c.mustNot != "" && strings.Contains(got, c.mustNot)) {
+			t.Errorf("HTML(%q) = %q", c.in, got)
+		}
+	}
+}
