@@ -14,6 +14,10 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
+	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
+	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 )
 
 // Plugin is the server half of the plugin, one per Mattermost server process.
@@ -37,12 +41,25 @@ type Plugin struct {
 	sdkErr  error
 
 	router http.Handler
+
+	// links, for linksTenant, are the accounts linked to Teams.
+	links       *linkindex.Index
+	linksTenant string
+	resolver    *recipients.Resolver
+	worker      *notify.Worker
+
+	graphMu     sync.Mutex
+	graphCfg    graph.Config
+	graphClient *graph.Client
 }
 
 // OnActivate runs when the plugin starts. It needs no license and no
 // settings: with settings missing it stays idle and says so in the log.
 func (p *Plugin) OnActivate() error {
 	p.router = p.routes()
+	if err := p.startNotifications(); err != nil {
+		return fmt.Errorf("start notifications: %w", err)
+	}
 	return nil
 }
 
@@ -59,6 +76,9 @@ func (p *Plugin) serverConfig() *model.Config {
 
 // OnDeactivate stops background work.
 func (p *Plugin) OnDeactivate() error {
+	if p.worker != nil {
+		p.worker.Stop()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.validator != nil {
@@ -90,7 +110,11 @@ func (p *Plugin) OnConfigurationChange() error {
 	missing := s.Missing()
 	changed := !slices.Equal(missing, p.lastMissing)
 	p.lastMissing = missing
+	tenantChanged := p.links == nil || !strings.EqualFold(p.linksTenant, s.TenantID)
 	p.mu.Unlock()
+	if tenantChanged {
+		p.reloadLinks(s.TenantID)
+	}
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.
 	go p.ensureFrameAncestors(s)

@@ -70,7 +70,7 @@ func (p *Plugin) ssoService() *sso.Service {
 	svc := &sso.Service{
 		Matcher: sso.Matcher{
 			Users:      p.API,
-			Links:      kvstore.Links{KV: p.API},
+			Links:      kvstore.Links{KV: p.API, OnLink: p.linked},
 			ByAuthData: p.userByAuthData,
 			MatchEmail: settings.MatchAccountsByEmail,
 		},

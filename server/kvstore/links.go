@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/mattermost/mattermost/server/public/model"
 )
 
 // Identity is a person's Microsoft Entra identity: tenant and object ID.
@@ -16,6 +18,8 @@ type Identity struct {
 // both ways: sign-in looks up the account, notifications the identity.
 type Links struct {
 	KV KV
+	// OnLink, if set, hears of every link made.
+	OnLink func(userID string, id Identity)
 }
 
 func identityKey(id Identity) string {
@@ -62,5 +66,40 @@ func (l Links) Link(id Identity, userID string) error {
 	if appErr := l.KV.KVSet(userKey(userID), data); appErr != nil {
 		return fmt.Errorf("store link: %w", appErr)
 	}
+	if l.OnLink != nil {
+		l.OnLink(userID, id)
+	}
 	return nil
+}
+
+// Lister pages through every key of the plugin's KV store.
+type Lister interface {
+	KVList(page, perPage int) ([]string, *model.AppError)
+}
+
+// Each calls visit with every stored link, account first.
+func (l Links) Each(list Lister, visit func(userID string, id Identity)) error {
+	const perPage = 1000
+	for page := 0; ; page++ {
+		keys, appErr := list.KVList(page, perPage)
+		if appErr != nil {
+			return fmt.Errorf("list stored keys: %w", appErr)
+		}
+		for _, key := range keys {
+			userID, ok := strings.CutPrefix(key, "link_user_")
+			if !ok {
+				continue
+			}
+			id, err := l.IdentityFor(userID)
+			if err != nil {
+				return err
+			}
+			if id != nil {
+				visit(userID, *id)
+			}
+		}
+		if len(keys) < perPage {
+			return nil
+		}
+	}
 }

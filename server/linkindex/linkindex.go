@@ -22,8 +22,11 @@ func New(tenant string) *Index {
 	return &Index{tenant: strings.ToLower(tenant), users: map[string]string{}, others: map[string]string{}}
 }
 
-// Set records a link; a link of another tenant is kept but not answered.
+// Set records a link (a nil index ignores it); a link of another tenant is kept but not answered.
 func (ix *Index) Set(userID, tenantID, objectID string) {
+	if ix == nil {
+		return
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if strings.EqualFold(tenantID, ix.tenant) {
@@ -37,6 +40,9 @@ func (ix *Index) Set(userID, tenantID, objectID string) {
 
 // Lookup returns the object ID a user is linked to in the index's tenant.
 func (ix *Index) Lookup(userID string) (string, bool) {
+	if ix == nil {
+		return "", false
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	oid, ok := ix.users[userID]
@@ -55,6 +61,9 @@ func (ix *Index) Len() int {
 
 // UserIDs is every linked user in the index's tenant, in no order.
 func (ix *Index) UserIDs() []string {
+	if ix == nil {
+		return nil
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	out := make([]string, 0, len(ix.users))

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
+	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
+)
+
+// linkEvent tells the other servers of a cluster about a new link.
+const linkEvent = "link"
+
+type linkMessage struct {
+	UserID string           `json:"user_id"`
+	ID     kvstore.Identity `json:"identity"`
+}
+
+// errNotificationsOff means notifications are turned off or not set up.
+var errNotificationsOff = errors.New("activity notifications are off or not set up")
+
+// startNotifications builds the link index and starts the queue worker.
+func (p *Plugin) startNotifications() error {
+	p.resolver = &recipients.Resolver{API: p.API, Linked: linkedView{p}, Options: p.recipientOptions}
+	mutex, err := cluster.NewMutex(p.API, "notify_worker")
+	if err != nil {
+		return err
+	}
+	p.worker = &notify.Worker{
+		Queue:    notify.Queue{KV: p.API},
+		Lock:     mutex,
+		Delivery: p.delivery,
+		Log:      p.API,
+		Stats:    &notify.Stats{KV: p.API},
+		Limits:   notify.DefaultLimits,
+	}
+	p.worker.Start()
+	return nil
+}
+
+// linkedView is the link index in force; the index is replaced when the
+// tenant changes.
+type linkedView struct{ p *Plugin }
+
+func (v linkedView) index() *linkindex.Index {
+	v.p.mu.RLock()
+	defer v.p.mu.RUnlock()
+	return v.p.links
+}
+
+func (v linkedView) Len() int                            { return v.index().Len() }
+func (v linkedView) Lookup(userID string) (string, bool) { return v.index().Lookup(userID) }
+func (v linkedView) UserIDs() []string                   { return v.index().UserIDs() }
+
+// reloadLinks rebuilds the link index for tenant from the KV store.
+func (p *Plugin) reloadLinks(tenant string) {
+	ix := linkindex.New(tenant)
+	p.mu.Lock()
+	p.links, p.linksTenant = ix, tenant
+	p.mu.Unlock()
+	err := kvstore.Links{KV: p.API}.Each(p.API, func(userID string, id kvstore.Identity) {
+		ix.Set(userID, id.TenantID, id.ObjectID)
+	})
+	if err != nil {
+		p.API.LogError("Loading the accounts linked to Teams failed; notifications reach only people who sign in again", "error", err.Error())
+	}
+}
+
+// linked records a new link here and on the other servers.
+func (p *Plugin) linked(userID string, id kvstore.Identity) {
+	p.mu.RLock()
+	ix := p.links
+	p.mu.RUnlock()
+	ix.Set(userID, id.TenantID, id.ObjectID)
+	data, err := json.Marshal(linkMessage{UserID: userID, ID: id})
+	if err != nil {
+		return
+	}
+	if err := p.API.PublishPluginClusterEvent(model.PluginClusterEvent{Id: linkEvent, Data: data},
+		model.PluginClusterEventSendOptions{SendType: model.PluginClusterEventSendTypeReliable}); err != nil {
+		p.API.LogWarn("Telling the cluster about a new Teams link failed", "error", err.Error())
+	}
+}
+
+// OnPluginClusterEvent hears of links made on other servers.
+func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterEvent) {
+	if ev.Id != linkEvent {
+		return
+	}
+	var msg linkMessage
+	if json.Unmarshal(ev.Data, &msg) != nil || msg.UserID == "" {
+		return
+	}
+	p.mu.RLock()
+	ix := p.links
+	p.mu.RUnlock()
+	ix.Set(msg.UserID, msg.ID.TenantID, msg.ID.ObjectID)
+}
+
+func (p *Plugin) recipientOptions() recipients.Options {
+	cfg := p.serverConfig()
+	crt := model.SafeDereference(cfg.ServiceSettings.CollapsedThreads)
+	return recipients.Options{
+		MaxNotificationsPerChannel: model.SafeDereference(cfg.TeamSettings.MaxNotificationsPerChannel),
+		CollapsedThreads:           crt == model.CollapsedThreadsAlwaysOn || crt == model.CollapsedThreadsDefaultOn,
+	}
+}
+
+// notifying returns the settings when notifications are on and set up.
+func (p *Plugin) notifying() (config.Settings, bool) {
+	p.mu.RLock()
+	s := p.settings
+	p.mu.RUnlock()
+	ok := !s.DisableNotifications && s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" && s.AppID != ""
+	return s, ok
+}
+
+// MessageHasBeenPosted decides who to tell about a new post and queues
+// it; the worker delivers.
+func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
+	s, ok := p.notifying()
+	if !ok || p.resolver == nil {
+		return
+	}
+	d, err := p.resolver.Resolve(post)
+	if err != nil {
+		p.API.LogWarn("Deciding who to notify in Teams failed", "post_id", post.Id, "error", err.Error())
+		return
+	}
+	if d == nil {
+		return
+	}
+	endpoints, err := s.Endpoints()
+	if err != nil {
+		return
+	}
+	job := notify.NewJob(notify.Post{
+		Post:    post,
+		Actor:   p.actorName(post),
+		Channel: channelName(d.Channel),
+		WebURL:  teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, post.Id),
+	}, d)
+	added, err := notify.Queue{KV: p.API}.Add(job)
+	if err != nil {
+		p.API.LogError("Queueing a Teams notification failed", "post_id", post.Id, "error", err.Error())
+		return
+	}
+	if added {
+		p.worker.Wake()
+	}
+}
+
+// actorName is the author as the server shows names, or the name a
+// webhook posted under.
+func (p *Plugin) actorName(post *model.Post) string {
+	if override, ok := post.GetProp(model.PostPropsOverrideUsername).(string); ok && override != "" &&
+		post.GetProp(model.PostPropsFromWebhook) == "true" {
+		return override
+	}
+	u, appErr := p.API.GetUser(post.UserId)
+	if appErr != nil {
+		return "Someone"
+	}
+	format := model.SafeDereference(p.serverConfig().TeamSettings.TeammateNameDisplay)
+	return u.GetDisplayName(format)
+}
+
+func channelName(ch *model.Channel) string {
+	if ch.DisplayName != "" {
+		return ch.DisplayName
+	}
+	return ch.Name
+}
+
+// delivery is the Graph client for the settings in force; one client, and
+// so one cached token, for as long as they stay the same.
+func (p *Plugin) delivery() (notify.Delivery, error) {
+	s, ok := p.notifying()
+	if !ok {
+		return notify.Delivery{}, errNotificationsOff
+	}
+	endpoints, err := s.Endpoints()
+	if err != nil {
+		return notify.Delivery{}, err
+	}
+	cfg := graph.Config{
+		TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		AuthorityURL: endpoints.AuthorityURL, GraphURL: endpoints.GraphURL,
+	}
+	p.graphMu.Lock()
+	defer p.graphMu.Unlock()
+	if p.graphClient == nil || p.graphCfg != cfg {
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		p.graphClient = graph.New(cfg)
+		cfg.HTTPClient = nil
+		p.graphCfg = cfg
+	}
+	return notify.Delivery{Sender: p.graphClient, AppExternalID: s.AppID}, nil
+}

@@ -1,0 +1,58 @@
+package notify
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// Counts are the worker's totals since the plugin was installed.
+type Counts struct {
+	// Requests Graph accepted, and the people they reached.
+	Requests  int `json:"requests"`
+	Delivered int `json:"delivered"`
+	// Throttled is how many 429 answers were waited out; Retries how many
+	// other failures were retried.
+	Throttled int `json:"throttled"`
+	Retries   int `json:"retries"`
+	// GaveUp and Expired count people never told: after failing for too
+	// long, or after waiting in the queue too long.
+	GaveUp  int `json:"gave_up"`
+	Expired int `json:"expired"`
+}
+
+const statsKey = "nq_stats"
+
+// Stats keeps Counts in the KV store. Only the worker holding the lock
+// writes them.
+type Stats struct {
+	KV KV
+	mu sync.Mutex
+}
+
+// Read returns the totals.
+func (s *Stats) Read() (Counts, error) {
+	var c Counts
+	data, appErr := s.KV.KVGet(statsKey)
+	if appErr != nil {
+		return c, appErr
+	}
+	if data != nil {
+		if err := json.Unmarshal(data, &c); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (s *Stats) add(change func(*Counts)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.Read()
+	if err != nil {
+		return
+	}
+	change(&c)
+	if data, err := json.Marshal(c); err == nil {
+		_ = s.KV.KVSet(statsKey, data)
+	}
+}
