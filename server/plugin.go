@@ -91,7 +91,12 @@ func (p *Plugin) OnDeactivate() error {
 // OnConfigurationChange loads the settings whenever they change.
 func (p *Plugin) OnConfigurationChange() error {
 	serverCfg := p.API.GetConfig()
-	raw := serverCfg.PluginSettings.Plugins[pluginID]
+	// GetConfig and GetPluginConfig mask the client secret; only
+	// LoadPluginConfiguration gives the settings as stored.
+	raw := map[string]any{}
+	if err := p.API.LoadPluginConfiguration(&raw); err != nil {
+		return fmt.Errorf("load settings: %w", err)
+	}
 	s, err := config.FromMap(raw)
 	if err != nil {
 		return fmt.Errorf("load settings: %w", err)

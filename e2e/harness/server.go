@@ -202,6 +202,7 @@ func baseConfig(dir, listen, siteURL, dsn string) *model.Config {
 	*ss.EnableGifPicker = false
 	*ss.EnableLinkPreviews = false
 	*ss.EnableBotAccountCreation = true
+	*ss.EnableUserAccessTokens = true
 	*cfg.SqlSettings.DriverName = model.DatabaseDriverPostgres
 	*cfg.SqlSettings.DataSource = dsn
 	*cfg.SqlSettings.MaxOpenConns = 50
