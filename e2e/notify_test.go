@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 )
 
 // TestNotifiedAsMattermostWould posts every kind of message once and then
@@ -183,4 +185,32 @@ func systemPost(t *testing.T, channelID, postType string) string {
 	}
 	t.Fatalf("no %s post in %s", postType, channelID)
 	return ""
+}
+
+func TestNotificationContent(t *testing.T) {
+	useNotifySettings(t, nil)
+	f := newFixture(t)
+	author, bob := f.person("author", true), f.person("bob", true)
+	ch := f.channel("content", author, bob)
+	short := f.post(author, ch.Id, "", "**Deploy** done, see `logs` @"+bob.Username)
+	long := f.post(author, ch.Id, "", "@"+bob.Username+" "+strings.Repeat("é", 300))
+	f.settle(author, bob)
+	byPost := map[string]msfake.Notification{}
+	for _, n := range cloud.Notifications() {
+		byPost[subEntity(n)] = n
+	}
+	n := byPost[short]
+	if want := "Deploy done, see logs @" + bob.Username; n.Preview != want {
+		t.Errorf("preview %q, want %q", n.Preview, want)
+	}
+	if n.TemplateParameters["actor"] != author.Username || n.TemplateParameters["channel"] != "Channel content" {
+		t.Errorf("template parameters %v", n.TemplateParameters)
+	}
+	appID := validSettings()["appid"].(string)
+	if prefix := cloud.URL() + "/l/entity/" + appID + "/notification-preview?"; !strings.HasPrefix(n.TopicWebURL, prefix) {
+		t.Errorf("deep link %s, want it to start %s", n.TopicWebURL, prefix)
+	}
+	if got := []rune(byPost[long].Preview); len(got) != 150 || got[149] != '…' {
+		t.Errorf("long preview has %d characters: %q", len(got), string(got))
+	}
 }

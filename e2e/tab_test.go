@@ -15,11 +15,14 @@ import (
 
 // tabInHost frames the plugin's tab in the simulated Teams host, over
 // https like the real one, with the plugin's custom cloud pointing its
-// Teams URL there, and opens it in headless Chromium.
+// Teams URL there, and opens it in headless Chromium. The tab is the
+// home tab unless opts names another page.
 func tabInHost(t *testing.T, opts teamshost.Options) (context.Context, *teamshost.Host) {
 	t.Helper()
 	opts.HTTPS = true
-	opts.TabURL = env.Server.URL + "/plugins/" + env.PluginID + "/tab"
+	if opts.TabURL == "" {
+		opts.TabURL = env.Server.URL + "/plugins/" + env.PluginID + "/tab"
+	}
 	host, err := teamshost.Start(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -12,6 +14,8 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/httpapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
+	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
@@ -29,6 +33,15 @@ func (p *Plugin) routes() http.Handler {
 		Tab:       p.tabSettings,
 		TeamsSDK:  p.teamsSDK,
 		AuthCodes: kvstore.AuthCodes{KV: p.API},
+		Preview:   p.previewPost,
+	})
+}
+
+func (p *Plugin) previewPost(viewerID, postID string) (*pages.PreviewPost, error) {
+	cfg := p.serverConfig()
+	return preview.Build(p.API, viewerID, postID, preview.Options{
+		Subpath:    subpathOf(model.SafeDereference(cfg.ServiceSettings.SiteURL)),
+		NameFormat: model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
 	})
 }
 
@@ -78,4 +91,13 @@ func (p *Plugin) teamsSDK() ([]byte, error) {
 		p.sdk, p.sdkErr = os.ReadFile(filepath.Join(dir, "assets", "teams-js", "MicrosoftTeams.min.js"))
 	})
 	return p.sdk, p.sdkErr
+}
+
+// subpathOf is the path Mattermost is served under, "" at the root.
+func subpathOf(siteURL string) string {
+	u, err := url.Parse(siteURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.EscapedPath(), "/")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
@@ -41,6 +42,9 @@ type Deps struct {
 	AuthCodes interface {
 		Issue(userID string) (string, error)
 	}
+	// Preview returns a post as the notification preview shows it to a
+	// viewer, or preview.ErrUnavailable.
+	Preview func(viewerID, postID string) (*pages.PreviewPost, error)
 }
 
 // Logger is the plugin API's structured logger.
@@ -63,7 +67,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /auth/complete", func(w http.ResponseWriter, r *http.Request) {
 		a.authComplete(w, r, r.Header.Get("Mattermost-User-Id"))
 	})
-	mux.HandleFunc("GET /tab", a.tabPage)
+	mux.HandleFunc("GET "+teamsapp.TabPath, a.tabPage)
+	mux.HandleFunc("GET "+teamsapp.PreviewPath, a.previewPage)
 	mux.HandleFunc("GET /static/teams-js/MicrosoftTeams.min.js", a.teamsJS)
 	mux.HandleFunc("GET /static/{name}", a.staticFile)
 	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))

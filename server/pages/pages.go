@@ -106,3 +106,32 @@ func RenderAuthComplete(w io.Writer, d AuthCompleteData) error {
 	}
 	return nil
 }
+
+// PreviewPost is one post as the notification preview shows it; HTML is
+// already sanitised.
+type PreviewPost struct {
+	AuthorName string
+	AvatarURL  string
+	Channel    string
+	Time       string
+	ISOTime    string
+	HTML       template.HTML
+	OpenURL    string
+}
+
+// PreviewData is the notification preview page: a post, or why not.
+type PreviewData struct {
+	Nonce      string
+	StaticBase string
+	Post       *PreviewPost
+	Error      string
+	HomeURL    string
+}
+
+// RenderPreview writes the notification preview page.
+func RenderPreview(w io.Writer, d PreviewData) error {
+	if err := templates.ExecuteTemplate(w, "notification_preview.html", d); err != nil {
+		return fmt.Errorf("render notification preview: %w", err)
+	}
+	return nil
+}
