@@ -133,6 +133,7 @@ func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 	if !ok || p.resolver == nil {
 		return
 	}
+	start := time.Now()
 	d, err := p.resolver.Resolve(post)
 	if err != nil {
 		p.API.LogWarn("Deciding who to notify in Teams failed", "post_id", post.Id, "error", err.Error())
@@ -158,6 +159,8 @@ func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 	}
 	if added {
 		p.worker.Wake()
+		p.API.LogDebug("Queued a Teams notification", "post_id", post.Id, "recipients", len(d.Recipients),
+			"requests", len(job.Batches), "decided_in_ms", float64(time.Since(start).Microseconds())/1000)
 	}
 }
 

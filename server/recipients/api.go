@@ -37,7 +37,7 @@ type Options struct {
 }
 
 // batchSize is how many IDs go in one plugin API call.
-const batchSize = 200
+const batchSize = 1000
 
 func chunks(ids []string, f func([]string) error) error {
 	for start := 0; start < len(ids); start += batchSize {
