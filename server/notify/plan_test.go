@@ -1,0 +1,45 @@
+package notify
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+)
+
+func TestNewJobBatchesByReasonStrongestFirst(t *testing.T) {
+	d := &recipients.Decision{Channel: &model.Channel{Type: model.ChannelTypeOpen, DisplayName: "Ops"}}
+	for i := range 250 {
+		d.Recipients = append(d.Recipients, recipients.Recipient{UserID: fmt.Sprint(i), ObjectID: fmt.Sprint("oid", i), Reason: recipients.ChannelMention})
+	}
+	d.Recipients = append(d.Recipients, recipients.Recipient{UserID: "m", ObjectID: "oid-m", Reason: recipients.Mention})
+	job := NewJob(Post{Post: &model.Post{Id: "p", Message: "**hi** @all"}, Channel: "Ops", Actor: "Alice"}, d)
+	var shape []string
+	for _, b := range job.Batches {
+		shape = append(shape, fmt.Sprintf("%s:%d", b.Type, len(b.Recipients)))
+	}
+	if fmt.Sprint(shape) != "[mention:1 channelMention:100 channelMention:100 channelMention:50]" {
+		t.Fatalf("batches %v", shape)
+	}
+	if job.Preview != "hi @all" || job.Topic != "Ops" {
+		t.Fatalf("preview %q topic %q", job.Preview, job.Topic)
+	}
+}
+
+func TestPreviewOfAPostWithoutText(t *testing.T) {
+	withFile := &model.Post{FileIds: []string{"f"}}
+	if got := preview(withFile); got != "Sent a file" {
+		t.Errorf("file post: %q", got)
+	}
+	withAttachment := &model.Post{}
+	withAttachment.AddProp(model.PostPropsAttachments, []*model.SlackAttachment{{Fallback: "Build *failed*"}})
+	if got := preview(withAttachment); got != "Build failed" {
+		t.Errorf("attachment post: %q", got)
+	}
+	dm := &model.Channel{Type: model.ChannelTypeDirect}
+	if got := topic(dm, "x"); got != "Direct message" {
+		t.Errorf("DM topic %q", got)
+	}
+}
