@@ -254,4 +254,3 @@ func TestOnlyOneWorkerSendsAtATime(t *testing.T) {
 		t.Errorf("%d requests were throttled", throttled)
 	}
 }
-
