@@ -79,3 +79,9 @@ func (kv PluginKV) KVDelete(key string) *model.AppError {
 	}
 	return nil
 }
+
+// SetLicense gives the server a license, or takes it away with nil, for
+// features only licensed servers have.
+func (s *Server) SetLicense(l *model.License) {
+	s.srv.SetLicense(l)
+}

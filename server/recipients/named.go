@@ -103,11 +103,25 @@ func (r *run) named() error {
 	return nil
 }
 
-// groupMentionsAllowed is Mattermost's rule: user groups need a license,
-// and the author needs the permission to mention them.
+// groupMentionsAllowed is Mattermost's rule: user groups need a
+// Professional or Enterprise license (or LDAP groups), system messages
+// never mention groups, and the author needs the permission to.
 func (r *run) groupMentionsAllowed() bool {
-	return r.API.GetLicense() != nil &&
-		r.API.HasPermissionToChannel(r.post.UserId, r.ch.Id, model.PermissionUseGroupMentions)
+	if r.post.IsSystemMessage() || !groupsLicensed(r.API.GetLicense()) {
+		return false
+	}
+	return r.API.HasPermissionToChannel(r.post.UserId, r.ch.Id, model.PermissionUseGroupMentions)
+}
+
+func groupsLicensed(l *model.License) bool {
+	if l == nil {
+		return false
+	}
+	switch l.SkuShortName {
+	case model.LicenseShortSkuProfessional, model.LicenseShortSkuEnterprise, model.LicenseShortSkuEnterpriseAdvanced:
+		return true
+	}
+	return l.Features != nil && model.SafeDereference(l.Features.LDAPGroups)
 }
 
 func (r *run) groupMembers(groupID string) error {
