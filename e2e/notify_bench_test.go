@@ -17,7 +17,6 @@ import (
 // scaleChannel is a channel of members people made in bulk, every
 // linkEvery-th of them linked to Teams, and an author who posts in it.
 type scaleChannel struct {
-	f       *fixture
 	author  *person
 	channel *model.Channel
 	linked  int

@@ -114,6 +114,7 @@ func Start(opts Options) (*Host, error) {
 	mux.HandleFunc("GET /events", h.serveEvents)
 	mux.HandleFunc("POST /events", h.addEvent)
 	mux.HandleFunc("POST /pick", h.pick)
+	mux.HandleFunc("POST /open", h.open)
 	h.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = h.server.Serve(ln) }()
 	return h, nil
@@ -188,7 +189,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (h *Host) servePage(w http.ResponseWriter, _ *http.Request) {
 	noStore(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTemplate.Execute(w, pageData{Options: h.Options(), Picker: h.currentPicker(), HostNames: hostNames})
+	_ = pageTemplate.Execute(w, pageData{Options: h.Options(), Picker: h.currentPicker(), HostNames: hostNames, Activity: h.activity()})
 }
 
 func (h *Host) serveScript(w http.ResponseWriter, _ *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 )
 
 // Picker lets a person switch the host's user, tenant and host name from
@@ -13,6 +14,46 @@ type Picker struct {
 	Tenants []string
 	// Pick returns the options for a choice; the page then reloads.
 	Pick func(user, tenant, hostName string) (Options, error)
+	// Activity, if set, is a person's activity feed, newest first; the
+	// page lists it, and opening an item frames its tab on its sub-page.
+	Activity func(user string) []Activity
+}
+
+// Activity is one item of an activity feed.
+type Activity struct {
+	Text, Preview string
+	// TabURL and SubPageID are the tab the item's deep link opens.
+	TabURL, SubPageID string
+}
+
+// activity is the current person's feed.
+func (h *Host) activity() []Activity {
+	p := h.currentPicker()
+	if p == nil || p.Activity == nil {
+		return nil
+	}
+	return p.Activity(h.Options().LoginHint)
+}
+
+// open frames the tab an activity feed item links to.
+func (h *Host) open(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Origin") != h.url {
+		http.Error(w, "not from this page", http.StatusForbidden)
+		return
+	}
+	items := h.activity()
+	n, err := strconv.Atoi(r.PostFormValue("item"))
+	if err != nil || n < 0 || n >= len(items) {
+		http.Error(w, "no such activity", http.StatusBadRequest)
+		return
+	}
+	opts := h.Options()
+	opts.TabURL, opts.SubPageID = items[n].TabURL, items[n].SubPageID
+	if err := h.SetOptions(opts); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // hostNames are the hosts a picker offers, as app.host.name says them.
@@ -59,4 +100,5 @@ type pageData struct {
 	Options
 	Picker    *Picker
 	HostNames []string
+	Activity  []Activity
 }

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mattermost/mattermost/server/public/model"
-
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
@@ -23,6 +21,7 @@ const (
 	sandboxClientID = "6b1f3c2d-8e4a-4f5b-9c7d-2e1f0a3b4c5d"
 	sandboxAppID    = "c4d5e6f7-a8b9-4c0d-8e1f-2a3b4c5d6e7f"
 	strangerEmail   = "stranger@example.com"
+	sandboxSecret   = "sandbox-secret"
 )
 
 // trustCloud makes the plugin process, a child of this one, trust the fake
@@ -43,13 +42,9 @@ func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud) (*t
 		return nil, err
 	}
 	audience := "api://" + site.Host + strings.TrimRight(site.Path, "/") + "/" + sandboxClientID
-	objectIDs := map[string]string{}
+	ids := &objectIDs{byUser: map[string]string{}}
 	pick := func(user, tenant, hostName string) (teamshost.Options, error) {
-		oid, ok := objectIDs[user]
-		if !ok {
-			oid = strings.ToLower(model.NewId()[:8] + "-0000-4000-8000-" + model.NewId()[:12])
-			objectIDs[user] = oid
-		}
+		oid := ids.of(user)
 		return teamshost.Options{
 			TabURL:   h.Server.SiteURL + "/plugins/" + h.PluginID + "/tab",
 			Tenant:   tenant,
@@ -72,9 +67,16 @@ func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud) (*t
 		Users:   []string{h.User.Email, "bob@example.com", strangerEmail},
 		Tenants: []string{sandboxTenant, otherTenant},
 		Pick:    pick,
+		Activity: func(user string) []teamshost.Activity {
+			return feed(cloud, ids.of(user), h.Server.SiteURL+"/plugins/"+h.PluginID)
+		},
 	})
+	// The app registration may send activity notifications, and the Teams
+	// app is in the tenant's catalog, so mentions reach the host's feed.
+	cloud.RegisterApp(sandboxTenant, sandboxClientID, sandboxSecret)
+	cloud.PublishTeamsApp(sandboxTenant, sandboxAppID, "Mattermost")
 	err = harness.SetPluginSettings(ctx, h.Admin.Client, h.PluginID, map[string]any{
-		"tenantid": sandboxTenant, "clientid": sandboxClientID, "clientsecret": "sandbox-secret",
+		"tenantid": sandboxTenant, "clientid": sandboxClientID, "clientsecret": sandboxSecret,
 		"appid": sandboxAppID, "appversion": "1.0.0", "appdisplayname": "Mattermost",
 		"cloud": "custom", "customauthorityurl": cloud.URL(), "customgraphurl": cloud.URL(),
 		"customteamsurl": host.URL(),

@@ -130,7 +130,9 @@ Mattermost inside a simulated Microsoft Teams, signed in as alice:
   %[7]s
   (its certificate is self-signed: let your browser proceed). The bar at the
   top switches the user, the tenant and the host (Teams, Outlook, Microsoft 365)
-  to show sign-in and its fallbacks. With -tls, open Mattermost's own URL once
+  to show sign-in and its fallbacks. The Activity list on the left is the
+  person's Teams activity feed: mention alice (or bob, once he has opened the
+  tab) in Mattermost and it appears there; click it for the preview. With -tls, open Mattermost's own URL once
   first to accept its certificate too; then "Log in with single sign-on" in the
   tab runs the external login in the host's popup.
 
