@@ -32,7 +32,6 @@ var errNotificationsOff = errors.New("activity notifications are off or not set 
 
 // startNotifications builds the link index and starts the queue worker.
 func (p *Plugin) startNotifications() error {
-	p.resolver = &recipients.Resolver{API: p.API, Linked: linkedView{p}, Options: p.recipientOptions}
 	mutex, err := cluster.NewMutex(p.API, "notify_worker")
 	if err != nil {
 		return err
@@ -46,6 +45,8 @@ func (p *Plugin) startNotifications() error {
 		Limits:   notify.DefaultLimits,
 	}
 	p.worker.Start()
+	// Only with a worker running does the post hook queue anything.
+	p.resolver = &recipients.Resolver{API: p.API, Linked: linkedView{p}, Options: p.recipientOptions}
 	return nil
 }
 

@@ -55,8 +55,9 @@ const (
 	tailKey = "nq_tail"
 	headKey = "nq_head"
 	// doneFor is how long a delivered post is remembered, so it is never
-	// queued twice.
-	doneFor = 7 * 24 * time.Hour
+	// queued twice; the post hook runs once per post, so this only needs
+	// to outlast a restart, and short keeps the KV store small.
+	doneFor = time.Hour
 )
 
 var doneMarker = []byte(`"done"`)
