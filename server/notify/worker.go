@@ -151,7 +151,9 @@ func (w *Worker) drain(ctx context.Context) {
 	}
 	defer w.Lock.Unlock()
 	// The server that held the lock before may have sent a moment ago.
-	_ = w.limiter.Wait(ctx)
+	if !sleep(ctx, time.Until(w.lastRequest().Add(w.interval()))) {
+		return
+	}
 	for ctx.Err() == nil {
 		more, err := w.next(ctx, d)
 		if err != nil {
@@ -250,11 +252,34 @@ func (w *Worker) save(job *Job) {
 	}
 }
 
+// lastRequestKey keeps when any server last called the bulk endpoint, so
+// the next holder of the lock keeps to the rate limit too.
+const lastRequestKey = "nq_last_request"
+
+func (w *Worker) interval() time.Duration {
+	return time.Duration(float64(time.Second) / w.Limits.PerSecond)
+}
+
+func (w *Worker) lastRequest() time.Time {
+	data, appErr := w.Queue.KV.KVGet(lastRequestKey)
+	if appErr != nil || data == nil {
+		return time.Time{}
+	}
+	var t time.Time
+	_ = t.UnmarshalText(data)
+	return t
+}
+
 // send makes one Graph request. It is not cut short when the worker
 // stops: its answer must be recorded, or a restart would send it again.
 func (w *Worker) send(ctx context.Context, d Delivery, job *Job, b Batch) error {
 	reqCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.Limits.RequestTimeout)
 	defer cancel()
+	defer func() {
+		if data, err := time.Now().MarshalText(); err == nil {
+			_ = w.Queue.KV.KVSet(lastRequestKey, data)
+		}
+	}()
 	return d.Sender.Send(reqCtx, graph.Activity{
 		AppExternalID: d.AppExternalID,
 		Type:          b.Type,
