@@ -17,14 +17,24 @@ const GraphAppID = "00000003-0000-0000-c000-000000000000"
 // tokens: an hour less a second.
 const defaultAppTokenLifetime = 3599 * time.Second
 
-// AppRoles are the application permissions (roles) in every app-only
-// token the fake issues.
+// AppRoles are the application permissions (roles) an app registered
+// with RegisterApp is consented to; SetAppRoles changes an app's.
 var AppRoles = []string{"TeamsActivity.Send", "AppCatalog.Read.All"}
+
+// defaultSecretLife is how long a registered app's secret is valid: the
+// portal's recommended 180 days.
+const defaultSecretLife = 180 * 24 * time.Hour
 
 // registeredApp is a confidential client registered in one tenant.
 type registeredApp struct {
 	secret   string
 	objectID string // the service principal's object ID (oid, sub)
+	// appObjectID is the application object's ID, as /applications has it.
+	appObjectID string
+	roles       []string
+	secretKeyID string
+	secretStart time.Time
+	secretEnd   time.Time
 }
 
 // RegisterApp registers a confidential client (an app registration with
@@ -39,11 +49,39 @@ func (c *Cloud) RegisterApp(tenant, clientID, secret string) {
 		c.graph.apps[t] = map[string]*registeredApp{}
 	}
 	id := strings.ToLower(clientID)
+	now := c.graph.clock()
 	if a := c.graph.apps[t][id]; a != nil {
-		a.secret = secret
+		if a.secret != secret {
+			a.secret, a.secretKeyID, a.secretStart, a.secretEnd = secret, newGUID(), now, now.Add(defaultSecretLife)
+		}
 		return
 	}
-	c.graph.apps[t][id] = &registeredApp{secret: secret, objectID: newGUID()}
+	c.graph.apps[t][id] = &registeredApp{
+		secret: secret, objectID: newGUID(), appObjectID: newGUID(),
+		roles:       append([]string(nil), AppRoles...),
+		secretKeyID: newGUID(), secretStart: now, secretEnd: now.Add(defaultSecretLife),
+	}
+}
+
+// SetAppRoles sets the application permissions a registered app is
+// consented to, as an admin granting or revoking consent does; tokens
+// issued from now on carry them.
+func (c *Cloud) SetAppRoles(tenant, clientID string, roles ...string) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	if a := c.graph.apps[strings.ToLower(tenant)][strings.ToLower(clientID)]; a != nil {
+		a.roles = append([]string(nil), roles...)
+	}
+}
+
+// SetSecretExpiry sets when a registered app's client secret expires;
+// after it, the token endpoint refuses the secret as Entra does.
+func (c *Cloud) SetSecretExpiry(tenant, clientID string, end time.Time) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	if a := c.graph.apps[strings.ToLower(tenant)][strings.ToLower(clientID)]; a != nil {
+		a.secretEnd = end
+	}
 }
 
 // SetTokenLifetime sets the lifetime (exp - iat, and expires_in) of the
@@ -119,6 +157,10 @@ func (c *Cloud) token(w http.ResponseWriter, r *http.Request, tenant string) {
 	case secret == "":
 		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000218,
 			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+	case secret == app.secret && !now.Before(app.secretEnd):
+		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000222, fmt.Sprintf(
+			"The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
+			clientID))
 	case secret != app.secret:
 		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.",
@@ -135,7 +177,7 @@ func (c *Cloud) token(w http.ResponseWriter, r *http.Request, tenant string) {
 			"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
 			strings.TrimSuffix(form.Get("scope"), "/.default"), tenant))
 	default:
-		raw := c.Sign(c.appToken(tenant, clientID, app.objectID, now, lifetime))
+		raw := c.Sign(c.appToken(tenant, clientID, app.objectID, app.roles, now, lifetime))
 		secs := int64(lifetime / time.Second)
 		writeJSON(w, http.StatusOK, noCache, tokenResponse{
 			TokenType:    "Bearer",
@@ -154,7 +196,7 @@ func (c *Cloud) isGraphResource(resource string) bool {
 
 // appToken is the v1 app-only access token Entra issues to clientID for
 // Graph, not yet signed.
-func (c *Cloud) appToken(tenant, clientID, objectID string, now time.Time, lifetime time.Duration) Token {
+func (c *Cloud) appToken(tenant, clientID, objectID string, roles []string, now time.Time, lifetime time.Duration) Token {
 	kid := c.CurrentKID()
 	iat := now.Unix()
 	tid := strings.ToLower(tenant)
@@ -173,7 +215,7 @@ func (c *Cloud) appToken(tenant, clientID, objectID string, now time.Time, lifet
 			"idtyp":    "app",
 			"oid":      objectID,
 			"rh":       "0.A" + opaque(48, base64.RawURLEncoding) + ".",
-			"roles":    append([]string(nil), AppRoles...),
+			"roles":    append([]string(nil), roles...),
 			"sub":      objectID,
 			"tid":      tid,
 			"uti":      opaque(16, base64.RawURLEncoding),

@@ -56,6 +56,34 @@ type TeamsApp struct {
 	ExternalID         string `json:"externalId"`
 	DisplayName        string `json:"displayName"`
 	DistributionMethod string `json:"distributionMethod"`
+	// Version is the uploaded package's version; Graph gives it only in
+	// the expanded appDefinitions.
+	Version string `json:"-"`
+}
+
+// appDefinition is one version of a catalog app, as $expand gives it.
+type appDefinition struct {
+	ID          string `json:"id"`
+	TeamsAppID  string `json:"teamsAppId"`
+	DisplayName string `json:"displayName"`
+	Version     string `json:"version"`
+}
+
+// expandedTeamsApp is a catalog app with $expand=appDefinitions.
+type expandedTeamsApp struct {
+	TeamsApp
+	AppDefinitions []appDefinition `json:"appDefinitions"`
+}
+
+// SetTeamsAppVersion sets the version of the package an admin uploaded
+// for a catalog app (PublishTeamsApp uploads 1.0.0).
+func (c *Cloud) SetTeamsAppVersion(tenant, externalID, version string) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	if app, ok := c.graph.catalog[strings.ToLower(tenant)][externalID]; ok {
+		app.Version = version
+		c.graph.catalog[strings.ToLower(tenant)][externalID] = app
+	}
 }
 
 // PublishTeamsApp adds an app with the manifest ID externalID to tenant's
@@ -72,7 +100,7 @@ func (c *Cloud) PublishTeamsApp(tenant, externalID, displayName string) (catalog
 	}
 	app, ok := c.graph.catalog[t][externalID]
 	if !ok {
-		app = TeamsApp{ID: newGUID(), ExternalID: externalID, DistributionMethod: "organization"}
+		app = TeamsApp{ID: newGUID(), ExternalID: externalID, DistributionMethod: "organization", Version: "1.0.0"}
 	}
 	app.DisplayName = displayName
 	c.graph.catalog[t][externalID] = app
@@ -414,10 +442,26 @@ func (c *Cloud) listTeamsApps(w http.ResponseWriter, r *http.Request, caller gra
 	c.graph.mu.Unlock()
 	slices.SortFunc(value, func(a, b TeamsApp) int { return strings.Compare(a.DisplayName+a.ID, b.DisplayName+b.ID) })
 	graphHeaders(w, r)
-	writeJSON(w, http.StatusOK, noCache, struct {
-		Context string     `json:"@odata.context"`
-		Value   []TeamsApp `json:"value"`
-	}{c.url + "/v1.0/$metadata#appCatalogs/teamsApps", value})
+	context := c.url + "/v1.0/$metadata#appCatalogs/teamsApps"
+	switch expand := q.Get("$expand"); expand {
+	case "":
+		writeJSON(w, http.StatusOK, noCache, struct {
+			Context string     `json:"@odata.context"`
+			Value   []TeamsApp `json:"value"`
+		}{context, value})
+	case "appDefinitions", "appDefinitions($select=version)":
+		expanded := make([]expandedTeamsApp, len(value))
+		for i, app := range value {
+			expanded[i] = expandedTeamsApp{TeamsApp: app, AppDefinitions: []appDefinition{{
+				ID: newGUID(), TeamsAppID: app.ID, DisplayName: app.DisplayName, Version: app.Version}}}
+		}
+		writeJSON(w, http.StatusOK, noCache, struct {
+			Context string             `json:"@odata.context"`
+			Value   []expandedTeamsApp `json:"value"`
+		}{context + "(appDefinitions())", expanded})
+	default:
+		writeGraphError(w, r, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.teamsApp'.", expand))
+	}
 }
 
 // parseExternalIDFilter parses exactly `externalId eq '<literal>'`, with

@@ -20,9 +20,9 @@ func TestGraphRejectsBadTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	app := c.appToken(testTenant, testClient, newGUID(), now, time.Hour)
-	expired := c.appToken(testTenant, testClient, newGUID(), now.Add(-2*time.Hour), time.Hour)
-	otherIssuer := c.appToken(testTenant, testClient, newGUID(), now, time.Hour)
+	app := c.appToken(testTenant, testClient, newGUID(), AppRoles, now, time.Hour)
+	expired := c.appToken(testTenant, testClient, newGUID(), AppRoles, now.Add(-2*time.Hour), time.Hour)
+	otherIssuer := c.appToken(testTenant, testClient, newGUID(), AppRoles, now, time.Hour)
 	otherIssuer.Claims["iss"] = c.IssuerV1(otherTenant)
 	// A tab SSO token from the same cloud is for the app, not for Graph.
 	sso := c.AccessToken(TokenSpec{Tenant: testTenant})
@@ -65,7 +65,7 @@ func TestGraphRejectsBadTokens(t *testing.T) {
 	wantStatus(t, "after rotation", graphDo(t, c, http.MethodGet, catalogPath("externalId eq 'x'"), good, nil), http.StatusOK)
 
 	// A Graph token without the permissions is refused with 403.
-	noRoles := c.appToken(testTenant, testClient, newGUID(), now, time.Hour)
+	noRoles := c.appToken(testTenant, testClient, newGUID(), AppRoles, now, time.Hour)
 	delete(noRoles.Claims, "roles")
 	r := graphDo(t, c, http.MethodPost, sendPath, c.Sign(noRoles), activity(1, "x"))
 	wantStatus(t, "no roles", r, http.StatusForbidden)

@@ -24,6 +24,7 @@ func (c *Cloud) routes() *http.ServeMux {
 	// by notFound as Graph answers an unknown segment.
 	mux.HandleFunc("GET /v1.0/appCatalogs/teamsApps", c.graphRoute(c.listTeamsApps))
 	mux.HandleFunc("POST /v1.0/teamwork/sendActivityNotificationToRecipients", c.graphRoute(c.sendToRecipients))
+	mux.HandleFunc("GET /v1.0/{object}", c.graphRoute(c.graphObject))
 
 	mux.HandleFunc("/", c.notFound)
 	return mux
