@@ -187,8 +187,7 @@ func channelName(ch *model.Channel) string {
 	return ch.Name
 }
 
-// delivery is the Graph client for the settings in force; one client, and
-// so one cached token, for as long as they stay the same.
+// delivery is where notifications go with the settings in force.
 func (p *Plugin) delivery() (notify.Delivery, error) {
 	s, ok := p.notifying()
 	if !ok {
@@ -198,6 +197,12 @@ func (p *Plugin) delivery() (notify.Delivery, error) {
 	if err != nil {
 		return notify.Delivery{}, err
 	}
+	return notify.Delivery{Sender: p.graphFor(s, endpoints), AppExternalID: s.AppID}, nil
+}
+
+// graphFor is the Graph client for the settings; one client, and so one
+// cached token, for as long as they stay the same.
+func (p *Plugin) graphFor(s config.Settings, endpoints config.Endpoints) *graph.Client {
 	cfg := graph.Config{
 		TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		AuthorityURL: endpoints.AuthorityURL, GraphURL: endpoints.GraphURL,
@@ -210,5 +215,5 @@ func (p *Plugin) delivery() (notify.Delivery, error) {
 		cfg.HTTPClient = nil
 		p.graphCfg = cfg
 	}
-	return notify.Delivery{Sender: p.graphClient, AppExternalID: s.AppID}, nil
+	return p.graphClient
 }

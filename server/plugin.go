@@ -11,6 +11,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
@@ -48,6 +49,9 @@ type Plugin struct {
 	resolver    *recipients.Resolver
 	worker      *notify.Worker
 
+	botID       string
+	reminderJob *cluster.Job
+
 	graphMu     sync.Mutex
 	graphCfg    graph.Config
 	graphClient *graph.Client
@@ -59,6 +63,9 @@ func (p *Plugin) OnActivate() error {
 	p.router = p.routes()
 	if err := p.startNotifications(); err != nil {
 		return fmt.Errorf("start notifications: %w", err)
+	}
+	if err := p.startReminder(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -78,6 +85,9 @@ func (p *Plugin) serverConfig() *model.Config {
 func (p *Plugin) OnDeactivate() error {
 	if p.worker != nil {
 		p.worker.Stop()
+	}
+	if p.reminderJob != nil {
+		_ = p.reminderJob.Close()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -123,6 +133,8 @@ func (p *Plugin) OnConfigurationChange() error {
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.
 	go p.ensureFrameAncestors(s)
+	// New credentials may be close to expiry; the check is cheap when not.
+	go p.remindSecretExpiry()
 	if changed && len(missing) > 0 {
 		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",
 			"missing", strings.Join(missing, ", "))

@@ -34,6 +34,7 @@ func (p *Plugin) routes() http.Handler {
 		TeamsSDK:  p.teamsSDK,
 		AuthCodes: kvstore.AuthCodes{KV: p.API},
 		Preview:   p.previewPost,
+		Health:    p.healthReport,
 	})
 }
 

@@ -6,7 +6,6 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -173,15 +172,11 @@ func decodeError(resp *http.Response, data []byte) *Error {
 	return e
 }
 
-// tokenError keeps Entra's answer readable: its error code and the
-// first line of its description, never the secret.
+// tokenError turns Entra's refusal into a TokenError, which keeps its
+// code and the first line of its description, never the secret.
 func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		desc, _, _ := strings.Cut(re.ErrorDescription, "\r\n")
-		if re.ErrorCode != "" {
-			return fmt.Errorf("entra refused the client credentials: %s: %s", re.ErrorCode, desc)
-		}
+	if te, ok := asTokenError(err); ok {
+		return te
 	}
 	return err
 }

@@ -152,7 +152,45 @@ func TestWrongSecretNamesEntraCode(t *testing.T) {
 	c := New(Config{TenantID: tenant, ClientID: clientID, ClientSecret: "wrong-secret",
 		AuthorityURL: cloud.URL(), GraphURL: cloud.URL(), HTTPClient: cloud.Client()})
 	err := c.Send(context.Background(), activity(1))
-	if err == nil || !strings.Contains(err.Error(), "invalid_client") || strings.Contains(err.Error(), "wrong-secret") {
+	if err == nil || !strings.Contains(err.Error(), "AADSTS7000215") || strings.Contains(err.Error(), "wrong-secret") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestTokenErrorCarriesEntrasCode(t *testing.T) {
+	cloud, _ := start(t)
+	c := New(Config{TenantID: tenant, ClientID: "0b1c2d3e-0000-4000-8000-000000000000", ClientSecret: secret,
+		AuthorityURL: cloud.URL(), GraphURL: cloud.URL(), HTTPClient: cloud.Client()})
+	_, err := c.Roles()
+	var te *TokenError
+	if !errors.As(err, &te) || te.Code != 700016 {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRolesCatalogVersionAndSecretExpiry(t *testing.T) {
+	cloud, c := start(t)
+	cloud.PublishTeamsApp(tenant, appID, "Mission")
+	cloud.SetTeamsAppVersion(tenant, appID, "1.4.0")
+	ctx := context.Background()
+	app, err := c.CatalogApp(ctx, appID)
+	if err != nil || app.Version != "1.4.0" {
+		t.Fatalf("catalog app %+v, %v", app, err)
+	}
+	roles, err := c.Roles()
+	if err != nil || len(roles) != 2 {
+		t.Fatalf("roles %v, %v", roles, err)
+	}
+	var gerr *Error
+	if _, _, err := c.SecretExpiry(ctx); !errors.As(err, &gerr) || gerr.Status != http.StatusForbidden {
+		t.Fatalf("without Application.Read.All: %v", err)
+	}
+	cloud.SetAppRoles(tenant, clientID, "TeamsActivity.Send", "AppCatalog.Read.All", "Application.Read.All")
+	end := time.Now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Second)
+	cloud.SetSecretExpiry(tenant, clientID, end)
+	c.resetToken()
+	got, found, err := c.SecretExpiry(ctx)
+	if err != nil || !found || !got.Equal(end) {
+		t.Fatalf("expiry %v %v %v, want %v", got, found, err, end)
 	}
 }

@@ -4,10 +4,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/health"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
@@ -45,6 +48,8 @@ type Deps struct {
 	// Preview returns a post as the notification preview shows it to a
 	// viewer, or preview.ErrUnavailable.
 	Preview func(viewerID, postID string) (*pages.PreviewPost, error)
+	// Health runs the connection check.
+	Health func(ctx context.Context) health.Report
 }
 
 // Logger is the plugin API's structured logger.
@@ -71,6 +76,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET "+teamsapp.PreviewPath, a.previewPage)
 	mux.HandleFunc("GET /static/teams-js/MicrosoftTeams.min.js", a.teamsJS)
 	mux.HandleFunc("GET /static/{name}", a.staticFile)
+	mux.Handle("GET /api/v1/health", a.adminOnly(a.health))
 	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))
 	mux.Handle("GET /api/v1/teams-app/package", a.adminOnly(a.downloadPackage))
 	mux.Handle("GET /api/v1/teams-app/icons/{kind}", a.adminOnly(a.getIcon))
@@ -122,4 +128,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// health runs the connection check for the System Console's button.
+func (a *api) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 45*time.Second)
+	defer cancel()
+	writeJSON(w, http.StatusOK, a.Health(ctx))
 }

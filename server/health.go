@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/health"
+)
+
+// healthReport runs the connection check with the settings in force.
+func (p *Plugin) healthReport(ctx context.Context) health.Report {
+	p.mu.RLock()
+	s := p.settings
+	p.mu.RUnlock()
+	in := health.Input{Settings: s, SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL)}
+	if endpoints, err := s.Endpoints(); err == nil && s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" {
+		in.Graph = p.graphFor(s, endpoints)
+	}
+	return health.Run(ctx, in)
+}
+
+// GenerateSupportData adds the connection check to support packets.
+func (p *Plugin) GenerateSupportData(_ *plugin.Context) ([]*model.FileData, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	body, err := json.MarshalIndent(p.healthReport(ctx), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode connection check: %w", err)
+	}
+	return []*model.FileData{{Filename: "m365-connection-check.json", Body: body}}, nil
+}

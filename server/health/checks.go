@@ -1,0 +1,218 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+)
+
+// Check IDs.
+const (
+	IDSiteURL     = "site_url"
+	IDSettings    = "settings"
+	IDToken       = "graph_token"
+	IDPermissions = "permissions"
+	IDTeamsApp    = "teams_app"
+	IDSecret      = "client_secret"
+)
+
+// RequiredRoles are the application permissions notifications need.
+var RequiredRoles = []string{"TeamsActivity.Send", "AppCatalog.Read.All"}
+
+// ExpiryRole is the extra application permission that lets the plugin
+// read when its client secret expires.
+const ExpiryRole = "Application.Read.All"
+
+type run struct {
+	in     Input
+	ctx    context.Context
+	report Report
+	// tokenOK and roles are what later checks build on.
+	tokenOK bool
+	roles   []string
+}
+
+func (r *run) add(c Check) { r.report.Checks = append(r.report.Checks, c) }
+
+func (r *run) skip(id, name, why string) {
+	r.add(Check{ID: id, Name: name, Status: Skip, Detail: why})
+}
+
+func (r *run) siteURL() {
+	c := Check{ID: IDSiteURL, Name: "Site URL"}
+	u, err := url.Parse(r.in.SiteURL)
+	switch {
+	case r.in.SiteURL == "":
+		c.Status, c.Detail = Fail, "The Site URL is not set."
+		c.Fix = "Set System Console > Environment > Web Server > Site URL to the https address people use for Mattermost."
+	case err != nil || u.Host == "":
+		c.Status, c.Detail = Fail, fmt.Sprintf("The Site URL %q is not a valid URL.", r.in.SiteURL)
+		c.Fix = "Set the Site URL to the https address people use for Mattermost, such as https://mattermost.example.com."
+	case u.Scheme != "https":
+		c.Status, c.Detail = Fail, fmt.Sprintf("The Site URL %s is not https; Microsoft 365 loads tabs only over https.", r.in.SiteURL)
+		c.Fix = "Serve Mattermost over https and set the Site URL to its https address."
+	default:
+		c.Status = Pass
+		c.Detail = fmt.Sprintf("%s is https; the Teams app package names %s as its domain, so upload a new package after changing it.", r.in.SiteURL, u.Hostname())
+	}
+	r.add(c)
+}
+
+func (r *run) settings() {
+	c := Check{ID: IDSettings, Name: "Plugin settings"}
+	missing := append(r.in.Settings.Missing(), r.in.Settings.TeamsAppMissing()...)
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	if len(missing) == 0 {
+		c.Status, c.Detail = Pass, "Every setting the plugin needs is filled in."
+	} else {
+		c.Status, c.Detail = Fail, "Missing: "+strings.Join(missing, ", ")+"."
+		c.Fix = "Fill in the missing settings on this page and press Save."
+	}
+	r.add(c)
+}
+
+const tokenName = "Microsoft Graph sign-in"
+
+func (r *run) token() {
+	if r.in.Graph == nil {
+		r.skip(IDToken, tokenName, "Needs the tenant ID, client ID and client secret.")
+		return
+	}
+	roles, err := r.in.Graph.Roles()
+	c := Check{ID: IDToken, Name: tokenName}
+	if err == nil {
+		r.tokenOK, r.roles = true, roles
+		c.Status, c.Detail = Pass, "The plugin signed in to Microsoft Graph with the tenant ID, client ID and client secret."
+		r.add(c)
+		return
+	}
+	c.Status = Fail
+	c.Detail, c.Fix = explainTokenError(err)
+	r.add(c)
+}
+
+// explainTokenError says which of the three settings Entra refused.
+func explainTokenError(err error) (detail, fix string) {
+	var te *graph.TokenError
+	if !errors.As(err, &te) {
+		return "Microsoft Entra ID could not be reached: " + err.Error(),
+			"Check that this server can reach the selected cloud's login endpoint (through any proxy) and try again."
+	}
+	switch te.Code {
+	case 90002, 900023, 90013:
+		return fmt.Sprintf("Entra does not know the Directory (tenant) ID (AADSTS%d).", te.Code),
+			"Copy the Directory (tenant) ID from the app registration's Overview page into Directory (tenant) ID, and check the Microsoft cloud setting."
+	case 700016:
+		return fmt.Sprintf("Entra has no app with this Application (client) ID in the tenant (AADSTS%d).", te.Code),
+			"Copy the Application (client) ID from the app registration's Overview page into Application (client) ID."
+	case 7000215, 7000218:
+		return fmt.Sprintf("Entra refused the client secret (AADSTS%d).", te.Code),
+			"Paste the client secret's Value, not its Secret ID, from Certificates & secrets into Client Secret."
+	case 7000222:
+		return fmt.Sprintf("The client secret has expired (AADSTS%d).", te.Code),
+			"Create a new client secret under Certificates & secrets and paste its Value into Client Secret."
+	}
+	return fmt.Sprintf("Entra refused the sign-in: AADSTS%d: %s", te.Code, te.Description),
+		"Look up the AADSTS code in Microsoft's documentation and correct the app registration or the settings."
+}
+
+const permissionsName = "API permissions"
+
+func (r *run) permissions() {
+	if !r.tokenOK {
+		r.skip(IDPermissions, permissionsName, "Needs a Microsoft Graph sign-in.")
+		return
+	}
+	c := Check{ID: IDPermissions, Name: permissionsName}
+	var missing []string
+	for _, role := range RequiredRoles {
+		if !slices.Contains(r.roles, role) {
+			missing = append(missing, role)
+		}
+	}
+	if len(missing) == 0 {
+		c.Status = Pass
+		c.Detail = "Admin consent is granted for the application permissions " + strings.Join(RequiredRoles, " and ") +
+			" (User.Read is confirmed each time someone signs in from the tab)."
+	} else {
+		c.Status = Fail
+		c.Detail = "Admin consent is missing for " + strings.Join(missing, " and ") + "."
+		c.Fix = "In the app registration's API permissions, add the Microsoft Graph application permission " +
+			strings.Join(missing, " and ") + " and press Grant admin consent."
+	}
+	r.add(c)
+}
+
+const teamsAppName = "Teams app in the catalog"
+
+func (r *run) teamsApp() {
+	s := r.in.Settings
+	if !r.tokenOK || !slices.Contains(r.roles, "AppCatalog.Read.All") || s.AppID == "" {
+		r.skip(IDTeamsApp, teamsAppName, "Needs a Graph sign-in with AppCatalog.Read.All and the Application ID.")
+		return
+	}
+	c := Check{ID: IDTeamsApp, Name: teamsAppName}
+	app, err := r.in.Graph.CatalogApp(r.ctx, s.AppID)
+	switch {
+	case errors.Is(err, graph.ErrNotInCatalog):
+		c.Status, c.Detail = Fail, fmt.Sprintf("No app with the Application ID %s is in the tenant's Teams app catalog.", s.AppID)
+		c.Fix = "Download the app package from this page and upload it in the Teams admin center under Teams apps > Manage apps."
+	case err != nil:
+		c.Status, c.Detail = Fail, "The Teams app catalog could not be read: "+err.Error()
+		c.Fix = "Try again; if it keeps failing, check that AppCatalog.Read.All has admin consent."
+	case s.AppVersion != "" && app.Version != s.AppVersion:
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("The catalog has version %s of the app; the settings say %s.", app.Version, s.AppVersion)
+		c.Fix = "Download the app package from this page and upload it in the Teams admin center to replace the older version."
+	default:
+		c.Status, c.Detail = Pass, fmt.Sprintf("The app is in the tenant's catalog, version %s.", app.Version)
+	}
+	r.add(c)
+}
+
+const secretName = "Client secret expiry"
+
+func (r *run) secret() {
+	if !r.tokenOK {
+		r.skip(IDSecret, secretName, "Needs a Microsoft Graph sign-in.")
+		return
+	}
+	c := Check{ID: IDSecret, Name: secretName}
+	if !slices.Contains(r.roles, ExpiryRole) {
+		c.Status = Warn
+		c.Detail = "The plugin cannot read when its client secret expires without the application permission " + ExpiryRole + "."
+		c.Fix = "Add the Microsoft Graph application permission " + ExpiryRole + " and grant admin consent (the setup command asks for it), or track the expiry date yourself."
+		r.add(c)
+		return
+	}
+	end, found, err := r.in.Graph.SecretExpiry(r.ctx)
+	switch {
+	case err != nil:
+		c.Status, c.Detail = Warn, "The app registration could not be read: "+err.Error()
+		c.Fix = "Try again; if it keeps failing, check that " + ExpiryRole + " has admin consent."
+	case !found:
+		c.Status, c.Detail = Warn, "No client secret of the app registration matches the one in the settings."
+		c.Fix = "Check that Client Secret holds a secret of this app registration."
+	default:
+		r.report.SecretExpires = &end
+		left := end.Sub(r.in.Now)
+		date := end.UTC().Format("2 January 2006")
+		switch {
+		case left <= 0:
+			c.Status, c.Detail = Fail, "The client secret expired on "+date+"."
+			c.Fix = "Create a new client secret under Certificates & secrets and paste its Value into Client Secret."
+		case left <= ExpiryWarning:
+			c.Status, c.Detail = Warn, fmt.Sprintf("The client secret expires on %s, in %d days.", date, int(left.Hours()/24))
+			c.Fix = "Create a new client secret under Certificates & secrets before then and paste its Value into Client Secret."
+		default:
+			c.Status, c.Detail = Pass, "The client secret expires on "+date+"."
+		}
+	}
+	r.add(c)
+}

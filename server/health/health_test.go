@@ -1,0 +1,135 @@
+package health
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+)
+
+const (
+	tenant   = "6f0c2b5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+	clientID = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
+	secret   = "Abc~client.secret"
+	appID    = "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a"
+)
+
+var cloud *msfake.Cloud
+
+func TestMain(m *testing.M) {
+	var err error
+	if cloud, err = msfake.Start(); err != nil {
+		panic(err)
+	}
+	defer cloud.Close()
+	m.Run()
+}
+
+func settings() config.Settings {
+	return config.Settings{
+		TenantID: tenant, ClientID: clientID, ClientSecret: secret, AppID: appID, AppVersion: "1.0.0",
+		AppDisplayName: "Mattermost", Cloud: config.CloudCustom,
+		CustomAuthorityURL: cloud.URL(), CustomGraphURL: cloud.URL(), CustomTeamsURL: cloud.URL(),
+	}
+}
+
+// world is the tenant as an admin left it: consent, catalog, secret.
+type world struct {
+	roles   []string
+	publish bool
+	version string
+	expires time.Duration
+}
+
+func good() world {
+	return world{roles: []string{"TeamsActivity.Send", "AppCatalog.Read.All", ExpiryRole}, publish: true, version: "1.0.0", expires: 90 * 24 * time.Hour}
+}
+
+func check(t *testing.T, w world, s config.Settings, siteURL string) map[string]Check {
+	t.Helper()
+	// Each case gets its own tenant state: a fresh client ID.
+	cloud.RemoveTeamsApp(appID)
+	cloud.RegisterApp(tenant, clientID, secret)
+	cloud.SetAppRoles(tenant, clientID, w.roles...)
+	cloud.SetSecretExpiry(tenant, clientID, time.Now().Add(w.expires))
+	if w.publish {
+		cloud.PublishTeamsApp(tenant, appID, "Mattermost")
+		cloud.SetTeamsAppVersion(tenant, appID, w.version)
+	}
+	in := Input{Settings: s, SiteURL: siteURL}
+	if s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" {
+		in.Graph = graph.New(graph.Config{TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+			AuthorityURL: cloud.URL(), GraphURL: cloud.URL(), HTTPClient: cloud.Client()})
+	}
+	out := map[string]Check{}
+	for _, c := range Run(context.Background(), in).Checks {
+		out[c.ID] = c
+	}
+	return out
+}
+
+func TestChecks(t *testing.T) {
+	const site = "https://chat.example.com"
+	cases := []struct {
+		name    string
+		world   func(*world)
+		set     func(*config.Settings)
+		site    string
+		id      string
+		status  Status
+		mention string
+	}{
+		{name: "all good: site", id: IDSiteURL, status: Pass},
+		{name: "all good: settings", id: IDSettings, status: Pass},
+		{name: "all good: token", id: IDToken, status: Pass},
+		{name: "all good: permissions", id: IDPermissions, status: Pass},
+		{name: "all good: catalog", id: IDTeamsApp, status: Pass, mention: "1.0.0"},
+		{name: "all good: secret", id: IDSecret, status: Pass},
+		{name: "http site", site: "http://chat.example.com", id: IDSiteURL, status: Fail, mention: "https"},
+		{name: "no site", site: "-", id: IDSiteURL, status: Fail, mention: "Site URL"},
+		{name: "missing settings", set: func(s *config.Settings) { s.AppID = "" }, id: IDSettings, status: Fail, mention: "Application ID"},
+		{name: "wrong tenant", set: func(s *config.Settings) { s.TenantID = "0b1c2d3e-4f50-4a6b-8c7d-8e9fa0b1c2d3" }, id: IDToken, status: Fail, mention: "Directory (tenant) ID"},
+		{name: "wrong client", set: func(s *config.Settings) { s.ClientID = "0b1c2d3e-4f50-4a6b-8c7d-8e9fa0b1c2d3" }, id: IDToken, status: Fail, mention: "Application (client) ID"},
+		{name: "wrong secret", set: func(s *config.Settings) { s.ClientSecret = "not-it" }, id: IDToken, status: Fail, mention: "Client Secret"},
+		{name: "expired secret", world: func(w *world) { w.expires = -time.Hour }, id: IDToken, status: Fail, mention: "expired"},
+		{name: "no consent", world: func(w *world) { w.roles = []string{"AppCatalog.Read.All"} }, id: IDPermissions, status: Fail, mention: "TeamsActivity.Send"},
+		{name: "not in catalog", world: func(w *world) { w.publish = false }, id: IDTeamsApp, status: Fail, mention: "Teams admin center"},
+		{name: "old version", world: func(w *world) { w.version = "0.9.0" }, id: IDTeamsApp, status: Warn, mention: "0.9.0"},
+		{name: "secret expiring", world: func(w *world) { w.expires = 10 * 24 * time.Hour }, id: IDSecret, status: Warn, mention: "days"},
+		{name: "cannot read expiry", world: func(w *world) { w.roles = RequiredRoles }, id: IDSecret, status: Warn, mention: ExpiryRole},
+		{name: "later checks wait", set: func(s *config.Settings) { s.ClientSecret = "not-it" }, id: IDTeamsApp, status: Skip},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, s, siteURL := good(), settings(), site
+			if c.world != nil {
+				c.world(&w)
+			}
+			if c.set != nil {
+				c.set(&s)
+			}
+			if c.site == "-" {
+				siteURL = ""
+			} else if c.site != "" {
+				siteURL = c.site
+			}
+			got := check(t, w, s, siteURL)[c.id]
+			if got.Status != c.status {
+				t.Fatalf("%s: %s, want %s: %s", c.id, got.Status, c.status, got.Detail)
+			}
+			if !strings.Contains(got.Detail+" "+got.Fix, c.mention) {
+				t.Errorf("%q / %q does not mention %q", got.Detail, got.Fix, c.mention)
+			}
+			if (got.Status == Fail || got.Status == Warn) && (got.Fix == "" || strings.Count(got.Fix, ". ") > 0) {
+				t.Errorf("the fix is not one sentence: %q", got.Fix)
+			}
+			if strings.Contains(got.Detail+got.Fix, secret) {
+				t.Error("the report shows the secret")
+			}
+		})
+	}
+}
