@@ -1,13 +1,17 @@
 // Typed calls to the plugin's Teams app API. Requests go to the same origin
 // with the session cookie; writes also carry Mattermost's CSRF token.
 import {pluginId} from './manifest';
-import type {ApiErrorBody, IconKind, IconState, SettingProblem, TeamsAppStatus} from './types';
+import type {ApiErrorBody, HealthReport, IconKind, IconState, SettingProblem, TeamsAppStatus} from './types';
 
 // The server refuses icons over 1 MiB; checked here too to spare the upload.
 export const MAX_ICON_BYTES = 1 << 20;
 
+export function pluginApiRoot(): string {
+    return `${window.basename || ''}/plugins/${pluginId}/api/v1`;
+}
+
 export function apiBase(): string {
-    return `${window.basename || ''}/plugins/${pluginId}/api/v1/teams-app`;
+    return `${pluginApiRoot()}/teams-app`;
 }
 
 // An error response, or no response at all (status 0).
@@ -33,7 +37,7 @@ export function readCookie(name: string): string {
     return '';
 }
 
-async function request(path: string, init: RequestInit = {}): Promise<Response> {
+async function request(path: string, init: RequestInit = {}, base = apiBase()): Promise<Response> {
     const method = (init.method || 'GET').toUpperCase();
     const headers = new Headers(init.headers);
     headers.set('X-Requested-With', 'XMLHttpRequest');
@@ -46,7 +50,7 @@ async function request(path: string, init: RequestInit = {}): Promise<Response> 
 
     let response: Response;
     try {
-        response = await fetch(apiBase() + path, {...init, method, headers, credentials: 'same-origin'});
+        response = await fetch(base + path, {...init, method, headers, credentials: 'same-origin'});
     } catch {
         throw new ApiError('The server could not be reached. Check the connection and try again.', 0);
     }
@@ -137,5 +141,11 @@ export async function uploadIcon(kind: IconKind, file: Blob): Promise<IconState>
 
 export async function removeIcon(kind: IconKind): Promise<IconState> {
     const response = await request(`/icons/${kind}`, {method: 'DELETE'});
+    return response.json();
+}
+
+// Runs the connection check on the server with the saved settings.
+export async function fetchHealth(): Promise<HealthReport> {
+    const response = await request('/health', {}, pluginApiRoot());
     return response.json();
 }

@@ -9,6 +9,7 @@ async function loadPlugin(): Promise<{
     registerPlugin: ReturnType<typeof vi.fn>;
     plugin: MattermostPlugin;
     section: unknown;
+    check: unknown;
 }> {
     const registerPlugin = vi.fn();
     vi.stubGlobal('registerPlugin', registerPlugin);
@@ -19,7 +20,8 @@ async function loadPlugin(): Promise<{
 
     // Same module registry as the freshly imported index, so same component.
     const {TeamsAppPackageSection} = await import('./components/teams_app_package_section');
-    return {registerPlugin, plugin, section: TeamsAppPackageSection};
+    const {ConnectionCheck} = await import('./components/connection_check');
+    return {registerPlugin, plugin, section: TeamsAppPackageSection, check: ConnectionCheck};
 }
 
 describe('plugin entry point', () => {
@@ -38,14 +40,15 @@ describe('plugin entry point', () => {
         expect(registerPlugin).toHaveBeenCalledWith('io.missioncollab.m365', expect.any(Object));
     });
 
-    it('registers the Teams app package block as a custom System Console setting', async () => {
-        const {plugin, section} = await loadPlugin();
+    it('registers the Teams app package block and the connection check as custom System Console settings', async () => {
+        const {plugin, section, check} = await loadPlugin();
         const registerAdminConsoleCustomSetting = vi.fn();
         const registry: PluginRegistry = {registerAdminConsoleCustomSetting};
 
         await plugin.initialize(registry, {});
 
-        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledTimes(1);
+        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledTimes(2);
         expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('TeamsAppPackage', section, {showTitle: false});
+        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('ConnectionCheck', check, {showTitle: false});
     });
 });

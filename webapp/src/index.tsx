@@ -1,8 +1,10 @@
+import {ConnectionCheck} from './components/connection_check';
 import {TeamsAppPackageSection} from './components/teams_app_package_section';
 import {pluginId} from './manifest';
 import type {MattermostPlugin, PluginRegistry} from './types';
 
 export const TEAMS_APP_PACKAGE_SECTION_KEY = 'TeamsAppPackage';
+export const CONNECTION_CHECK_KEY = 'ConnectionCheck';
 
 export default class Plugin implements MattermostPlugin {
     public initialize(registry: PluginRegistry, _store: unknown): void {
@@ -10,6 +12,7 @@ export default class Plugin implements MattermostPlugin {
         // every setting it cannot find in the flat settings list, so the
         // plugin keeps its settings flat and renders this block in place.
         registry.registerAdminConsoleCustomSetting(TEAMS_APP_PACKAGE_SECTION_KEY, TeamsAppPackageSection, {showTitle: false});
+        registry.registerAdminConsoleCustomSetting(CONNECTION_CHECK_KEY, ConnectionCheck, {showTitle: false});
     }
 }
 

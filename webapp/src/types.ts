@@ -83,3 +83,20 @@ declare global {
         basename?: string;
     }
 }
+
+// GET /api/v1/health: the connection check.
+export type HealthStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export type HealthCheck = {
+    id: string;
+    name: string;
+    status: HealthStatus;
+    detail: string;
+    fix?: string;
+};
+
+export type HealthReport = {
+    checked_at: string;
+    checks: HealthCheck[];
+    secret_expires?: string;
+};
