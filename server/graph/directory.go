@@ -43,9 +43,10 @@ func asTokenError(err error) (*TokenError, bool) {
 	return te, true
 }
 
-// Roles returns the application permissions in the app's token: what an
-// admin has consented to.
+// Roles returns the application permissions an admin has consented to,
+// from a new app token, so consent granted a moment ago shows.
 func (c *Client) Roles() ([]string, error) {
+	c.resetToken()
 	tok, err := c.token()
 	if err != nil {
 		return nil, err
