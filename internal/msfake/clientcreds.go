@@ -25,41 +25,27 @@ var AppRoles = []string{"TeamsActivity.Send", "AppCatalog.Read.All"}
 // portal's recommended 180 days.
 const defaultSecretLife = 180 * 24 * time.Hour
 
-// registeredApp is a confidential client registered in one tenant.
-type registeredApp struct {
-	secret   string
-	objectID string // the service principal's object ID (oid, sub)
-	// appObjectID is the application object's ID, as /applications has it.
-	appObjectID string
-	roles       []string
-	secretKeyID string
-	secretStart time.Time
-	secretEnd   time.Time
-}
-
-// RegisterApp registers a confidential client (an app registration with
-// a client secret, consented to in tenant) so the token endpoint issues
-// it app-only tokens for Graph. Registering again replaces the secret.
-// A tenant is known to the token endpoint once it has an app.
+// RegisterApp registers a confidential client in tenant, as an admin does
+// in the portal: an app registration with one client secret, its service
+// principal, and admin consent for AppRoles. Registering again replaces
+// the secret (when it differs). A tenant is known to the token endpoint
+// once it has an app.
 func (c *Cloud) RegisterApp(tenant, clientID, secret string) {
 	c.graph.mu.Lock()
 	defer c.graph.mu.Unlock()
-	t := strings.ToLower(tenant)
-	if c.graph.apps[t] == nil {
-		c.graph.apps[t] = map[string]*registeredApp{}
-	}
+	d := c.graph.dir(tenant)
 	id := strings.ToLower(clientID)
 	now := c.graph.clock()
-	if a := c.graph.apps[t][id]; a != nil {
-		if a.secret != secret {
-			a.secret, a.secretKeyID, a.secretStart, a.secretEnd = secret, newGUID(), now, now.Add(defaultSecretLife)
-		}
-		return
+	app := d.apps[id]
+	if app == nil {
+		app = &dirApp{id: newGUID(), appID: id, displayName: "App " + id, signInAudience: "AzureADMyOrg"}
+		d.apps[id] = app
+		sp := &dirSP{id: newGUID(), appID: id, displayName: app.displayName}
+		d.sps[sp.id] = sp
+		d.setRoles(sp.id, AppRoles, now)
 	}
-	c.graph.apps[t][id] = &registeredApp{
-		secret: secret, objectID: newGUID(), appObjectID: newGUID(),
-		roles:       append([]string(nil), AppRoles...),
-		secretKeyID: newGUID(), secretStart: now, secretEnd: now.Add(defaultSecretLife),
+	if s := app.latestSecret(); s == nil || s.value != secret {
+		app.secrets = []*secretCred{{keyID: newGUID(), displayName: "Mattermost", value: secret, start: now, end: now.Add(defaultSecretLife)}}
 	}
 }
 
@@ -69,18 +55,21 @@ func (c *Cloud) RegisterApp(tenant, clientID, secret string) {
 func (c *Cloud) SetAppRoles(tenant, clientID string, roles ...string) {
 	c.graph.mu.Lock()
 	defer c.graph.mu.Unlock()
-	if a := c.graph.apps[strings.ToLower(tenant)][strings.ToLower(clientID)]; a != nil {
-		a.roles = append([]string(nil), roles...)
+	d := c.graph.dir(tenant)
+	if sp := d.spOf(clientID); sp != nil {
+		d.setRoles(sp.id, roles, c.graph.clock())
 	}
 }
 
-// SetSecretExpiry sets when a registered app's client secret expires;
-// after it, the token endpoint refuses the secret as Entra does.
+// SetSecretExpiry sets when a registered app's latest client secret
+// expires; after it, the token endpoint refuses the secret as Entra does.
 func (c *Cloud) SetSecretExpiry(tenant, clientID string, end time.Time) {
 	c.graph.mu.Lock()
 	defer c.graph.mu.Unlock()
-	if a := c.graph.apps[strings.ToLower(tenant)][strings.ToLower(clientID)]; a != nil {
-		a.secretEnd = end
+	if app := c.graph.dir(tenant).apps[strings.ToLower(clientID)]; app != nil {
+		if s := app.latestSecret(); s != nil {
+			s.end = end
+		}
 	}
 }
 
@@ -128,11 +117,23 @@ func (c *Cloud) token(w http.ResponseWriter, r *http.Request, tenant string) {
 	}
 
 	c.graph.mu.Lock()
-	apps, knownTenant := c.graph.apps[strings.ToLower(tenant)]
-	var app registeredApp
-	var knownApp bool
-	if a := apps[strings.ToLower(clientID)]; a != nil {
-		app, knownApp = *a, true
+	d, knownTenant := c.graph.dirs[strings.ToLower(tenant)]
+	var sp *dirSP
+	var matched *secretCred
+	var roles []string
+	knownApp := false
+	if knownTenant {
+		app := d.apps[strings.ToLower(clientID)]
+		sp = d.spOf(clientID)
+		knownApp = app != nil && sp != nil
+		if knownApp {
+			for _, s := range app.secrets {
+				if s.value == secret && secret != "" {
+					matched = s
+				}
+			}
+			roles = d.rolesOf(sp.id)
+		}
 	}
 	lifetime := c.graph.tokenLifetime
 	now := c.graph.clock()
@@ -157,11 +158,11 @@ func (c *Cloud) token(w http.ResponseWriter, r *http.Request, tenant string) {
 	case secret == "":
 		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000218,
 			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
-	case secret == app.secret && !now.Before(app.secretEnd):
+	case matched != nil && !now.Before(matched.end):
 		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000222, fmt.Sprintf(
 			"The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
 			clientID))
-	case secret != app.secret:
+	case matched == nil:
 		c.writeError(w, http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.",
 			clientID))
@@ -177,7 +178,7 @@ func (c *Cloud) token(w http.ResponseWriter, r *http.Request, tenant string) {
 			"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
 			strings.TrimSuffix(form.Get("scope"), "/.default"), tenant))
 	default:
-		raw := c.Sign(c.appToken(tenant, clientID, app.objectID, app.roles, now, lifetime))
+		raw := c.Sign(c.appToken(tenant, clientID, sp.id, roles, now, lifetime))
 		secs := int64(lifetime / time.Second)
 		writeJSON(w, http.StatusOK, noCache, tokenResponse{
 			TokenType:    "Bearer",

@@ -79,7 +79,7 @@ func TestClientCredentialsToken(t *testing.T) {
 		}
 	}
 	roles, _ := claims["roles"].([]any)
-	if len(roles) != 2 || roles[0] != "TeamsActivity.Send" || roles[1] != "AppCatalog.Read.All" {
+	if len(roles) != 2 || roles[0] != "AppCatalog.Read.All" || roles[1] != "TeamsActivity.Send" {
 		t.Errorf("roles %v", claims["roles"])
 	}
 	if claims["exp"].(float64)-claims["iat"].(float64) != 3599 || claims["nbf"] != claims["iat"] {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // passwordCredential is a client secret as Graph lists it: never the
@@ -17,13 +16,6 @@ type passwordCredential struct {
 	KeyID               string  `json:"keyId"`
 	SecretText          *string `json:"secretText"`
 	StartDateTime       string  `json:"startDateTime"`
-}
-
-type application struct {
-	Context             string               `json:"@odata.context"`
-	ID                  string               `json:"id"`
-	AppID               string               `json:"appId"`
-	PasswordCredentials []passwordCredential `json:"passwordCredentials"`
 }
 
 // graphObject is GET /v1.0/{segment} for the addressing forms the fake
@@ -55,20 +47,10 @@ func (c *Cloud) getApplication(w http.ResponseWriter, r *http.Request, caller gr
 		return
 	}
 	c.graph.mu.Lock()
-	app := c.graph.apps[caller.tenant][strings.ToLower(appID)]
+	app := c.graph.dir(caller.tenant).apps[strings.ToLower(appID)]
 	var out application
 	if app != nil {
-		out = application{
-			Context: c.url + "/v1.0/$metadata#applications/$entity",
-			ID:      app.appObjectID, AppID: strings.ToLower(appID),
-			PasswordCredentials: []passwordCredential{{
-				DisplayName:   "Mattermost",
-				EndDateTime:   app.secretEnd.UTC().Format(time.RFC3339),
-				StartDateTime: app.secretStart.UTC().Format(time.RFC3339),
-				Hint:          hint(app.secret),
-				KeyID:         app.secretKeyID,
-			}},
-		}
+		out = c.applicationJSON(app)
 	}
 	c.graph.mu.Unlock()
 	if app == nil {

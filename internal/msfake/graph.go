@@ -24,7 +24,7 @@ type graphState struct {
 	// Tests in this package replace it to move time without sleeping.
 	now func() time.Time
 
-	apps          map[string]map[string]*registeredApp // tenant → client ID → app
+	dirs          map[string]*tenantDir // by tenant ID, lower case
 	tokenLifetime time.Duration
 	catalog       map[string]map[string]TeamsApp // tenant → external ID → app
 	notifications []Notification
@@ -36,7 +36,7 @@ type graphState struct {
 }
 
 func (g *graphState) init() {
-	g.apps = map[string]map[string]*registeredApp{}
+	g.dirs = map[string]*tenantDir{}
 	g.tokenLifetime = defaultAppTokenLifetime
 	g.catalog = map[string]map[string]TeamsApp{}
 	g.buckets = map[string]*tokenBucket{}
