@@ -104,6 +104,10 @@ func (c *Cloud) token(w http.ResponseWriter, r *http.Request, tenant string) {
 		return
 	}
 	form := r.PostForm
+	if form.Get("grant_type") == deviceGrantType {
+		c.deviceToken(w, r, tenant)
+		return
+	}
 	clientID, secret := form.Get("client_id"), form.Get("client_secret")
 	if u, p, ok := r.BasicAuth(); ok {
 		// RFC 6749 2.3.1: both are form-urlencoded before Basic encoding.

@@ -30,6 +30,8 @@ type Cloud struct {
 
 	jwksRequests atomic.Int64
 	closeOnce    sync.Once
+
+	devices deviceLogins
 }
 
 // Start runs the fake on 127.0.0.1 on a free port over TLS with a fresh CA

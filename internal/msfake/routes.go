@@ -19,12 +19,34 @@ func (c *Cloud) routes() *http.ServeMux {
 
 	// Entra ID: the client credentials grant, for app-only Graph tokens.
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", c.withTenant(c.token))
+	// Entra ID: the device code flow, for an administrator's sign-in.
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/devicecode", c.withTenant(c.deviceCode))
 
 	// Microsoft Graph v1.0; other /v1.0/ and /beta/ paths are answered
 	// by notFound as Graph answers an unknown segment.
 	mux.HandleFunc("GET /v1.0/appCatalogs/teamsApps", c.graphRoute(c.listTeamsApps))
 	mux.HandleFunc("POST /v1.0/teamwork/sendActivityNotificationToRecipients", c.graphRoute(c.sendToRecipients))
 	mux.HandleFunc("GET /v1.0/{object}", c.graphRoute(c.graphObject))
+
+	// Microsoft Graph v1.0: the directory, for setting up an app
+	// registration (applications, service principals, admin consent).
+	mux.HandleFunc("GET /v1.0/applications", c.graphRoute(c.listApplications))
+	mux.HandleFunc("POST /v1.0/applications", c.graphRoute(c.createApplication))
+	mux.HandleFunc("GET /v1.0/applications/{id}", c.graphRoute(c.getApplicationByID))
+	mux.HandleFunc("PATCH /v1.0/applications/{id}", c.graphRoute(c.patchApplication))
+	mux.HandleFunc("DELETE /v1.0/applications/{id}", c.graphRoute(c.deleteApplication))
+	mux.HandleFunc("POST /v1.0/applications/{id}/addPassword", c.graphRoute(c.addPassword))
+	mux.HandleFunc("POST /v1.0/applications/{id}/removePassword", c.graphRoute(c.removePassword))
+	mux.HandleFunc("GET /v1.0/servicePrincipals", c.graphRoute(c.listServicePrincipals))
+	mux.HandleFunc("POST /v1.0/servicePrincipals", c.graphRoute(c.createServicePrincipal))
+	mux.HandleFunc("DELETE /v1.0/servicePrincipals/{id}", c.graphRoute(c.deleteServicePrincipal))
+	mux.HandleFunc("GET /v1.0/servicePrincipals/{id}/appRoleAssignments", c.graphRoute(c.listAssignments))
+	mux.HandleFunc("POST /v1.0/servicePrincipals/{id}/appRoleAssignments", c.graphRoute(c.assignRole))
+	mux.HandleFunc("DELETE /v1.0/servicePrincipals/{id}/appRoleAssignments/{aid}", c.graphRoute(c.unassignRole))
+	mux.HandleFunc("GET /v1.0/oauth2PermissionGrants", c.graphRoute(c.listGrants))
+	mux.HandleFunc("POST /v1.0/oauth2PermissionGrants", c.graphRoute(c.createGrant))
+	mux.HandleFunc("PATCH /v1.0/oauth2PermissionGrants/{id}", c.graphRoute(c.patchGrant))
+	mux.HandleFunc("DELETE /v1.0/oauth2PermissionGrants/{id}", c.graphRoute(c.deleteGrant))
 
 	mux.HandleFunc("/", c.notFound)
 	return mux
