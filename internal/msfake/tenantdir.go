@@ -19,9 +19,9 @@ const (
 // graphAppRoles are the application permissions the fake's Graph service
 // principal offers, by ID.
 var graphAppRoles = map[string]string{
-	RoleTeamsActivitySend:  "TeamsActivity.Send",
-	RoleAppCatalogReadAll:  "AppCatalog.Read.All",
-	RoleApplicationReadAll: "Application.Read.All",
+	RoleTeamsActivitySend:                  "TeamsActivity.Send",
+	RoleAppCatalogReadAll:                  "AppCatalog.Read.All",
+	RoleApplicationReadAll:                 "Application.Read.All",
 	"1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9": "Application.ReadWrite.All",
 }
 
