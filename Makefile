@@ -9,7 +9,10 @@ PLUGIN_VERSION := $(shell node -p "require('./plugin.json').version")
 BUNDLE := dist/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
 PLATFORMS := linux-amd64 linux-arm64 darwin-amd64 darwin-arm64
 SERVER_BINS := $(foreach p,$(PLATFORMS),server/dist/plugin-$(p))
+# The Entra setup command, built for the same platforms next to the bundle.
+SETUP_BINS := $(foreach p,$(PLATFORMS),dist/m365-setup-$(PLUGIN_VERSION)-$(p))
 GO_SOURCES := $(shell find server -type f -not -name '*_test.go') go.mod go.sum
+SETUP_SOURCES := $(shell find cmd/m365-setup internal/appsetup server/config server/entra -type f -name '*.go' -not -name '*_test.go') go.mod go.sum
 WEBAPP_SOURCES := $(shell find webapp/src -type f) webapp/package.json webapp/package-lock.json webapp/build.mjs
 # The Teams JS SDK, pinned in webapp/package.json, ships inside the bundle.
 TEAMS_JS := webapp/node_modules/@microsoft/teams-js
@@ -21,13 +24,18 @@ GO_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags "-s -w 
 
 all: check dist
 
-## dist: build the plugin bundle an admin uploads.
-dist: $(BUNDLE)
+## dist: build the plugin bundle an admin uploads, and the setup command.
+dist: $(BUNDLE) $(SETUP_BINS)
 
 server: $(SERVER_BINS)
 
 server/dist/plugin-%: $(GO_SOURCES)
 	GOOS=$(word 1,$(subst -, ,$*)) GOARCH=$(word 2,$(subst -, ,$*)) $(GO_BUILD) -o $@ ./server
+
+dist/m365-setup-$(PLUGIN_VERSION)-%: $(SETUP_SOURCES)
+	mkdir -p dist
+	GOOS=$(word 1,$(subst -, ,$*)) GOARCH=$(word 2,$(subst -, ,$*)) CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false \
+		-ldflags "-s -w -buildid= -X main.version=$(PLUGIN_VERSION)" -o $@ ./cmd/m365-setup
 
 webapp/node_modules/.package-lock.json: webapp/package-lock.json
 	cd webapp && $(NPM) ci --no-audit --no-fund
@@ -53,7 +61,7 @@ $(BUNDLE): plugin.json $(SERVER_BINS) webapp/dist/main.js webapp/node_modules/.p
 
 ## check: formatting, vet, static analysis, and the plugin's dependency rule.
 check: webapp/node_modules/.package-lock.json
-	@test -z "$$(gofmt -l server internal e2e build 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l server internal e2e build; exit 1; }
+	@test -z "$$(gofmt -l server internal cmd e2e build 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l server internal cmd e2e build; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	cd e2e && $(GO) vet ./...

@@ -5,11 +5,16 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/missioncollab/mattermost-plugin-m365/internal/testcert"
 )
+
+// CAFileName is the file, in a TLS server's Dir, of the authority that
+// issued its certificate, PEM-encoded.
+const CAFileName = "ca.crt"
 
 // serverCertificate writes a certificate for 127.0.0.1 and localhost, from
 // an authority of its own, into dir, and makes this process's default HTTP
@@ -27,6 +32,10 @@ func serverCertificate(dir string) (certFile, keyFile string, err error) {
 	certFile, keyFile = filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
 	if err := testcert.WriteFiles(cert, certFile, keyFile); err != nil {
 		return "", "", fmt.Errorf("server certificate: %w", err)
+	}
+	// Other processes (command-line tools under test) trust it from a file.
+	if err := os.WriteFile(filepath.Join(dir, CAFileName), ca.PEM, 0o644); err != nil {
+		return "", "", fmt.Errorf("server certificate authority: %w", err)
 	}
 	trust(ca.Cert)
 	return certFile, keyFile, nil
