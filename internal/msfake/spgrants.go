@@ -179,7 +179,7 @@ func grantJSON(g *permissionGrant) oauth2PermissionGrant {
 
 // listGrants is GET /v1.0/oauth2PermissionGrants, filtered by clientId.
 func (c *Cloud) listGrants(w http.ResponseWriter, r *http.Request, caller graphCaller) {
-	if !requireRole(w, r, caller, append(slices.Clone(readApps), "DelegatedPermissionGrant.ReadWrite.All")...) {
+	if !requireRole(w, r, caller, "DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All") {
 		return
 	}
 	clientID, filtered := "", false

@@ -138,8 +138,10 @@ func (r *run) permissions() {
 	}
 	if len(missing) == 0 {
 		c.Status = Pass
-		c.Detail = "Admin consent is granted for the application permissions " + strings.Join(RequiredRoles, " and ") +
-			" (User.Read is confirmed each time someone signs in from the tab)."
+		// Reading delegated consent (User.Read) would need yet another
+		// directory permission, DelegatedPermissionGrant.Read.All; the
+		// plugin never calls Graph as a user, so it is not asked for.
+		c.Detail = "Admin consent is granted for the application permissions " + strings.Join(RequiredRoles, " and ") + "."
 	} else {
 		c.Status = Fail
 		c.Detail = "Admin consent is missing for " + strings.Join(missing, " and ") + "."
