@@ -90,6 +90,7 @@ func TestDisablingMidQueueLosesAndRepeatsNothing(t *testing.T) {
 	if stopped == len(ids) {
 		t.Fatal("the queue drained before the plugin stopped; the test proves nothing")
 	}
+	// A stopped plugin sends nothing; two request intervals would show it.
 	time.Sleep(time.Second)
 	if n := countTold(ids); n != stopped {
 		t.Fatalf("%d posts delivered after the plugin stopped", n-stopped)
