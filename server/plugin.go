@@ -120,6 +120,7 @@ func (p *Plugin) OnConfigurationChange() error {
 	}
 	p.refreshValidator(s, model.SafeDereference(serverCfg.ServiceSettings.SiteURL))
 	p.mu.Lock()
+	settingsChanged := s != p.settings
 	p.settings = s
 	p.serverCfg = serverCfg
 	missing := s.Missing()
@@ -133,8 +134,11 @@ func (p *Plugin) OnConfigurationChange() error {
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.
 	go p.ensureFrameAncestors(s)
-	// New credentials may be close to expiry; the check is cheap when not.
-	go p.remindSecretExpiry()
+	// New credentials may be close to expiry. This hook runs on any change
+	// to the server's configuration; only the plugin's own settings matter.
+	if settingsChanged {
+		go p.remindSecretExpiry()
+	}
 	if changed && len(missing) > 0 {
 		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",
 			"missing", strings.Join(missing, ", "))
