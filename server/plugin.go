@@ -64,8 +64,10 @@ func (p *Plugin) OnActivate() error {
 	if err := p.startNotifications(); err != nil {
 		return fmt.Errorf("start notifications: %w", err)
 	}
+	// Reminders are a convenience: a name clash with the bot must not keep
+	// the plugin from running.
 	if err := p.startReminder(); err != nil {
-		return err
+		p.API.LogError("Secret expiry reminders are off", "error", err.Error())
 	}
 	return nil
 }
