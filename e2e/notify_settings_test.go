@@ -101,3 +101,36 @@ func TestNothingQueuedWhileNotificationsAreOffOrNotSetUp(t *testing.T) {
 		})
 	}
 }
+
+func TestOwnMentionKeywords(t *testing.T) {
+	useNotifySettings(t, nil)
+	ctx := testContext(t)
+	f := newFixture(t)
+	author := f.person("author", true)
+	zed := f.person("zed", false)
+	props := zed.NotifyProps
+	props[model.MentionKeysNotifyProp] = "bridge,Outage"
+	props[model.FirstNameNotifyProp] = "true"
+	if _, _, err := zed.Client.PatchUser(ctx, zed.Id, &model.UserPatch{FirstName: model.NewPointer("Zed"), NotifyProps: props}); err != nil {
+		t.Fatal(err)
+	}
+	// Linked after choosing the keywords: the plugin reads them on linking
+	// (and every few minutes after).
+	zed.oid = newOID()
+	if r := exchange(t, cloud.Sign(tabToken(zed.oid, zed.Email)), "", nil); r.status != 200 {
+		t.Fatalf("link: %d %s", r.status, r.body)
+	}
+	ch := f.channel("keywords", author, zed)
+	keyword := f.post(author, ch.Id, "", "the Bridge is open")
+	firstName := f.post(author, ch.Id, "", "Zed, look at this outage.")
+	inCode := f.post(author, ch.Id, "", "run `bridge --status`")
+	got := f.settle(author, zed)
+	for name, id := range map[string]string{"keyword": keyword, "first name": firstName} {
+		if types := got[id][zed.oid]; len(types) != 1 || types[0] != "mention" {
+			t.Errorf("%s: %v", name, got[id])
+		}
+	}
+	if len(got[inCode]) != 0 {
+		t.Errorf("a keyword in code told %v", got[inCode])
+	}
+}

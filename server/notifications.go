@@ -45,9 +45,46 @@ func (p *Plugin) startNotifications() error {
 		Limits:   notify.DefaultLimits,
 	}
 	p.worker.Start()
+	p.startKeywordRefresh()
 	// Only with a worker running does the post hook queue anything.
-	p.resolver = &recipients.Resolver{API: p.API, Linked: linkedView{p}, Options: p.recipientOptions}
+	p.resolver = &recipients.Resolver{API: p.API, Linked: linkedView{p}, Keywords: &p.keywords, Options: p.recipientOptions}
 	return nil
+}
+
+// keywordRefresh is how often linked people's own mention keywords are
+// read again: the plugin API has no hook for a changed profile.
+const keywordRefresh = 5 * time.Minute
+
+func (p *Plugin) startKeywordRefresh() {
+	stop := make(chan struct{})
+	p.stopKeywords = func() { close(stop) }
+	go func() {
+		t := time.NewTicker(keywordRefresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				p.refreshKeywords()
+			}
+		}
+	}()
+}
+
+// refreshKeywords reads every linked person's keywords, 1,000 at a time.
+func (p *Plugin) refreshKeywords() {
+	ids := linkedView{p}.UserIDs()
+	users := make([]*model.User, 0, len(ids))
+	for start := 0; start < len(ids); start += 1000 {
+		batch, appErr := p.API.GetUsersByIds(ids[start:min(start+1000, len(ids))])
+		if appErr != nil {
+			p.API.LogWarn("Reading mention keywords failed", "error", appErr.Error())
+			return
+		}
+		users = append(users, batch...)
+	}
+	p.keywords.Replace(users)
 }
 
 // linkedView is the link index in force; the index is replaced when the
@@ -76,6 +113,7 @@ func (p *Plugin) reloadLinks(tenant string) {
 	if err != nil {
 		p.API.LogError("Loading the accounts linked to Teams failed; notifications reach only people who sign in again", "error", err.Error())
 	}
+	p.refreshKeywords()
 }
 
 // linked records a new link here and on the other servers.
@@ -84,6 +122,7 @@ func (p *Plugin) linked(userID string, id kvstore.Identity) {
 	ix := p.links
 	p.mu.RUnlock()
 	ix.Set(userID, id.TenantID, id.ObjectID)
+	p.addKeywords(userID)
 	data, err := json.Marshal(linkMessage{UserID: userID, ID: id})
 	if err != nil {
 		return
@@ -107,6 +146,14 @@ func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterE
 	ix := p.links
 	p.mu.RUnlock()
 	ix.Set(msg.UserID, msg.ID.TenantID, msg.ID.ObjectID)
+	p.addKeywords(msg.UserID)
+}
+
+// addKeywords reads one newly linked person's keywords.
+func (p *Plugin) addKeywords(userID string) {
+	if u, appErr := p.API.GetUser(userID); appErr == nil {
+		p.keywords.Add(u)
+	}
 }
 
 func (p *Plugin) recipientOptions() recipients.Options {

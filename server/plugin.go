@@ -46,8 +46,11 @@ type Plugin struct {
 	// links, for linksTenant, are the accounts linked to Teams.
 	links       *linkindex.Index
 	linksTenant string
-	resolver    *recipients.Resolver
-	worker      *notify.Worker
+	// keywords are linked people's own mention keywords.
+	keywords     linkindex.Keywords
+	stopKeywords func()
+	resolver     *recipients.Resolver
+	worker       *notify.Worker
 
 	botID       string
 	reminderJob *cluster.Job
@@ -87,6 +90,9 @@ func (p *Plugin) serverConfig() *model.Config {
 func (p *Plugin) OnDeactivate() error {
 	if p.worker != nil {
 		p.worker.Stop()
+	}
+	if p.stopKeywords != nil {
+		p.stopKeywords()
 	}
 	if p.reminderJob != nil {
 		_ = p.reminderJob.Close()

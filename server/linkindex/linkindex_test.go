@@ -1,6 +1,10 @@
 package linkindex
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mattermost/mattermost/server/public/model"
+)
 
 func TestIndexAnswersForItsTenantOnly(t *testing.T) {
 	ix := New("TENANT-A")
@@ -22,5 +26,24 @@ func TestIndexAnswersForItsTenantOnly(t *testing.T) {
 	var none *Index
 	if none.Len() != 0 {
 		t.Error("nil index is not empty")
+	}
+}
+
+func TestKeywords(t *testing.T) {
+	ann := &model.User{Id: "ann", FirstName: "Ann", NotifyProps: model.StringMap{
+		model.MentionKeysNotifyProp: " Bridge, outage ,@oncall,", model.FirstNameNotifyProp: "true"}}
+	bob := &model.User{Id: "bob", FirstName: "Bob", NotifyProps: model.StringMap{model.MentionKeysNotifyProp: "bridge"}}
+	var k Keywords
+	k.Replace([]*model.User{ann, bob})
+	if got := k.Lookup("bridge"); len(got) != 2 {
+		t.Errorf("bridge: %v", got)
+	}
+	if got := k.Lookup("ann"); len(got) != 1 || k.Lookup("bob") != nil || k.Lookup("@oncall") != nil {
+		t.Errorf("first names or @-keys wrong: %v", got)
+	}
+	ann.NotifyProps[model.MentionKeysNotifyProp] = "fire"
+	k.Add(ann)
+	if got := k.Lookup("bridge"); len(got) != 1 || got[0] != "bob" || len(k.Lookup("fire")) != 1 {
+		t.Errorf("after a change: bridge %v fire %v", got, k.Lookup("fire"))
 	}
 }

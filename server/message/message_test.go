@@ -130,3 +130,18 @@ func TestHTMLIsSanitised(t *testing.T) {
 		}
 	}
 }
+
+func TestWordsForKeywords(t *testing.T) {
+	got := Words("The Bridge is open. `bridge` @alice Zed, look:", "```\nhidden\n```")
+	var first []string
+	for _, w := range got {
+		first = append(first, w.Names[0])
+	}
+	want := []string{"the", "bridge", "is", "open.", "zed", "look:"}
+	if !slices.Equal(first, want) {
+		t.Fatalf("words %q, want %q", first, want)
+	}
+	if !slices.Contains(got[3].Names, "open") {
+		t.Errorf("no variant without the full stop: %q", got[3].Names)
+	}
+}

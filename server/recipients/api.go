@@ -26,6 +26,13 @@ type Linked interface {
 	UserIDs() []string
 }
 
+// Keywords are linked people's own mention keywords.
+type Keywords interface {
+	Len() int
+	// Lookup returns the people who chose a lower-case word.
+	Lookup(word string) []string
+}
+
 // Options are the server settings that shape Mattermost's notifications.
 type Options struct {
 	// MaxNotificationsPerChannel is TeamSettings.MaxNotificationsPerChannel:

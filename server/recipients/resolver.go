@@ -27,9 +27,11 @@ type Decision struct {
 // Resolver decides recipients. It remembers channel types so that a post
 // that cannot notify anyone costs no plugin API call.
 type Resolver struct {
-	API     API
-	Linked  Linked
-	Options func() Options
+	API    API
+	Linked Linked
+	// Keywords, if set, adds mentions by people's own keywords.
+	Keywords Keywords
+	Options  func() Options
 
 	mu    sync.Mutex
 	types map[string]model.ChannelType
@@ -49,10 +51,12 @@ func (r *Resolver) Resolve(post *model.Post) (*Decision, error) {
 	if r.Linked.Len() == 0 || post == nil || post.IsRemote() {
 		return nil, nil
 	}
-	mentions := message.FindMentions(postTexts(post)...)
+	texts := postTexts(post)
+	mentions := message.FindMentions(texts...)
+	keywordHits := r.keywordUsers(texts)
 	_, added := post.GetProp(model.PostPropsAddedUserId).(string)
 	if t, ok := r.channelType(post.ChannelId); ok && t != model.ChannelTypeDirect && t != model.ChannelTypeGroup &&
-		!mentions.Any() && post.RootId == "" && !added {
+		!mentions.Any() && len(keywordHits) == 0 && post.RootId == "" && !added {
 		return nil, nil
 	}
 	ch, appErr := r.API.GetChannel(post.ChannelId)
@@ -61,7 +65,7 @@ func (r *Resolver) Resolve(post *model.Post) (*Decision, error) {
 	}
 	r.rememberType(ch)
 
-	run := &run{Resolver: r, post: post, ch: ch, mentions: mentions, cands: candidates{}}
+	run := &run{Resolver: r, post: post, ch: ch, mentions: mentions, keywordHits: keywordHits, cands: candidates{}}
 	if err := run.collect(); err != nil {
 		return nil, err
 	}
@@ -102,4 +106,22 @@ func postTexts(post *model.Post) []string {
 		texts = append(texts, a.Pretext, a.Text)
 	}
 	return slices.DeleteFunc(texts, func(s string) bool { return strings.TrimSpace(s) == "" })
+}
+
+// keywordUsers are the linked people whose own keywords the texts use,
+// read from memory only.
+func (r *Resolver) keywordUsers(texts []string) []string {
+	if r.Keywords == nil || r.Keywords.Len() == 0 {
+		return nil
+	}
+	var out []string
+	for _, w := range message.Words(texts...) {
+		for _, name := range w.Names {
+			if ids := r.Keywords.Lookup(name); len(ids) > 0 {
+				out = append(out, ids...)
+				break
+			}
+		}
+	}
+	return out
 }

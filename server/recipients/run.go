@@ -14,8 +14,10 @@ type run struct {
 	post     *model.Post
 	ch       *model.Channel
 	mentions message.Mentions
-	thread   *model.PostList
-	opts     Options
+	// keywordHits are the people whose own keywords the post uses.
+	keywordHits []string
+	thread      *model.PostList
+	opts        Options
 	// byName are the accounts the looked-up names belong to.
 	byName map[string]*model.User
 	cands  candidates
@@ -50,6 +52,9 @@ func (r *run) collect() error {
 	}
 	if added, ok := r.post.GetProp(model.PostPropsAddedUserId).(string); ok {
 		r.addLinked(added, Mention)
+	}
+	for _, id := range r.keywordHits {
+		r.addLinked(id, Mention)
 	}
 	if r.mentions.ChannelWide() && r.channelMentionsAllowed() {
 		for _, id := range r.Linked.UserIDs() {
