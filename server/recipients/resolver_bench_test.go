@@ -80,3 +80,37 @@ func BenchmarkResolveChannelMention10k(b *testing.B) {
 	b.ReportMetric(float64(calls), "api-calls/op")
 	_ = elapsed
 }
+
+// keywordSet is linked people's keywords in memory.
+type keywordSet map[string][]string
+
+func (k keywordSet) Len() int                    { return len(k) }
+func (k keywordSet) Lookup(word string) []string { return k[word] }
+
+// BenchmarkResolveNoMentionWithKeywords is the same post when 2,000
+// linked people chose keywords, none of which it uses: still no call.
+func BenchmarkResolveNoMentionWithKeywords(b *testing.B) {
+	m, ch, author, linked := bigChannel(10000)
+	r := resolver(m, linked)
+	words := keywordSet{}
+	for id := range linked {
+		words[fmt.Sprintf("kw%s", id[:6])] = []string{id}
+	}
+	r.Keywords = words
+	post := &model.Post{Id: model.NewId(), ChannelId: ch.Id, UserId: author.Id,
+		Message: "routine status update: all green, **no** action needed; next check at 14:00 per the runbook"}
+	if _, err := r.Resolve(post); err != nil {
+		b.Fatal(err)
+	}
+	m.calls.Store(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if d, err := r.Resolve(post); err != nil || d != nil {
+			b.Fatalf("decision %v, %v", d, err)
+		}
+	}
+	if calls := m.calls.Load(); calls != 0 {
+		b.Fatalf("%d plugin API calls", calls)
+	}
+	b.ReportMetric(0, "api-calls/op")
+}
