@@ -23,27 +23,49 @@ func (c *Client) TeamsAppID(ctx context.Context, externalID string) (string, err
 	if ok {
 		return id, nil
 	}
-	// OData string literals double their single quotes.
+	app, err := c.CatalogApp(ctx, externalID)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	c.catalog[key] = app.ID
+	c.mu.Unlock()
+	return app.ID, nil
+}
+
+// CatalogApp is the Teams app in the tenant's catalog.
+type CatalogApp struct {
+	ID      string
+	Version string
+}
+
+// CatalogApp finds the Teams app with manifest ID externalID and the
+// version of its uploaded package.
+func (c *Client) CatalogApp(ctx context.Context, externalID string) (*CatalogApp, error) {
 	filter := "externalId eq '" + strings.ReplaceAll(externalID, "'", "''") + "'"
 	var list struct {
 		Value []struct {
-			ID         string `json:"id"`
-			ExternalID string `json:"externalId"`
+			ID             string `json:"id"`
+			ExternalID     string `json:"externalId"`
+			AppDefinitions []struct {
+				Version string `json:"version"`
+			} `json:"appDefinitions"`
 		} `json:"value"`
 	}
-	path := "/v1.0/appCatalogs/teamsApps?$filter=" + url.QueryEscape(filter)
+	path := "/v1.0/appCatalogs/teamsApps?$filter=" + url.QueryEscape(filter) + "&$expand=" + url.QueryEscape("appDefinitions($select=version)")
 	if err := c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
-		return "", fmt.Errorf("find the Teams app %s: %w", externalID, err)
+		return nil, fmt.Errorf("find the Teams app %s: %w", externalID, err)
 	}
 	for _, app := range list.Value {
-		if strings.EqualFold(app.ExternalID, externalID) && app.ID != "" {
-			c.mu.Lock()
-			c.catalog[key] = app.ID
-			c.mu.Unlock()
-			return app.ID, nil
+		if strings.EqualFold(app.ExternalID, externalID) {
+			out := &CatalogApp{ID: app.ID}
+			if n := len(app.AppDefinitions); n > 0 {
+				out.Version = app.AppDefinitions[n-1].Version
+			}
+			return out, nil
 		}
 	}
-	return "", fmt.Errorf("%w (Application ID %s)", ErrNotInCatalog, externalID)
+	return nil, fmt.Errorf("%w (Application ID %s)", ErrNotInCatalog, externalID)
 }
 
 // forgetTeamsApp drops a remembered catalog ID, after Graph said it does

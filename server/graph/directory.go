@@ -68,41 +68,6 @@ func (c *Client) Roles() ([]string, error) {
 	return claims.Roles, nil
 }
 
-// CatalogApp is the Teams app in the tenant's catalog.
-type CatalogApp struct {
-	ID      string
-	Version string
-}
-
-// CatalogApp finds the Teams app with manifest ID externalID and the
-// version of its uploaded package.
-func (c *Client) CatalogApp(ctx context.Context, externalID string) (*CatalogApp, error) {
-	filter := "externalId eq '" + strings.ReplaceAll(externalID, "'", "''") + "'"
-	var list struct {
-		Value []struct {
-			ID             string `json:"id"`
-			ExternalID     string `json:"externalId"`
-			AppDefinitions []struct {
-				Version string `json:"version"`
-			} `json:"appDefinitions"`
-		} `json:"value"`
-	}
-	path := "/v1.0/appCatalogs/teamsApps?$filter=" + url.QueryEscape(filter) + "&$expand=" + url.QueryEscape("appDefinitions($select=version)")
-	if err := c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
-		return nil, fmt.Errorf("find the Teams app %s: %w", externalID, err)
-	}
-	for _, app := range list.Value {
-		if strings.EqualFold(app.ExternalID, externalID) {
-			out := &CatalogApp{ID: app.ID}
-			if n := len(app.AppDefinitions); n > 0 {
-				out.Version = app.AppDefinitions[n-1].Version
-			}
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("%w (Application ID %s)", ErrNotInCatalog, externalID)
-}
-
 // SecretExpiry returns when the client secret in use expires, read from
 // the app registration (which needs a directory read permission). found
 // is false when no secret of the registration looks like it.
