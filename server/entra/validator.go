@@ -230,8 +230,10 @@ func (v *Validator) signingKeys(ctx context.Context) (keyfunc.Keyfunc, error) {
 		NoErrorReturnFirstHTTPReq: &noFirstErr,
 		RefreshInterval:           keyRefreshInterval,
 		RefreshUnknownKID:         rate.NewLimiter(rate.Every(unknownKIDInterval), 1),
-		// A token with an unknown key ID never waits for the limiter.
-		RateLimitWaitMax: time.Millisecond,
+		// When the limiter is empty it answers at once, whatever this is;
+		// when it has a token, a busy server must still get to take it,
+		// which a deadline of a millisecond does not always allow.
+		RateLimitWaitMax: 250 * time.Millisecond,
 		RefreshErrorHandlerFunc: func(string) func(context.Context, error) {
 			return func(_ context.Context, err error) {
 				if v.cfg.OnKeyError != nil {
