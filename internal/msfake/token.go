@@ -13,6 +13,10 @@ import (
 // tab single sign-on tokens; the default AuthorizedParty.
 const TeamsWebClientID = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346"
 
+// GuestPersonalAccount is the TokenSpec.GuestOf value for a personal
+// Microsoft account invited as a guest, and the idp Entra gives it.
+const GuestPersonalAccount = "live.com"
+
 // Token is an access token before signing. Header and Claims are plain
 // maps the caller may change freely (delete a claim, change iss…) to
 // forge bad tokens; numbers are int64 Unix seconds where Entra uses them.
@@ -55,6 +59,18 @@ type TokenSpec struct {
 	IssuedAt time.Time
 	// Lifetime is exp - iat; default one hour (Entra gives 60–90 minutes).
 	Lifetime time.Duration
+	// GuestOf is empty for a member of Tenant. A tenant ID makes the
+	// person an Entra B2B guest whose home directory is that tenant;
+	// GuestPersonalAccount makes them an invited personal Microsoft
+	// account. A guest's token has idp (the home tenant's v1 issuer, or
+	// "live.com") and email (default PreferredUsername). A v1 guest token
+	// has no upn; its unique_name is the home user name, prefixed
+	// "live.com#" for a personal account.
+	GuestOf string
+	// Acct is the optional acct claim (0 member, 1 guest), which Entra
+	// sends only to apps that ask for it; nil leaves it out, whatever
+	// GuestOf says.
+	Acct *int
 }
 
 // AccessToken makes a realistic tab single sign-on access token from spec,
@@ -85,6 +101,18 @@ func (c *Cloud) AccessToken(spec TokenSpec) Token {
 	if s.Name != "" {
 		claims["name"] = s.Name
 	}
+	// Entra names the identity provider only when it is not the issuing
+	// tenant, so members' tokens have no idp.
+	switch s.GuestOf {
+	case "":
+	case GuestPersonalAccount:
+		claims["idp"] = GuestPersonalAccount
+	default:
+		claims["idp"] = c.IssuerV1(s.GuestOf)
+	}
+	if s.Acct != nil {
+		claims["acct"] = *s.Acct
+	}
 	switch s.Version {
 	case 1:
 		// v1 tokens also carry x5t, the same value as kid.
@@ -96,10 +124,21 @@ func (c *Cloud) AccessToken(spec TokenSpec) Token {
 		claims["appid"] = s.AuthorizedParty
 		claims["appidacr"] = "0"
 		claims["ipaddr"] = "203.0.113.42"
-		if s.UPN != "" {
+		switch {
+		case s.GuestOf == GuestPersonalAccount:
+			if s.Email != "" {
+				claims["unique_name"] = GuestPersonalAccount + "#" + s.Email
+			}
+		case s.GuestOf != "":
+			// A guest's upn would be the one the inviting tenant made up
+			// (…#EXT#@…); Entra leaves it out and names the home user.
+			if s.PreferredUsername != "" {
+				claims["unique_name"] = s.PreferredUsername
+			}
+		case s.UPN != "":
 			claims["upn"] = s.UPN
 			claims["unique_name"] = s.UPN
-		} else if s.Email != "" {
+		case s.Email != "":
 			claims["unique_name"] = s.Email
 		}
 		if i := strings.LastIndex(s.Name, " "); i > 0 {
@@ -152,6 +191,10 @@ func (s TokenSpec) withDefaults() TokenSpec {
 	}
 	if s.PreferredUsername == "" {
 		s.PreferredUsername = s.Email
+	}
+	// Entra includes email by default for guests.
+	if s.GuestOf != "" && s.Email == "" {
+		s.Email = s.PreferredUsername
 	}
 	if s.IssuedAt.IsZero() {
 		s.IssuedAt = time.Now()

@@ -195,3 +195,48 @@ func TestSegmentsAreUnpaddedBase64URL(t *testing.T) {
 		}
 	}
 }
+
+func TestAccessTokenGuests(t *testing.T) {
+	c := start(t)
+	const home = "3b1a6e2c-5d4f-4e8a-9c7b-1f2e3d4c5b6a"
+	one := 1
+	cases := []struct {
+		name    string
+		spec    TokenSpec
+		want    map[string]any
+		missing []string
+	}{
+		{"v1 guest from another tenant", TokenSpec{Version: 1, GuestOf: home, UPN: "megan@fabrikam.com"},
+			map[string]any{"idp": "https://sts.windows.net/" + home + "/", "unique_name": "megan@fabrikam.com", "email": "megan@fabrikam.com"},
+			[]string{"upn", "acct"}},
+		{"v1 personal account guest", TokenSpec{Version: 1, GuestOf: GuestPersonalAccount, Email: "megan@outlook.com"},
+			map[string]any{"idp": "live.com", "unique_name": "live.com#megan@outlook.com", "email": "megan@outlook.com"},
+			[]string{"upn"}},
+		{"v2 guest from another tenant", TokenSpec{Version: 2, GuestOf: strings.ToUpper(home), Email: "megan@fabrikam.com"},
+			map[string]any{"idp": "https://sts.windows.net/" + home + "/", "preferred_username": "megan@fabrikam.com", "email": "megan@fabrikam.com"},
+			[]string{"upn", "unique_name"}},
+		{"v2 personal account guest", TokenSpec{Version: 2, GuestOf: GuestPersonalAccount, PreferredUsername: "megan@outlook.com"},
+			map[string]any{"idp": "live.com", "preferred_username": "megan@outlook.com", "email": "megan@outlook.com"},
+			nil},
+		{"acct asked for", TokenSpec{Version: 1, GuestOf: home, UPN: "megan@fabrikam.com", Acct: &one},
+			map[string]any{"acct": 1}, nil},
+		{"member", TokenSpec{Version: 1, UPN: "adele@contoso.com"},
+			map[string]any{"upn": "adele@contoso.com", "unique_name": "adele@contoso.com"},
+			[]string{"idp", "acct", "email"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := c.AccessToken(tc.spec)
+			for k, v := range tc.want {
+				if tok.Claims[k] != v {
+					t.Errorf("%s = %v, want %v", k, tok.Claims[k], v)
+				}
+			}
+			for _, k := range tc.missing {
+				if v, ok := tok.Claims[k]; ok {
+					t.Errorf("has %s = %v", k, v)
+				}
+			}
+		})
+	}
+}
