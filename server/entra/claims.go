@@ -11,17 +11,19 @@ import (
 // name some things differently: appid/azp, upn/preferred_username.
 type claims struct {
 	jwt.RegisteredClaims
-	Version           string `json:"ver"`
-	TenantID          string `json:"tid"`
-	ObjectID          string `json:"oid"`
-	Scopes            string `json:"scp"`
-	AuthorizedParty   string `json:"azp"`
-	AppID             string `json:"appid"`
-	Email             string `json:"email"`
-	UPN               string `json:"upn"`
-	PreferredUsername string `json:"preferred_username"`
-	UniqueName        string `json:"unique_name"`
-	Name              string `json:"name"`
+	Version           string    `json:"ver"`
+	TenantID          string    `json:"tid"`
+	ObjectID          string    `json:"oid"`
+	Scopes            string    `json:"scp"`
+	AuthorizedParty   string    `json:"azp"`
+	AppID             string    `json:"appid"`
+	Email             string    `json:"email"`
+	UPN               string    `json:"upn"`
+	PreferredUsername string    `json:"preferred_username"`
+	UniqueName        string    `json:"unique_name"`
+	Name              string    `json:"name"`
+	IdentityProvider  string    `json:"idp"`
+	AccountType       acctClaim `json:"acct"`
 }
 
 func (c *claims) isV1() bool { return c.Version == "1.0" }
@@ -59,6 +61,8 @@ func (c *claims) logDetail() []string {
 		"aud", cut(strings.Join(c.Audience, " ")),
 		"client_app", cut(c.clientAppID()),
 		"oid", cut(c.ObjectID),
+		"idp", cut(c.IdentityProvider),
+		"acct", cut(c.AccountType.String()),
 	}
 }
 
@@ -72,4 +76,16 @@ type Identity struct {
 	Emails    []string
 	Name      string
 	ClientApp ClientApp
+	// Guest is true when the person is not a member of the configured
+	// tenant: an Entra B2B guest from another organisation or a personal
+	// Microsoft account invited in. A guest's addresses belong to another
+	// directory, which this tenant cannot vouch for, so they must not be
+	// enough to find a Mattermost account. See isGuest for the rule; it
+	// errs towards true.
+	Guest bool
+	// HomeTenant is the tenant ID in the idp claim when idp is an Entra
+	// tenant's issuer, lower-cased: for a guest, the directory the person
+	// really belongs to. Empty when the token has no idp (Entra leaves it
+	// out for members) or idp names no tenant ("live.com").
+	HomeTenant string
 }

@@ -101,11 +101,13 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Identity, error)
 	}
 	app, _ := clientApp(c.clientAppID())
 	return &Identity{
-		TenantID:  strings.ToLower(c.TenantID),
-		ObjectID:  strings.ToLower(c.ObjectID),
-		Emails:    emails(&c),
-		Name:      c.Name,
-		ClientApp: app,
+		TenantID:   strings.ToLower(c.TenantID),
+		ObjectID:   strings.ToLower(c.ObjectID),
+		Emails:     emails(&c),
+		Name:       c.Name,
+		ClientApp:  app,
+		Guest:      v.isGuest(&c),
+		HomeTenant: homeTenant(c.IdentityProvider),
 	}, nil
 }
 

@@ -197,3 +197,108 @@ func TestDiscoveryFailureIsNotARefusal(t *testing.T) {
 		t.Fatalf("want a key error, got %v", err)
 	}
 }
+
+func TestGuestsToldApart(t *testing.T) {
+	cloud, v := startCloud(t)
+	const home = "3b1a6e2c-5d4f-4e8a-9c7b-1f2e3d4c5b6a"
+	acct := func(n int) *int { return &n }
+	with := func(version int, change func(*msfake.TokenSpec)) msfake.TokenSpec {
+		s := spec(version)
+		if change != nil {
+			change(&s)
+		}
+		return s
+	}
+	guestOf := func(g string) func(*msfake.TokenSpec) { return func(s *msfake.TokenSpec) { s.GuestOf = g } }
+	cases := []struct {
+		name  string
+		spec  msfake.TokenSpec
+		claim map[string]any // set after AccessToken; a nil value deletes
+		guest bool
+		home  string
+	}{
+		{"v1 member", with(1, func(s *msfake.TokenSpec) { s.UPN = "alice@example.com" }), nil, false, ""},
+		{"v2 member", with(2, nil), nil, false, ""},
+		{"v1 guest from another tenant", with(1, guestOf(home)), nil, true, home},
+		{"v2 guest from another tenant", with(2, guestOf(home)), nil, true, home},
+		{"v2 guest, idp in the v2 form", with(2, guestOf(home)), map[string]any{"idp": cloud.URL() + "/" + strings.ToUpper(home) + "/v2.0"}, true, home},
+		{"v1 personal account guest", with(1, guestOf(msfake.GuestPersonalAccount)), nil, true, ""},
+		{"v2 personal account guest", with(2, guestOf(msfake.GuestPersonalAccount)), nil, true, ""},
+		{"acct 1 on a member-shaped token", with(2, func(s *msfake.TokenSpec) { s.Acct = acct(1) }), nil, true, ""},
+		{"acct 0, no idp", with(2, func(s *msfake.TokenSpec) { s.Acct = acct(0) }), nil, false, ""},
+		{"acct 0, idp the own v1 issuer", with(1, func(s *msfake.TokenSpec) { s.Acct = acct(0) }), map[string]any{"idp": cloud.IssuerV1(tenant)}, false, tenant},
+		{"acct 0, idp the own v2 issuer", with(2, func(s *msfake.TokenSpec) { s.Acct = acct(0) }), map[string]any{"idp": cloud.IssuerV2(tenant)}, false, tenant},
+		{"acct 0 does not overrule a foreign idp", with(1, func(s *msfake.TokenSpec) { s.GuestOf = home; s.Acct = acct(0) }), nil, true, home},
+		{"acct as the string 1", with(2, nil), map[string]any{"acct": "1"}, true, ""},
+		{"acct as the string 0", with(2, nil), map[string]any{"acct": "0"}, false, ""},
+		{"acct 2", with(2, nil), map[string]any{"acct": 2}, true, ""},
+		{"acct 0.5", with(2, nil), map[string]any{"acct": 0.5}, true, ""},
+		{"acct a word", with(2, nil), map[string]any{"acct": "member"}, true, ""},
+		{"acct true", with(2, nil), map[string]any{"acct": true}, true, ""},
+		{"acct null", with(2, nil), map[string]any{"acct": nil}, true, ""},
+		{"acct an object", with(2, nil), map[string]any{"acct": map[string]any{"v": 0}}, true, ""},
+		{"own v1 issuer in capitals, no trailing slash", with(1, nil), map[string]any{"idp": strings.ToUpper(strings.TrimSuffix(cloud.IssuerV1(tenant), "/"))}, false, tenant},
+		{"own v2 issuer in capitals, trailing slash", with(2, nil), map[string]any{"idp": strings.ToUpper(cloud.IssuerV2(tenant)) + "/"}, false, tenant},
+		{"own tenant at another authority", with(2, nil), map[string]any{"idp": "https://login.example.com/" + tenant + "/v2.0"}, true, tenant},
+		{"upn with #EXT#", with(1, func(s *msfake.TokenSpec) { s.UPN = "megan_fabrikam.com#EXT#@contoso.onmicrosoft.com" }), nil, true, ""},
+		{"preferred_username with #ext#", with(2, func(s *msfake.TokenSpec) { s.PreferredUsername = "megan_fabrikam.com#ext#@contoso.onmicrosoft.com" }), nil, true, ""},
+		{"email with #EXT#", with(2, func(s *msfake.TokenSpec) { s.Email = "megan_fabrikam.com#EXT#@contoso.onmicrosoft.com" }), nil, true, ""},
+		{"unique_name with a provider prefix, no idp", with(1, nil), map[string]any{"unique_name": "live.com#megan@outlook.com"}, true, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := cloud.AccessToken(tc.spec)
+			for k, val := range tc.claim {
+				tok.Claims[k] = val
+			}
+			id, err := v.Validate(context.Background(), cloud.Sign(tok))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if id.Guest != tc.guest || id.HomeTenant != tc.home {
+				t.Fatalf("Guest %v HomeTenant %q, want %v %q (claims %v)", id.Guest, id.HomeTenant, tc.guest, tc.home, tok.Claims)
+			}
+		})
+	}
+}
+
+func TestRefusalNamesIdpAndAcct(t *testing.T) {
+	cloud, v := startCloud(t)
+	tok := cloud.AccessToken(spec(2))
+	tok.Claims["idp"] = "live.com"
+	tok.Claims["acct"] = "x" + strings.Repeat("y", 200)
+	tok.Claims["scp"] = "User.Read"
+	_, err := v.Validate(context.Background(), cloud.Sign(tok))
+	var r *Refusal
+	if !errors.As(err, &r) {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+	if r.Detail["idp"] != "live.com" || !strings.HasPrefix(r.Detail["acct"], `"xyy`) || len(r.Detail["acct"]) > 125 {
+		t.Fatalf("detail %v", r.Detail)
+	}
+}
+
+func TestHomeTenant(t *testing.T) {
+	const g = "3b1a6e2c-5d4f-4e8a-9c7b-1f2e3d4c5b6a"
+	cases := map[string]string{
+		"https://sts.windows.net/" + g + "/":               g,
+		"https://sts.windows.net/" + strings.ToUpper(g):    g,
+		"https://login.microsoftonline.com/" + g + "/v2.0": g,
+		"https://login.microsoftonline.us/" + g + "/V2.0/": g,
+		"live.com":                              "",
+		"mail":                                  "",
+		"":                                      "",
+		"http://sts.windows.net/" + g + "/":     "",
+		"https://sts.windows.net/not-a-tenant/": "",
+		"https://sts.windows.net/" + g + "/extra/":                     "",
+		"https://sts.windows.net/" + g + "/?x=1":                       "",
+		"https:///" + g + "/":                                          "",
+		"https://sts.windows.net/" + strings.Replace(g, "-", "x", 1):   "",
+		"https://sts.windows.net/" + strings.Replace(g, "3b", "zz", 1): "",
+	}
+	for idp, want := range cases {
+		if got := homeTenant(idp); got != want {
+			t.Errorf("homeTenant(%q) = %q, want %q", idp, got, want)
+		}
+	}
+}
