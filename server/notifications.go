@@ -19,12 +19,16 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
-// linkEvent tells the other servers of a cluster about a new link.
-const linkEvent = "link"
+// Cluster events tell the other servers of a cluster about a link made
+// or removed.
+const (
+	linkEvent   = "link"
+	unlinkEvent = "unlink"
+)
 
 type linkMessage struct {
-	UserID string           `json:"user_id"`
-	ID     kvstore.Identity `json:"identity"`
+	UserID string       `json:"user_id"`
+	Link   kvstore.Link `json:"identity"`
 }
 
 // errNotificationsOff means notifications are turned off or not set up.
@@ -101,14 +105,17 @@ func (v linkedView) Len() int                            { return v.index().Len(
 func (v linkedView) Lookup(userID string) (string, bool) { return v.index().Lookup(userID) }
 func (v linkedView) UserIDs() []string                   { return v.index().UserIDs() }
 
-// reloadLinks rebuilds the link index for tenant from the KV store.
-func (p *Plugin) reloadLinks(tenant string) {
+// reloadLinks rebuilds the link index for tenant from the KV store, with
+// the links trusted under the email matching setting.
+func (p *Plugin) reloadLinks(tenant string, matchEmail bool) {
 	ix := linkindex.New(tenant)
 	p.mu.Lock()
 	p.links, p.linksTenant = ix, tenant
 	p.mu.Unlock()
-	err := kvstore.Links{KV: p.API}.Each(p.API, func(userID string, id kvstore.Identity) {
-		ix.Set(userID, id.TenantID, id.ObjectID)
+	err := kvstore.Links{KV: p.API}.Each(p.API, func(userID string, link kvstore.Link) {
+		if link.Trusted(matchEmail) {
+			ix.Set(userID, link.TenantID, link.ObjectID)
+		}
 	})
 	if err != nil {
 		p.API.LogError("Loading the accounts linked to Teams failed; notifications reach only people who sign in again", "error", err.Error())
@@ -117,36 +124,52 @@ func (p *Plugin) reloadLinks(tenant string) {
 }
 
 // linked records a new link here and on the other servers.
-func (p *Plugin) linked(userID string, id kvstore.Identity) {
+func (p *Plugin) linked(userID string, link kvstore.Link) {
+	p.applyLink(linkEvent, userID, link)
+	p.publishLink(linkEvent, userID, link)
+}
+
+// unlinked forgets a removed link here and on the other servers.
+func (p *Plugin) unlinked(userID string, link kvstore.Link) {
+	p.applyLink(unlinkEvent, userID, link)
+	p.publishLink(unlinkEvent, userID, link)
+}
+
+func (p *Plugin) applyLink(event, userID string, link kvstore.Link) {
 	p.mu.RLock()
-	ix := p.links
+	ix, matchEmail := p.links, p.settings.MatchAccountsByEmail
 	p.mu.RUnlock()
-	ix.Set(userID, id.TenantID, id.ObjectID)
-	p.addKeywords(userID)
-	data, err := json.Marshal(linkMessage{UserID: userID, ID: id})
-	if err != nil {
+	if event == unlinkEvent {
+		ix.Remove(userID)
 		return
 	}
-	if err := p.API.PublishPluginClusterEvent(model.PluginClusterEvent{Id: linkEvent, Data: data},
-		model.PluginClusterEventSendOptions{SendType: model.PluginClusterEventSendTypeReliable}); err != nil {
-		p.API.LogWarn("Telling the cluster about a new Teams link failed", "error", err.Error())
+	if link.Trusted(matchEmail) {
+		ix.Set(userID, link.TenantID, link.ObjectID)
+		p.addKeywords(userID)
 	}
 }
 
-// OnPluginClusterEvent hears of links made on other servers.
+func (p *Plugin) publishLink(event, userID string, link kvstore.Link) {
+	data, err := json.Marshal(linkMessage{UserID: userID, Link: link})
+	if err != nil {
+		return
+	}
+	if err := p.API.PublishPluginClusterEvent(model.PluginClusterEvent{Id: event, Data: data},
+		model.PluginClusterEventSendOptions{SendType: model.PluginClusterEventSendTypeReliable}); err != nil {
+		p.API.LogWarn("Telling the cluster about a Teams link failed", "event", event, "error", err.Error())
+	}
+}
+
+// OnPluginClusterEvent hears of links made and removed on other servers.
 func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterEvent) {
-	if ev.Id != linkEvent {
+	if ev.Id != linkEvent && ev.Id != unlinkEvent {
 		return
 	}
 	var msg linkMessage
 	if json.Unmarshal(ev.Data, &msg) != nil || msg.UserID == "" {
 		return
 	}
-	p.mu.RLock()
-	ix := p.links
-	p.mu.RUnlock()
-	ix.Set(msg.UserID, msg.ID.TenantID, msg.ID.ObjectID)
-	p.addKeywords(msg.UserID)
+	p.applyLink(ev.Id, msg.UserID, msg.Link)
 }
 
 // addKeywords reads one newly linked person's keywords.

@@ -14,22 +14,21 @@ import (
 	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
-	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
 // Plugin is the server half of the plugin, one per Mattermost server process.
 type Plugin struct {
 	plugin.MattermostPlugin
 
-	mu           sync.RWMutex
-	settings     config.Settings
-	lastMissing  []string
-	validator    *entra.Validator
-	validatorCfg entra.Config
+	mu          sync.RWMutex
+	settings    config.Settings
+	lastMissing []string
+	signIn      *sso.SignIn
 	// serverCfg is the server configuration as of the last change; this
 	// hook runs on every change, so requests need not fetch it again.
 	serverCfg *model.Config
@@ -63,6 +62,9 @@ type Plugin struct {
 // OnActivate runs when the plugin starts. It needs no license and no
 // settings: with settings missing it stays idle and says so in the log.
 func (p *Plugin) OnActivate() error {
+	if p.signIn == nil {
+		p.signIn = p.newSignIn()
+	}
 	p.router = p.routes()
 	if err := p.startNotifications(); err != nil {
 		return fmt.Errorf("start notifications: %w", err)
@@ -97,11 +99,8 @@ func (p *Plugin) OnDeactivate() error {
 	if p.reminderJob != nil {
 		_ = p.reminderJob.Close()
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.validator != nil {
-		p.validator.Close()
-		p.validator = nil
+	if p.signIn != nil {
+		p.signIn.Close()
 	}
 	return nil
 }
@@ -126,9 +125,14 @@ func (p *Plugin) OnConfigurationChange() error {
 		p.API.LogError("Plugin settings are invalid; fix them in the System Console", "error", err.Error())
 		s = config.Settings{Cloud: config.CloudCommercial, DisableNotifications: s.DisableNotifications}
 	}
-	p.refreshValidator(s, model.SafeDereference(serverCfg.ServiceSettings.SiteURL))
+	if p.signIn == nil {
+		p.signIn = p.newSignIn()
+	}
+	p.signIn.Configure(s, serverCfg)
 	p.mu.Lock()
 	settingsChanged := s != p.settings
+	// Links made by email alone count only while email matching is on.
+	trustChanged := s.MatchAccountsByEmail != p.settings.MatchAccountsByEmail
 	p.settings = s
 	p.serverCfg = serverCfg
 	missing := s.Missing()
@@ -136,8 +140,8 @@ func (p *Plugin) OnConfigurationChange() error {
 	p.lastMissing = missing
 	tenantChanged := p.links == nil || !strings.EqualFold(p.linksTenant, s.TenantID)
 	p.mu.Unlock()
-	if tenantChanged {
-		p.reloadLinks(s.TenantID)
+	if tenantChanged || trustChanged {
+		p.reloadLinks(s.TenantID, s.MatchAccountsByEmail)
 	}
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.

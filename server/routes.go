@@ -27,14 +27,14 @@ func (p *Plugin) routes() http.Handler {
 		IsSystemAdmin: func(userID string) bool {
 			return p.API.HasPermissionTo(userID, model.PermissionManageSystem)
 		},
-		Icons:     kvstore.Icons{KV: p.API},
-		Log:       p.API,
-		SSO:       p.ssoService,
-		Tab:       p.tabSettings,
-		TeamsSDK:  p.teamsSDK,
-		AuthCodes: kvstore.AuthCodes{KV: p.API},
-		Preview:   p.previewPost,
-		Health:    p.healthReport,
+		Icons:    kvstore.Icons{KV: p.API},
+		Log:      p.API,
+		SSO:      p.signIn.Service,
+		Users:    p.API,
+		Tab:      p.tabSettings,
+		TeamsSDK: p.teamsSDK,
+		Preview:  p.previewPost,
+		Health:   p.healthReport,
 	})
 }
 
@@ -47,7 +47,10 @@ func (p *Plugin) previewPost(viewerID, postID string) (*pages.PreviewPost, error
 }
 
 // ServeHTTP serves /plugins/<id>/... on the Mattermost server.
-func (p *Plugin) ServeHTTP(_ *plugin.Context, w http.ResponseWriter, r *http.Request) {
+func (p *Plugin) ServeHTTP(c *plugin.Context, w http.ResponseWriter, r *http.Request) {
+	if c != nil && c.SessionId != "" {
+		r = r.WithContext(httpapi.WithSessionID(r.Context(), c.SessionId))
+	}
 	p.router.ServeHTTP(w, r)
 }
 

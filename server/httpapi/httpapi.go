@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
@@ -41,13 +43,13 @@ type Deps struct {
 	Tab func() TabSettings
 	// TeamsSDK returns the bundled Teams JS SDK.
 	TeamsSDK func() ([]byte, error)
-	// AuthCodes issues one-time codes for external logins.
-	AuthCodes interface {
-		Issue(userID string) (string, error)
-	}
 	// Preview returns a post as the notification preview shows it to a
 	// viewer, or preview.ErrUnavailable.
 	Preview func(viewerID, postID string) (*pages.PreviewPost, error)
+	// Users reads accounts, for the link confirmation.
+	Users interface {
+		GetUser(userID string) (*model.User, *model.AppError)
+	}
 	// Health runs the connection check.
 	Health func(ctx context.Context) health.Report
 }
@@ -69,9 +71,12 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /{$}", a.status)
 	mux.HandleFunc("POST /api/v1/sso/exchange", a.exchange)
 	mux.HandleFunc("POST /api/v1/sso/redeem", a.redeem)
-	mux.HandleFunc("GET /auth/complete", func(w http.ResponseWriter, r *http.Request) {
-		a.authComplete(w, r, r.Header.Get("Mattermost-User-Id"))
-	})
+	mux.HandleFunc("POST /api/v1/link/confirm", a.confirmLink)
+	mux.HandleFunc("GET "+LinkPath, a.linkPage)
+	mux.HandleFunc("GET /api/v1/links/me", a.ownLink)
+	mux.HandleFunc("DELETE /api/v1/links/me", a.removeOwnLink)
+	mux.Handle("GET /api/v1/links/users/{user_id}", a.adminOnly(a.userLink))
+	mux.Handle("DELETE /api/v1/links/users/{user_id}", a.adminOnly(a.removeUserLink))
 	mux.HandleFunc("GET "+teamsapp.TabPath, a.tabPage)
 	mux.HandleFunc("GET "+teamsapp.PreviewPath, a.previewPage)
 	mux.HandleFunc("GET /static/teams-js/MicrosoftTeams.min.js", a.teamsJS)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
 // TabSettings are what the tab page is made from.
@@ -36,7 +37,7 @@ func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {
 		StaticBase:   pluginBase + "/static",
 		ExchangeURL:  pluginBase + "/api/v1/sso/exchange",
 		RedeemURL:    pluginBase + "/api/v1/sso/redeem",
-		CompletePath: pluginBase + "/auth/complete",
+		LinkPath:     pluginBase + LinkPath,
 		HomeURL:      subpath + "/",
 		LoginURL:     subpath + "/login",
 		SiteURL:      origin + subpath + "/",
@@ -83,26 +84,48 @@ func serveAsset(w http.ResponseWriter, name string, data []byte) {
 	_, _ = w.Write(data)
 }
 
-// authComplete ends an external login in the host's popup: signed in there,
-// the person gets a one-time code that the host hands to the tab.
-func (a *api) authComplete(w http.ResponseWriter, _ *http.Request, userID string) {
+// LinkPath is the page, in the host's popup, where a person confirms a
+// link between their Microsoft account and their Mattermost account.
+const LinkPath = "/auth/link"
+
+// linkPage shows the popup's confirmation: it names the Microsoft account
+// the tab's flow started with and the Mattermost account signed in here.
+// Without a session it sends the person to the Mattermost login first.
+func (a *api) linkPage(w http.ResponseWriter, r *http.Request) {
 	t := a.Tab()
 	_, subpath := a.sitePaths(t.SiteURL)
-	d := pages.AuthCompleteData{
+	pluginBase := subpath + "/plugins/" + a.PluginID
+	flowSecret := r.URL.Query().Get("flow")
+	d := pages.LinkData{
 		Nonce:        pages.Nonce(),
-		StaticBase:   subpath + "/plugins/" + a.PluginID + "/static",
+		StaticBase:   pluginBase + "/static",
+		ConfirmURL:   pluginBase + "/api/v1/link/confirm",
+		Flow:         flowSecret,
 		ValidOrigins: t.FrameAncestors,
 	}
-	if userID != "" {
-		code, err := a.AuthCodes.Issue(userID)
-		if err != nil {
-			a.Log.LogError("Issuing a sign-in code failed", "error", err.Error())
+	svc := a.SSO()
+	flow, err := svc.LinkFlow(flowSecret)
+	userID := r.Header.Get("Mattermost-User-Id")
+	switch {
+	case err != nil:
+		d.Problem = "This link request is unknown or has expired. Close this window and try again from the tab."
+	case userID == "":
+		back := pluginBase + LinkPath + "?" + url.Values{"flow": {flowSecret}}.Encode()
+		http.Redirect(w, r, subpath+"/login?"+url.Values{"redirect_to": {back}}.Encode(), http.StatusFound)
+		return
+	default:
+		d.MicrosoftName, d.MicrosoftAccount = flow.Name, flow.Account
+		if s, err := a.session(svc, r); err != nil || sso.BrowserSession(s) != nil {
+			d.Problem = "Sign in to Mattermost in this window to link your account."
+		} else if u, appErr := a.Users.GetUser(userID); appErr != nil {
+			d.Problem = "Your Mattermost account could not be read. Close this window and try again."
+		} else {
+			d.MattermostUsername, d.MattermostEmail = u.Username, u.Email
 		}
-		d.Code = code
 	}
 	// The popup is a window of its own; nothing frames it.
 	pages.SetSecurityHeaders(w, d.Nonce, nil)
-	if err := pages.RenderAuthComplete(w, d); err != nil {
-		a.Log.LogError("Rendering the sign-in completion page failed", "error", err.Error())
+	if err := pages.RenderLink(w, d); err != nil {
+		a.Log.LogError("Rendering the link confirmation page failed", "error", err.Error())
 	}
 }

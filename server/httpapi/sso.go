@@ -1,47 +1,30 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
 	"net/url"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
-type redeemBody struct {
-	Code string `json:"code"`
+type sessionKey struct{}
+
+// WithSessionID tells the handlers which session the server found for a
+// request; the server strips the token itself before the plugin sees it.
+func WithSessionID(ctx context.Context, sessionID string) context.Context {
+	return context.WithValue(ctx, sessionKey{}, sessionID)
 }
 
-// redeem trades the one-time code an external login's popup handed back
-// for a session in the tab's frame.
-func (a *api) redeem(w http.ResponseWriter, r *http.Request) {
-	if !a.jsonFromThisSite(w, r) {
-		return
-	}
-	var body redeemBody
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Code == "" {
-		writeError(w, http.StatusBadRequest, "The request must be JSON with a code.")
-		return
-	}
-	res, err := a.SSO().Redeem(body.Code)
-	a.answerSignIn(w, res, err)
-}
-
-// jsonFromThisSite refuses anything but a JSON request from this site's
-// own pages, answering for itself.
-func (a *api) jsonFromThisSite(w http.ResponseWriter, r *http.Request) bool {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "Send the request as JSON.")
-		return false
-	}
-	if !a.sameOrigin(r) {
-		writeError(w, http.StatusForbidden, "Cross-site sign-in requests are refused.")
-		return false
-	}
-	return true
+func sessionID(r *http.Request) string {
+	id, _ := r.Context().Value(sessionKey{}).(string)
+	return id
 }
 
 type exchangeBody struct {
@@ -56,7 +39,7 @@ const signInFailed = "Signing in with your Microsoft account did not work. Sign 
 // session. The token comes in a JSON body, never a URL; cross-site form
 // posts cannot send JSON, and a cross-site fetch is refused by its headers.
 func (a *api) exchange(w http.ResponseWriter, r *http.Request) {
-	if !a.jsonFromThisSite(w, r) {
+	if !a.jsonFromThisSite(w, r, false) {
 		return
 	}
 	var body exchangeBody
@@ -72,12 +55,119 @@ func (a *api) exchange(w http.ResponseWriter, r *http.Request) {
 	a.answerSignIn(w, res, err)
 }
 
+type redeemBody struct {
+	Code  string `json:"code"`
+	Flow  string `json:"flow"`
+	Token string `json:"token"`
+}
+
+// redeem finishes a link: the code the popup handed back, the flow the tab
+// started and a fresh token of the tab's own become a link and a session
+// in the tab's frame.
+func (a *api) redeem(w http.ResponseWriter, r *http.Request) {
+	if !a.jsonFromThisSite(w, r, true) {
+		return
+	}
+	var body redeemBody
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Code == "" || body.Flow == "" || body.Token == "" {
+		writeError(w, http.StatusBadRequest, "The request must be JSON with a code, a flow and a token.")
+		return
+	}
+	res, err := a.SSO().RedeemLink(r.Context(), body.Code, body.Flow, body.Token)
+	a.answerSignIn(w, res, err)
+}
+
+type confirmBody struct {
+	Flow string `json:"flow"`
+}
+
+// confirmLink is the popup's confirmation: the signed-in person approves
+// linking the flow's Microsoft account to their own.
+func (a *api) confirmLink(w http.ResponseWriter, r *http.Request) {
+	if !a.jsonFromThisSite(w, r, true) {
+		return
+	}
+	userID := r.Header.Get("Mattermost-User-Id")
+	if userID == "" {
+		writeError(w, http.StatusUnauthorized, "Sign in to Mattermost first.")
+		return
+	}
+	svc := a.SSO()
+	if err := a.interactive(svc, r); err != nil {
+		a.Log.LogWarn("Linking a Microsoft account refused", "user_id", userID, "reason", err.Error())
+		writeError(w, http.StatusForbidden, "Sign in to Mattermost in this window to link your account.")
+		return
+	}
+	var body confirmBody
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Flow == "" {
+		writeError(w, http.StatusBadRequest, "The request must be JSON with a flow.")
+		return
+	}
+	code, err := svc.ConfirmLink(body.Flow, userID)
+	if err != nil {
+		a.logSignInFailure(err)
+		writeError(w, http.StatusBadRequest, "This link request is unknown or has expired. Close this window and try again from the tab.")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"code": code})
+}
+
+// interactive checks that the request's session is the person's own
+// browser session, with its CSRF token as header and cookie.
+func (a *api) interactive(svc *sso.Service, r *http.Request) error {
+	s, err := a.session(svc, r)
+	if err != nil {
+		return err
+	}
+	var cookie string
+	if c, err := r.Cookie(model.SessionCookieCsrf); err == nil {
+		cookie = c.Value
+	}
+	return sso.Interactive(s, r.Header.Get(model.HeaderCsrfToken), cookie)
+}
+
+func (a *api) session(svc *sso.Service, r *http.Request) (*model.Session, error) {
+	id := sessionID(r)
+	if id == "" || svc.Sessions == nil {
+		return nil, sso.ErrNotInteractive
+	}
+	s, appErr := svc.Sessions.GetSession(id)
+	if appErr != nil {
+		return nil, errors.Join(sso.ErrNotInteractive, appErr)
+	}
+	if s.UserId != r.Header.Get("Mattermost-User-Id") {
+		return nil, sso.ErrNotInteractive
+	}
+	return s, nil
+}
+
+// jsonFromThisSite refuses anything but a JSON request from this site's
+// own pages, answering for itself. With browserOnly, the request must say
+// it is a browser's same-origin request; without, requests that carry
+// no such headers pass.
+func (a *api) jsonFromThisSite(w http.ResponseWriter, r *http.Request, browserOnly bool) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "Send the request as JSON.")
+		return false
+	}
+	if !sameOrigin(r, a.Server().SiteURL, browserOnly) {
+		writeError(w, http.StatusForbidden, "Cross-site sign-in requests are refused.")
+		return false
+	}
+	return true
+}
+
 // answerSignIn sets the new session's cookies and names where the frame
-// goes, or logs why sign-in failed and tells the client only that it did.
+// goes, or logs why sign-in failed and tells the client only that it did,
+// and whether it may offer linking.
 func (a *api) answerSignIn(w http.ResponseWriter, res *sso.Result, err error) {
 	if err != nil {
 		a.logSignInFailure(err)
-		writeError(w, http.StatusUnauthorized, signInFailed)
+		body := map[string]string{"error": signInFailed}
+		if res != nil && res.LinkFlow != "" {
+			body["linkFlow"] = res.LinkFlow
+		}
+		writeJSON(w, http.StatusUnauthorized, body)
 		return
 	}
 	for _, c := range res.Cookies {
@@ -87,19 +177,26 @@ func (a *api) answerSignIn(w http.ResponseWriter, res *sso.Result, err error) {
 }
 
 // sameOrigin refuses requests a browser marks as cross-site or that name
-// another origin; requests without these headers (not from a browser) pass.
-func (a *api) sameOrigin(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+// another origin. Requests without these headers (not from a browser)
+// pass unless browserOnly, which asks for both: a same-origin fetch from
+// this site's own pages.
+func sameOrigin(r *http.Request, siteURL string, browserOnly bool) bool {
+	fetchSite := r.Header.Get("Sec-Fetch-Site")
+	switch fetchSite {
+	case "same-origin":
+	case "", "none":
+		if browserOnly {
+			return false
+		}
 	default:
 		return false
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
-		return true
+		return !browserOnly
 	}
-	site, err := url.Parse(a.Server().SiteURL)
-	if err != nil {
+	site, err := url.Parse(siteURL)
+	if err != nil || site.Host == "" {
 		return false
 	}
 	return origin == site.Scheme+"://"+site.Host
@@ -112,7 +209,8 @@ func (a *api) logSignInFailure(err error) {
 		a.Log.LogWarn("Tab sign-in refused an Entra token", refusal.LogPairs()...)
 	case errors.Is(err, sso.ErrNoAccount):
 		a.Log.LogWarn("Tab sign-in found no Mattermost account", "reason", err.Error())
-	case errors.Is(err, sso.ErrNotConfigured), errors.Is(err, sso.ErrBadTarget), errors.Is(err, sso.ErrBadCode):
+	case errors.Is(err, sso.ErrNotConfigured), errors.Is(err, sso.ErrBadTarget), errors.Is(err, sso.ErrBadCode),
+		errors.Is(err, sso.ErrBadFlow), errors.Is(err, sso.ErrWrongIdentity), errors.Is(err, sso.ErrNotInteractive):
 		a.Log.LogWarn("Tab sign-in refused", "reason", err.Error())
 	default:
 		a.Log.LogError("Tab sign-in failed", "error", err.Error())

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )
@@ -14,62 +15,190 @@ type Identity struct {
 	ObjectID string `json:"oid"`
 }
 
-// Links remembers which Mattermost account an Entra identity signed in as,
+func (id Identity) normal() Identity {
+	return Identity{TenantID: strings.ToLower(id.TenantID), ObjectID: strings.ToLower(id.ObjectID)}
+}
+
+// Equal reports whether two identities name the same person.
+func (id Identity) Equal(o Identity) bool { return id.normal() == o.normal() }
+
+// How a link came to be. The rule decides whether the link is trusted
+// when the settings change: a link made by email alone is trusted only
+// while email matching is on.
+const (
+	// RuleEmail: an exact email match on an account whose email proves
+	// the person.
+	RuleEmail = "email"
+	// RuleAuthData: the account signs in through Entra already, with this
+	// object ID.
+	RuleAuthData = "auth data"
+	// RuleConfirmed: the person signed in to Mattermost in the host's popup
+	// and confirmed the link there.
+	RuleConfirmed = "confirmed"
+)
+
+// Link is one account's link to an Entra identity.
+type Link struct {
+	Identity
+	// Rule is how the link was made; "" for links stored before rules
+	// were kept, which count as RuleEmail.
+	Rule string `json:"rule,omitempty"`
+	// LinkedAt is when, in Unix milliseconds; 0 if unknown.
+	LinkedAt int64 `json:"at,omitempty"`
+}
+
+// MadeBy is the link's rule, with links of unknown origin read as made
+// by email, the weakest rule.
+func (l Link) MadeBy() string {
+	if l.Rule == "" {
+		return RuleEmail
+	}
+	return l.Rule
+}
+
+// Trusted reports whether the link may sign the person in and route
+// their notifications under the settings in force.
+func (l Link) Trusted(matchEmail bool) bool {
+	return matchEmail || l.MadeBy() != RuleEmail
+}
+
+// Links remembers which Mattermost account an Entra identity signs in as,
 // both ways: sign-in looks up the account, notifications the identity.
+// The two keys are written apart, so a reader trusts an identity's key
+// only when the account's key names the identity back.
 type Links struct {
 	KV KV
 	// OnLink, if set, hears of every link made.
-	OnLink func(userID string, id Identity)
+	OnLink func(userID string, link Link)
+	// OnUnlink, if set, hears of every link removed.
+	OnUnlink func(userID string, link Link)
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
 }
 
 func identityKey(id Identity) string {
-	return "link_entra_" + strings.ToLower(id.TenantID) + "_" + strings.ToLower(id.ObjectID)
+	id = id.normal()
+	return "link_entra_" + id.TenantID + "_" + id.ObjectID
 }
 
-func userKey(userID string) string { return "link_user_" + userID }
+const userKeyPrefix = "link_user_"
 
-// UserFor returns the account linked to an identity, or "".
-func (l Links) UserFor(id Identity) (string, error) {
+func userKey(userID string) string { return userKeyPrefix + userID }
+
+// UserFor returns the account linked to an identity and the link, or ""
+// when there is none or its two keys disagree.
+func (l Links) UserFor(id Identity) (string, *Link, error) {
 	data, appErr := l.KV.KVGet(identityKey(id))
 	if appErr != nil {
-		return "", fmt.Errorf("read link: %w", appErr)
+		return "", nil, fmt.Errorf("read link: %w", appErr)
 	}
-	return string(data), nil
+	if len(data) == 0 {
+		return "", nil, nil
+	}
+	userID := string(data)
+	link, err := l.LinkOf(userID)
+	if err != nil {
+		return "", nil, err
+	}
+	if link == nil || !link.Equal(id) {
+		return "", nil, nil
+	}
+	return userID, link, nil
 }
 
-// IdentityFor returns the identity linked to an account, if any.
-func (l Links) IdentityFor(userID string) (*Identity, error) {
+// LinkOf returns an account's link, if any.
+func (l Links) LinkOf(userID string) (*Link, error) {
 	data, appErr := l.KV.KVGet(userKey(userID))
 	if appErr != nil {
-		return nil, fmt.Errorf("read link: %w", appErr)
+		return nil, fmt.Errorf("read link of %s: %w", userID, appErr)
 	}
 	if data == nil {
 		return nil, nil
 	}
-	var id Identity
-	if err := json.Unmarshal(data, &id); err != nil {
+	var link Link
+	if err := json.Unmarshal(data, &link); err != nil {
 		return nil, fmt.Errorf("decode link of %s: %w", userID, err)
 	}
-	return &id, nil
+	return &link, nil
 }
 
-// Link records that an identity signs in as an account.
-func (l Links) Link(id Identity, userID string) error {
-	id.TenantID, id.ObjectID = strings.ToLower(id.TenantID), strings.ToLower(id.ObjectID)
-	data, err := json.Marshal(id)
+// IdentityFor returns the identity linked to an account, if any.
+func (l Links) IdentityFor(userID string) (*Identity, error) {
+	link, err := l.LinkOf(userID)
+	if err != nil || link == nil {
+		return nil, err
+	}
+	return &link.Identity, nil
+}
+
+// Link records that an identity signs in as an account, by rule. A link
+// either side had before is removed, so one identity and one account are
+// only ever linked to each other.
+func (l Links) Link(id Identity, userID, rule string) (Link, error) {
+	id = id.normal()
+	link := Link{Identity: id, Rule: rule, LinkedAt: l.now().UnixMilli()}
+	if prevUser, _, err := l.UserFor(id); err != nil {
+		return Link{}, err
+	} else if prevUser != "" && prevUser != userID {
+		if _, err := l.Unlink(prevUser); err != nil {
+			return Link{}, err
+		}
+	}
+	if prev, err := l.LinkOf(userID); err != nil {
+		return Link{}, err
+	} else if prev != nil && !prev.Equal(id) {
+		if _, err := l.Unlink(userID); err != nil {
+			return Link{}, err
+		}
+	}
+	data, err := json.Marshal(link)
 	if err != nil {
-		return fmt.Errorf("encode link: %w", err)
+		return Link{}, fmt.Errorf("encode link: %w", err)
+	}
+	// The account's key first: until the identity's key names the
+	// account, the link signs nobody in.
+	if appErr := l.KV.KVSet(userKey(userID), data); appErr != nil {
+		return Link{}, fmt.Errorf("store link: %w", appErr)
 	}
 	if appErr := l.KV.KVSet(identityKey(id), []byte(userID)); appErr != nil {
-		return fmt.Errorf("store link: %w", appErr)
-	}
-	if appErr := l.KV.KVSet(userKey(userID), data); appErr != nil {
-		return fmt.Errorf("store link: %w", appErr)
+		return Link{}, fmt.Errorf("store link: %w", appErr)
 	}
 	if l.OnLink != nil {
-		l.OnLink(userID, id)
+		l.OnLink(userID, link)
 	}
-	return nil
+	return link, nil
+}
+
+// Unlink removes an account's link and returns it; nil if it had none.
+func (l Links) Unlink(userID string) (*Link, error) {
+	link, err := l.LinkOf(userID)
+	if err != nil || link == nil {
+		return nil, err
+	}
+	// The identity's key first, so a half-done removal signs nobody in.
+	data, appErr := l.KV.KVGet(identityKey(link.Identity))
+	if appErr != nil {
+		return nil, fmt.Errorf("read link: %w", appErr)
+	}
+	if string(data) == userID {
+		if appErr := l.KV.KVDelete(identityKey(link.Identity)); appErr != nil {
+			return nil, fmt.Errorf("remove link: %w", appErr)
+		}
+	}
+	if appErr := l.KV.KVDelete(userKey(userID)); appErr != nil {
+		return nil, fmt.Errorf("remove link: %w", appErr)
+	}
+	if l.OnUnlink != nil {
+		l.OnUnlink(userID, *link)
+	}
+	return link, nil
+}
+
+func (l Links) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
 }
 
 // Lister pages through every key of the plugin's KV store.
@@ -78,7 +207,7 @@ type Lister interface {
 }
 
 // Each calls visit with every stored link, account first.
-func (l Links) Each(list Lister, visit func(userID string, id Identity)) error {
+func (l Links) Each(list Lister, visit func(userID string, link Link)) error {
 	const perPage = 1000
 	for page := 0; ; page++ {
 		keys, appErr := list.KVList(page, perPage)
@@ -86,16 +215,16 @@ func (l Links) Each(list Lister, visit func(userID string, id Identity)) error {
 			return fmt.Errorf("list stored keys: %w", appErr)
 		}
 		for _, key := range keys {
-			userID, ok := strings.CutPrefix(key, "link_user_")
+			userID, ok := strings.CutPrefix(key, userKeyPrefix)
 			if !ok {
 				continue
 			}
-			id, err := l.IdentityFor(userID)
+			link, err := l.LinkOf(userID)
 			if err != nil {
 				return err
 			}
-			if id != nil {
-				visit(userID, *id)
+			if link != nil {
+				visit(userID, *link)
 			}
 		}
 		if len(keys) < perPage {

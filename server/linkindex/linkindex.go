@@ -72,3 +72,14 @@ func (ix *Index) UserIDs() []string {
 	}
 	return out
 }
+
+// Remove forgets a user's link, whatever its tenant (a nil index ignores it).
+func (ix *Index) Remove(userID string) {
+	if ix == nil {
+		return
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	delete(ix.users, userID)
+	delete(ix.others, userID)
+}

@@ -59,8 +59,9 @@ type TabData struct {
 	ExchangeURL string
 	// RedeemURL trades an external login's one-time code for a session.
 	RedeemURL string
-	// CompletePath is where an external login in the popup ends.
-	CompletePath string
+	// LinkPath is the popup's page where a person confirms a link; an
+	// external login in the popup ends there too.
+	LinkPath string
 	// HomeURL is Mattermost's home page on this server.
 	HomeURL string
 	// LoginURL is Mattermost's own login page, the fallback.
@@ -91,18 +92,26 @@ func StaticFile(name string) ([]byte, bool) {
 	return data, err == nil
 }
 
-// AuthCompleteData is what the external login's last page needs.
-type AuthCompleteData struct {
-	Nonce        string
-	StaticBase   string
-	Code         string
+// LinkData is the popup's link confirmation page.
+type LinkData struct {
+	Nonce      string
+	StaticBase string
+	// ConfirmURL is where the confirmation is posted.
+	ConfirmURL string
+	// Flow is the tab's linking flow, posted back with the confirmation.
+	Flow string
+	// The two accounts being linked.
+	MicrosoftName, MicrosoftAccount     string
+	MattermostUsername, MattermostEmail string
+	// Problem, when set, is why nothing can be confirmed here.
+	Problem      string
 	ValidOrigins []string
 }
 
-// RenderAuthComplete writes the page that ends an external login.
-func RenderAuthComplete(w io.Writer, d AuthCompleteData) error {
-	if err := templates.ExecuteTemplate(w, "auth_complete.html", d); err != nil {
-		return fmt.Errorf("render sign-in completion page: %w", err)
+// RenderLink writes the link confirmation page.
+func RenderLink(w io.Writer, d LinkData) error {
+	if err := templates.ExecuteTemplate(w, "link.html", d); err != nil {
+		return fmt.Errorf("render link confirmation page: %w", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 )
 
 // Validator checks an Entra access token.
@@ -17,9 +18,10 @@ type Validator interface {
 	Validate(ctx context.Context, raw string) (*entra.Identity, error)
 }
 
-// Sessions creates Mattermost sessions.
+// Sessions creates and reads Mattermost sessions.
 type Sessions interface {
 	CreateSession(s *model.Session) (*model.Session, *model.AppError)
+	GetSession(sessionID string) (*model.Session, *model.AppError)
 }
 
 // Service signs people in from the tab.
@@ -29,8 +31,12 @@ type Service struct {
 	Sessions    Sessions
 	Cookie      CookieOptions
 	PreviewPath string
-	Codes       Codes
-	Now         func() time.Time
+	// Codes carry a confirmed link from the popup to the tab.
+	Codes kvstore.Secrets
+	// Flows are linking flows the tab started with its token.
+	Flows kvstore.Secrets
+	Audit Audit
+	Now   func() time.Time
 }
 
 // Request is one sign-in attempt from the tab page.
@@ -51,6 +57,9 @@ type Result struct {
 	Rule string
 	// Reused is true when the request's own session was kept.
 	Reused bool
+	// LinkFlow, on a sign-in that found no account for a valid token,
+	// lets the tab offer to link the person's own Mattermost login.
+	LinkFlow string
 }
 
 // Errors that end a sign-in; the tab then shows the normal login.
@@ -60,22 +69,34 @@ var (
 )
 
 // Exchange validates the token, finds the account and makes a session,
-// unless the request already has one for that account.
+// unless the request already has one for that account. When no account
+// may be signed in to, the result still carries a linking flow for the
+// token's identity, beside the error.
 func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
 	if s.Validator == nil {
 		return nil, ErrNotConfigured
 	}
 	target, err := Target(req.SubPageID, s.Cookie.Path, s.PreviewPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q", ErrBadTarget, req.SubPageID)
+		return nil, fmt.Errorf("%w: %q", ErrBadTarget, cut(req.SubPageID))
 	}
 	id, err := s.Validator.Validate(ctx, req.Token)
 	if err != nil {
 		return nil, err
 	}
 	match, err := s.Matcher.Find(id)
+	if errors.Is(err, ErrNoAccount) {
+		flow, flowErr := s.startLink(id)
+		if flowErr != nil {
+			return nil, errors.Join(err, flowErr)
+		}
+		return &Result{LinkFlow: flow}, err
+	}
 	if err != nil {
 		return nil, err
+	}
+	if match.NewLink {
+		s.Audit.Linked(match.User.Id, match.Link, "")
 	}
 	res := &Result{Redirect: target, UserID: match.User.Id, Rule: match.Rule}
 	if req.CurrentUserID == match.User.Id {
@@ -88,6 +109,7 @@ func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
 		return nil, fmt.Errorf("create session for %s: %w", match.User.Id, appErr)
 	}
 	res.Cookies = Cookies(session, s.Cookie, now)
+	s.Audit.SignedIn(match.User.Id, session.Id, match.Link, match.Rule, id.ClientApp.Name)
 	return res, nil
 }
 
@@ -96,4 +118,18 @@ func (s *Service) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// maxLoggedValue caps any value from a request that reaches the log.
+const maxLoggedValue = 200
+
+func cut(s string) string {
+	if len(s) <= maxLoggedValue {
+		return s
+	}
+	i := maxLoggedValue
+	for i > 0 && s[i]&0xC0 == 0x80 {
+		i--
+	}
+	return s[:i] + "…"
 }

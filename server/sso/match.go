@@ -1,12 +1,14 @@
 // Package sso signs a person in to Mattermost from the tab: it finds the
-// Mattermost account for a validated Entra identity, makes the session and
-// its cookies, and decides where the frame goes next.
+// Mattermost account for a validated Entra identity, links the two when a
+// person confirms it with their own Mattermost login, makes the session
+// and its cookies, and decides where the frame goes next.
 package sso
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -15,10 +17,12 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 )
 
-// Users is the part of the plugin API that finds accounts.
+// Users is the part of the plugin API that finds accounts and their
+// permissions.
 type Users interface {
 	GetUser(userID string) (*model.User, *model.AppError)
 	GetUserByEmail(email string) (*model.User, *model.AppError)
+	HasPermissionTo(userID string, permission *model.Permission) bool
 }
 
 // Matcher finds the Mattermost account for an Entra identity.
@@ -28,46 +32,71 @@ type Matcher struct {
 	// ByAuthData finds an account that signs in through Entra already
 	// (Office 365 or OpenID) by the object ID in its auth data; "" if none.
 	ByAuthData func(objectID string) (string, error)
-	// MatchEmail allows the last rule, an exact email match.
+	// MatchEmail allows an exact email match, on accounts whose email
+	// proves the person.
 	MatchEmail bool
 }
 
-// ErrNoAccount means no usable account matches; the person must log in the
-// normal way.
+// ErrNoAccount means no account may be signed in to for this identity;
+// the person logs in the normal way, or links through their own login.
 var ErrNoAccount = errors.New("no matching Mattermost account")
+
+// Rules as a Match names them.
+const (
+	RuleLink     = "link"
+	RuleAuthData = kvstore.RuleAuthData
+	RuleEmail    = kvstore.RuleEmail
+)
 
 // Match is an account found for an identity and the rule that found it.
 type Match struct {
 	User *model.User
 	Rule string
+	// Link is the link that found it, or the link made for it.
+	Link kvstore.Link
+	// NewLink is true when this match made the link.
+	NewLink bool
 }
 
-// Find applies the rules in order: an account linked before, an account
-// that signs in through Entra, then the email, if allowed. Deactivated
-// accounts and bots never match. A match is linked for next time.
+// Find applies the rules in order: a trusted link, an account that signs
+// in through Entra, then the email, if allowed. A match by the last two
+// is linked for next time.
 func (m Matcher) Find(id *entra.Identity) (*Match, error) {
 	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
 	match, err := m.find(id, ident)
 	if err != nil {
 		return nil, err
 	}
-	if match.Rule != "link" {
-		if err := m.Links.Link(ident, match.User.Id); err != nil {
+	if match.Rule != RuleLink {
+		link, err := m.Links.Link(ident, match.User.Id, match.Rule)
+		if err != nil {
 			return nil, err
 		}
+		match.Link, match.NewLink = link, true
 	}
 	return match, nil
 }
 
 func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error) {
-	linked, err := m.Links.UserFor(ident)
+	linked, link, err := m.Links.UserFor(ident)
 	if err != nil {
 		return nil, err
 	}
-	if linked != "" {
+	if linked != "" && link.Trusted(m.MatchEmail) {
 		// A linked account is the answer even if now unusable: never fall
 		// through to another account for the same person.
-		return m.usable(linked, "link")
+		u, err := m.user(linked, RuleLink)
+		if err != nil {
+			return nil, err
+		}
+		if link.MadeBy() == kvstore.RuleEmail {
+			// Only the email vouched for this link, so it holds only while
+			// the email would still be enough.
+			if err := m.emailProves(u, id, ident, RuleLink); err != nil {
+				return nil, err
+			}
+		}
+		return &Match{User: u, Rule: RuleLink, Link: *link}, nil
 	}
 	if m.ByAuthData != nil {
 		userID, err := m.ByAuthData(id.ObjectID)
@@ -75,11 +104,23 @@ func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error
 			return nil, fmt.Errorf("find account by Entra object ID: %w", err)
 		}
 		if userID != "" {
-			return m.usable(userID, "auth data")
+			u, err := m.user(userID, RuleAuthData)
+			if err != nil {
+				return nil, err
+			}
+			return &Match{User: u, Rule: RuleAuthData}, nil
 		}
 	}
+	return m.byEmail(id, ident)
+}
+
+func (m Matcher) byEmail(id *entra.Identity, ident kvstore.Identity) (*Match, error) {
 	if !m.MatchEmail {
-		return nil, ErrNoAccount
+		return nil, fmt.Errorf("%w: no link, and email matching is off", ErrNoAccount)
+	}
+	if id.Guest {
+		// A guest's email is set in another directory, or by the guest.
+		return nil, fmt.Errorf("%w: the token is a guest's, and guests are never matched by email", ErrNoAccount)
 	}
 	for _, email := range id.Emails {
 		u, appErr := m.Users.GetUserByEmail(strings.ToLower(email))
@@ -92,30 +133,84 @@ func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error
 		if !strings.EqualFold(u.Email, email) {
 			continue
 		}
-		return checkUsable(u, "email")
+		if err := m.emailProves(u, id, ident, RuleEmail); err != nil {
+			return nil, err
+		}
+		return &Match{User: u, Rule: RuleEmail}, nil
 	}
-	return nil, ErrNoAccount
+	return nil, fmt.Errorf("%w: no account has the token's email", ErrNoAccount)
 }
 
-func (m Matcher) usable(userID, rule string) (*Match, error) {
+// Accounts whose email comes from their identity provider: their owners
+// cannot change it in Mattermost.
+var providerEmail = []string{model.UserAuthServiceLdap, model.UserAuthServiceSaml, model.ServiceOffice365, model.ServiceOpenid}
+
+// Roles that may manage the system or other people's accounts.
+var adminRoles = []string{model.SystemAdminRoleId, model.SystemManagerRoleId, model.SystemUserManagerRoleId, model.SystemReadOnlyAdminRoleId}
+
+// emailProves refuses an account an email match alone must never reach.
+func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Identity, rule string) error {
+	refuse := func(why string) error {
+		return fmt.Errorf("%w: account %s (found by %s) %s; its owner links it through their own Mattermost login", ErrNoAccount, u.Id, rule, why)
+	}
+	if id.Guest {
+		return refuse("was matched by email for a guest")
+	}
+	if u.MfaActive {
+		return refuse("has multi-factor authentication on")
+	}
+	if m.mayManage(u) {
+		return refuse("may manage the system or other accounts")
+	}
+	if u.IsSSOUser() && !slices.Contains(providerEmail, u.AuthService) {
+		return refuse("signs in through " + u.AuthService + ", whose email Mattermost does not vouch for")
+	}
+	if !u.EmailVerified && !slices.Contains(providerEmail, u.AuthService) {
+		return refuse("has an email address that is not verified")
+	}
+	linked, err := m.Links.LinkOf(u.Id)
+	if err != nil {
+		return err
+	}
+	if linked != nil && !linked.Equal(ident) {
+		return refuse("is linked to another Microsoft account")
+	}
+	return nil
+}
+
+func (m Matcher) mayManage(u *model.User) bool {
+	for _, role := range strings.Fields(u.Roles) {
+		if slices.Contains(adminRoles, role) {
+			return true
+		}
+	}
+	return m.Users.HasPermissionTo(u.Id, model.PermissionManageSystem) ||
+		m.Users.HasPermissionTo(u.Id, model.PermissionEditOtherUsers)
+}
+
+// user reads an account that may be signed in to at all.
+func (m Matcher) user(userID, rule string) (*model.User, error) {
 	u, appErr := m.Users.GetUser(userID)
 	if appErr != nil {
 		if appErr.StatusCode == http.StatusNotFound {
-			return nil, ErrNoAccount
+			return nil, fmt.Errorf("%w: account %s (found by %s) does not exist", ErrNoAccount, userID, rule)
 		}
 		return nil, fmt.Errorf("read account %s: %w", userID, appErr)
 	}
-	return checkUsable(u, rule)
+	if err := usable(u, rule); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
-func checkUsable(u *model.User, rule string) (*Match, error) {
+func usable(u *model.User, rule string) error {
 	switch {
 	case u.DeleteAt != 0:
-		return nil, fmt.Errorf("%w: account %s (found by %s) is deactivated", ErrNoAccount, u.Id, rule)
+		return fmt.Errorf("%w: account %s (found by %s) is deactivated", ErrNoAccount, u.Id, rule)
 	case u.IsBot:
-		return nil, fmt.Errorf("%w: account %s (found by %s) is a bot", ErrNoAccount, u.Id, rule)
+		return fmt.Errorf("%w: account %s (found by %s) is a bot", ErrNoAccount, u.Id, rule)
 	case u.IsRemote():
-		return nil, fmt.Errorf("%w: account %s (found by %s) belongs to a remote server", ErrNoAccount, u.Id, rule)
+		return fmt.Errorf("%w: account %s (found by %s) belongs to a remote server", ErrNoAccount, u.Id, rule)
 	}
-	return &Match{User: u, Rule: rule}, nil
+	return nil
 }

@@ -1,6 +1,9 @@
 package sso
 
 import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,8 +18,8 @@ const (
 	platformName      = "Microsoft 365 tab"
 )
 
-// NewSession is a web session for the user, as Mattermost's own login
-// makes one, lasting the server's web session length.
+// NewSession is a web session for the user, as Mattermost's own single
+// sign-on makes one: it lasts the server's SSO session length.
 func NewSession(u *model.User, lengthHours int, hostApp string, now time.Time) *model.Session {
 	s := &model.Session{UserId: u.Id, Roles: u.GetRawRoles()}
 	s.ExpiresAt = now.Add(time.Duration(lengthHours) * time.Hour).UnixMilli()
@@ -34,7 +37,9 @@ type CookieOptions struct {
 	// Path is the site URL's subpath, or "/".
 	Path string
 	// Domain is set when the server allows cookies for subdomains.
-	Domain      string
+	Domain string
+	// LengthHours is ServiceSettings.SessionLengthSSOInHours: a tab
+	// sign-in is a single sign-on.
 	LengthHours int
 }
 
@@ -57,4 +62,49 @@ func Cookies(s *model.Session, o CookieOptions, now time.Time) []*http.Cookie {
 		mk(model.SessionCookieUser, s.UserId, false),
 		mk(model.SessionCookieCsrf, s.GetCSRF(), false),
 	}
+}
+
+// ErrNotInteractive means a request's session is not a person's own
+// browser session, so it may not confirm a link.
+var ErrNotInteractive = errors.New("not an interactive browser session")
+
+// Interactive accepts a session only if a person signed in to it in a
+// browser and this request carries its CSRF token both as a header and as
+// the cookie the browser sent: never a personal access token, an OAuth
+// app's token, a bot's session, or a token sent as a bearer header or in
+// a URL, none of which come with the session's CSRF cookie.
+func Interactive(s *model.Session, csrfHeader, csrfCookie string) error {
+	if err := BrowserSession(s); err != nil {
+		return err
+	}
+	want := s.GetCSRF()
+	if want == "" || csrfHeader == "" || csrfCookie == "" {
+		return fmt.Errorf("%w: no CSRF token", ErrNotInteractive)
+	}
+	if subtle.ConstantTimeCompare([]byte(csrfHeader), []byte(want)) != 1 ||
+		subtle.ConstantTimeCompare([]byte(csrfCookie), []byte(want)) != 1 {
+		return fmt.Errorf("%w: the CSRF token does not match the session", ErrNotInteractive)
+	}
+	return nil
+}
+
+// BrowserSession accepts the kinds of session a person signs in to in a
+// browser; Interactive also checks that a request comes from one.
+func BrowserSession(s *model.Session) error {
+	if s == nil {
+		return fmt.Errorf("%w: no session", ErrNotInteractive)
+	}
+	switch {
+	case s.IsOAuth:
+		return fmt.Errorf("%w: an OAuth app's token", ErrNotInteractive)
+	case s.Props[model.SessionPropType] == model.SessionTypeUserAccessToken:
+		return fmt.Errorf("%w: a personal access token", ErrNotInteractive)
+	case s.Props[model.SessionPropType] != "":
+		return fmt.Errorf("%w: a %s session", ErrNotInteractive, cut(s.Props[model.SessionPropType]))
+	case s.Props[model.SessionPropIsBot] == model.SessionPropIsBotValue:
+		return fmt.Errorf("%w: a bot's session", ErrNotInteractive)
+	case s.IsExpired():
+		return fmt.Errorf("%w: the session has expired", ErrNotInteractive)
+	}
+	return nil
 }

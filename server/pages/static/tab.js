@@ -3,15 +3,16 @@
 // Mattermost session, and shows Mattermost in a frame of its own. Any
 // failure shows the normal Mattermost login there, with the reason in the
 // console on one line. Keeping Mattermost in its own frame lets this page
-// run external logins (SAML, OpenID, GitLab) in the host's popup, since
-// identity providers refuse to be framed.
+// run logins in the host's popup (identity providers refuse to be framed),
+// where a person whose Microsoft account matches no Mattermost account
+// links the two by signing in with their own Mattermost login.
 (function () {
   'use strict';
   var root = document.getElementById('tab');
   var cfg = {
     exchangeURL: root.dataset.exchangeUrl,
     redeemURL: root.dataset.redeemUrl,
-    completePath: root.dataset.completePath,
+    linkPath: root.dataset.linkPath,
     loginURL: root.dataset.loginUrl,
     homeURL: root.dataset.homeUrl,
     tenantID: (root.dataset.tenantId || '').toLowerCase(),
@@ -23,6 +24,10 @@
   var TOKEN_TRIES = 3;
   // What Mattermost may use inside the host: Calls and the clipboard.
   var FRAME_PERMISSIONS = 'microphone; camera; display-capture; clipboard-read; clipboard-write; fullscreen';
+
+  // The linking flow the server started for this person's token, if it
+  // found no account to sign them in to.
+  var linkFlow = '';
 
   var stuckTimer = setTimeout(function () {
     document.getElementById('stuck').hidden = false;
@@ -83,7 +88,10 @@
       if (!r.ok) {
         var err = new Error('the server refused the sign-in (HTTP ' + r.status + ')');
         err.refused = r.status === 401;
-        throw err;
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          err.linkFlow = typeof body.linkFlow === 'string' ? body.linkFlow : '';
+          throw err;
+        });
       }
       return r.json();
     });
@@ -97,9 +105,52 @@
     });
   }
 
+  function linkURL() {
+    var u = new URL(cfg.linkPath, window.location.origin);
+    u.searchParams.set('flow', linkFlow);
+    return u;
+  }
+
+  // offerLink shows, above the login, the way to link this Microsoft
+  // account to the person's own Mattermost account.
+  function offerLink() {
+    var bar = document.getElementById('link-bar');
+    if (!bar || !linkFlow) { return; }
+    bar.hidden = false;
+    document.body.classList.add('linking');
+    document.getElementById('link-start').onclick = function () { runLink(linkURL()); };
+  }
+
+  // runLink opens url in the host's popup. The person signs in to
+  // Mattermost there and confirms the link; the popup hands back a
+  // one-time code, which only this tab can redeem: with the flow and a
+  // fresh token of its own for the same Microsoft account.
+  function runLink(url) {
+    show('waiting');
+    document.body.classList.remove('framed');
+    microsoftTeams.authentication.authenticate({ url: url.toString(), width: 600, height: 600 })
+      .then(function (code) {
+        return tokenWithRetries(TOKEN_TRIES).then(function (token) {
+          return post(cfg.redeemURL, { code: code, flow: linkFlow, token: token });
+        });
+      })
+      .then(function (result) {
+        linkFlow = '';
+        document.getElementById('link-bar').hidden = true;
+        document.body.classList.remove('linking');
+        show('');
+        showMattermost(result.redirect);
+      })
+      .catch(function (err) {
+        console.warn('Mattermost tab linking failed: ' + (err && err.message ? err.message : String(err)));
+        show('external-failed');
+        setTimeout(function () { show(''); document.body.classList.add('framed'); }, EXPLAIN_MS);
+      });
+  }
+
   // onFrameMessage runs an external login that Mattermost in the frame asks
-  // for, in the host's popup, and signs the frame in with its result. Only
-  // this page's own frame, on this server, is listened to.
+  // for in the host's popup, ending on the link page. Only this page's own
+  // frame, on this server, is listened to.
   function onFrameMessage(event) {
     if (!frame || event.source !== frame.contentWindow || event.origin !== window.location.origin) { return; }
     var data = event.data || {};
@@ -114,22 +165,18 @@
       console.warn('Mattermost tab ignored an external login outside this server: ' + start.origin);
       return;
     }
-    // After the login, the popup lands on the plugin's page, which hands a
-    // one-time code back through the host.
-    start.searchParams.set('redirect_to', cfg.completePath);
-    show('waiting');
-    document.body.classList.remove('framed');
-    microsoftTeams.authentication.authenticate({ url: start.toString(), width: 600, height: 535 })
-      .then(function (code) { return post(cfg.redeemURL, { code: code }); })
-      .then(function (result) {
-        show('');
-        showMattermost(result.redirect);
-      })
-      .catch(function (err) {
-        console.warn('Mattermost tab external login failed: ' + (err && err.message ? err.message : String(err)));
-        show('external-failed');
-        setTimeout(function () { show(''); document.body.classList.add('framed'); }, EXPLAIN_MS);
-      });
+    if (!linkFlow) {
+      // Without a token of its own the tab could not redeem what the popup
+      // hands back, so the login happens outside the host instead.
+      console.warn('Mattermost tab cannot finish an external login without a Microsoft sign-in');
+      document.getElementById('stuck').hidden = false;
+      show('external-failed');
+      document.body.classList.remove('framed');
+      return;
+    }
+    var back = linkURL();
+    start.searchParams.set('redirect_to', back.pathname + back.search);
+    runLink(start);
   }
 
   if (typeof microsoftTeams === 'undefined') {
@@ -171,6 +218,8 @@
       if (microsoftTeams.app.isInitialized && microsoftTeams.app.isInitialized()) {
         microsoftTeams.app.notifySuccess();
       }
-      fallback(err && err.message ? err.message : String(err), Boolean(err && err.refused));
+      linkFlow = (err && err.linkFlow) || '';
+      fallback(err && err.message ? err.message : String(err), Boolean(err && err.refused) && !linkFlow);
+      offerLink();
     });
 }());

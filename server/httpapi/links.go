@@ -1,0 +1,89 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// linkView is one account's Entra link as the API shows it.
+type linkView struct {
+	UserID   string `json:"user_id"`
+	Linked   bool   `json:"linked"`
+	TenantID string `json:"tenant_id,omitempty"`
+	ObjectID string `json:"object_id,omitempty"`
+	// Rule is how the link was made: "email", "auth data" or "confirmed".
+	Rule     string `json:"rule,omitempty"`
+	LinkedAt int64  `json:"linked_at,omitempty"`
+	// InForce is false for a link made by email while email matching is
+	// off: kept, but it signs nobody in and routes no notification.
+	InForce bool `json:"in_force"`
+}
+
+func (a *api) ownLink(w http.ResponseWriter, r *http.Request) {
+	userID := r.Header.Get("Mattermost-User-Id")
+	if userID == "" {
+		writeError(w, http.StatusUnauthorized, "Sign in to Mattermost first.")
+		return
+	}
+	a.showLink(w, userID)
+}
+
+func (a *api) removeOwnLink(w http.ResponseWriter, r *http.Request) {
+	userID := r.Header.Get("Mattermost-User-Id")
+	if userID == "" {
+		writeError(w, http.StatusUnauthorized, "Sign in to Mattermost first.")
+		return
+	}
+	a.removeLink(w, userID, userID)
+}
+
+func (a *api) userLink(w http.ResponseWriter, r *http.Request) {
+	userID := r.PathValue("user_id")
+	if !model.IsValidId(userID) {
+		writeError(w, http.StatusBadRequest, "The user ID is not a Mattermost user ID.")
+		return
+	}
+	a.showLink(w, userID)
+}
+
+func (a *api) removeUserLink(w http.ResponseWriter, r *http.Request) {
+	userID := r.PathValue("user_id")
+	if !model.IsValidId(userID) {
+		writeError(w, http.StatusBadRequest, "The user ID is not a Mattermost user ID.")
+		return
+	}
+	a.removeLink(w, userID, r.Header.Get("Mattermost-User-Id"))
+}
+
+func (a *api) showLink(w http.ResponseWriter, userID string) {
+	svc := a.SSO()
+	link, err := svc.Matcher.Links.LinkOf(userID)
+	if err != nil {
+		a.Log.LogError("Reading a Microsoft account link failed", "user_id", userID, "error", err.Error())
+		writeError(w, http.StatusInternalServerError, "Reading the link failed.")
+		return
+	}
+	v := linkView{UserID: userID}
+	if link != nil {
+		v = linkView{UserID: userID, Linked: true, TenantID: link.TenantID, ObjectID: link.ObjectID,
+			Rule: link.MadeBy(), LinkedAt: link.LinkedAt, InForce: link.Trusted(svc.Matcher.MatchEmail)}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *api) removeLink(w http.ResponseWriter, userID, actorID string) {
+	svc := a.SSO()
+	link, err := svc.Matcher.Links.Unlink(userID)
+	if err != nil {
+		a.Log.LogError("Removing a Microsoft account link failed", "user_id", userID, "error", err.Error())
+		writeError(w, http.StatusInternalServerError, "Removing the link failed.")
+		return
+	}
+	if link == nil {
+		writeError(w, http.StatusNotFound, "The account is not linked to a Microsoft account.")
+		return
+	}
+	svc.Audit.Unlinked(userID, *link, actorID)
+	writeJSON(w, http.StatusOK, linkView{UserID: userID})
+}

@@ -1,0 +1,45 @@
+// The popup's link confirmation: on the person's click, posts the
+// confirmation with the session's CSRF token and hands the one-time code
+// to the tab through the Microsoft host, which closes the popup.
+(function () {
+  'use strict';
+  var root = document.getElementById('link');
+  var origins = (root.dataset.validOrigins || '').split(' ').filter(Boolean);
+  var $ = function (id) { return document.getElementById(id); };
+  var ready = typeof microsoftTeams === 'undefined'
+    ? Promise.reject(new Error('no Teams SDK'))
+    : microsoftTeams.app.initialize(origins);
+
+  function fail(reason) {
+    ready.then(function () { microsoftTeams.authentication.notifyFailure(reason); }, function () { window.close(); });
+  }
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)MMCSRF=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : '';
+  }
+
+  if ($('link-close')) {
+    $('link-close').addEventListener('click', function () { fail('not_linked'); });
+    return;
+  }
+  $('link-cancel').addEventListener('click', function () { fail('CancelledByUser'); });
+  $('link-confirm').addEventListener('click', function () {
+    $('link-confirm').disabled = true;
+    fetch(root.dataset.confirmUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
+      body: JSON.stringify({ flow: root.dataset.flow })
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok || !body.code) { throw new Error(body.error || 'HTTP ' + r.status); }
+        return ready.then(function () { microsoftTeams.authentication.notifySuccess(body.code); });
+      });
+    }).catch(function (err) {
+      $('link-error').textContent = err && err.message ? err.message : String(err);
+      $('link-error').hidden = false;
+      $('link-confirm').disabled = false;
+    });
+  });
+}());

@@ -1,0 +1,171 @@
+package sso
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+// API is the part of the plugin API sign-in uses.
+type API interface {
+	Users
+	Sessions
+	kvstore.KV
+	kvstore.ExpiringKV
+	AuditLog
+	LogWarn(msg string, keyValuePairs ...any)
+}
+
+// SignIn keeps the sign-in service in step with the settings: one token
+// validator, and so one signing key cache, for as long as the settings it
+// depends on stay the same.
+type SignIn struct {
+	API API
+	// DB is the server's database, for the one lookup the plugin API lacks.
+	DB func() *sql.DB
+	// PreviewPath is the notification preview's path below the site.
+	PreviewPath string
+	// OnLink and OnUnlink hear of every link made and removed.
+	OnLink, OnUnlink func(userID string, link kvstore.Link)
+
+	mu           sync.RWMutex
+	validator    *entra.Validator
+	validatorCfg entra.Config
+	settings     config.Settings
+	server       *model.Config
+}
+
+// Configure takes the settings and server configuration in force.
+func (s *SignIn) Configure(settings config.Settings, server *model.Config) {
+	want := ValidatorConfig(settings, model.SafeDereference(server.ServiceSettings.SiteURL))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settings, s.server = settings, server
+	if want != nil && s.validator != nil && want.SameTarget(s.validatorCfg) {
+		return
+	}
+	if s.validator != nil {
+		s.validator.Close()
+		s.validator = nil
+	}
+	if want == nil {
+		return
+	}
+	cfg := *want
+	cfg.OnKeyError = func(err error) { s.API.LogWarn("Refreshing Entra signing keys failed", "error", err.Error()) }
+	s.validator = entra.NewValidator(cfg)
+	s.validatorCfg = *want
+}
+
+// Close stops the validator's background key refreshes.
+func (s *SignIn) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.validator != nil {
+		s.validator.Close()
+		s.validator = nil
+	}
+}
+
+// Links is the link store, telling the listeners of every change.
+func (s *SignIn) Links() kvstore.Links {
+	return kvstore.Links{KV: s.API, OnLink: s.OnLink, OnUnlink: s.OnUnlink}
+}
+
+// Service is the sign-in service for the settings in force.
+func (s *SignIn) Service() *Service {
+	s.mu.RLock()
+	validator, settings, server := s.validator, s.settings, s.server
+	s.mu.RUnlock()
+	if server == nil {
+		server = &model.Config{}
+		server.SetDefaults()
+	}
+	svc := &Service{
+		Matcher: Matcher{
+			Users:      s.API,
+			Links:      s.Links(),
+			ByAuthData: s.userByAuthData,
+			MatchEmail: settings.MatchAccountsByEmail,
+		},
+		Sessions:    s.API,
+		Codes:       kvstore.AuthCodes(s.API),
+		Flows:       kvstore.LinkFlows(s.API),
+		Cookie:      CookieOptionsFor(server),
+		PreviewPath: s.PreviewPath,
+		Audit:       Audit{Log: s.API},
+	}
+	if validator != nil {
+		svc.Validator = validator
+	}
+	return svc
+}
+
+// ValidatorConfig is what the token validator needs from the settings and
+// the site URL; nil while anything is missing.
+func ValidatorConfig(s config.Settings, siteURL string) *entra.Config {
+	if s.TenantID == "" || s.ClientID == "" || siteURL == "" {
+		return nil
+	}
+	endpoints, err := s.Endpoints()
+	if err != nil || endpoints.AuthorityURL == "" {
+		return nil
+	}
+	u, err := url.Parse(siteURL)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return &entra.Config{
+		AuthorityURL: endpoints.AuthorityURL,
+		V1IssuerURL:  endpoints.V1IssuerURL,
+		TenantID:     s.TenantID,
+		ClientID:     s.ClientID,
+		ResourceURI:  "api://" + u.Host + strings.TrimRight(u.EscapedPath(), "/") + "/" + strings.ToLower(s.ClientID),
+	}
+}
+
+// CookieOptionsFor follows the server's cookie settings and its SSO
+// session length, as Mattermost's own single sign-on does.
+func CookieOptionsFor(cfg *model.Config) CookieOptions {
+	o := CookieOptions{Path: "/", LengthHours: model.SafeDereference(cfg.ServiceSettings.SessionLengthSSOInHours)}
+	if u, err := url.Parse(model.SafeDereference(cfg.ServiceSettings.SiteURL)); err == nil {
+		if sub := strings.TrimRight(u.Path, "/"); sub != "" {
+			o.Path = sub
+		}
+		if model.SafeDereference(cfg.ServiceSettings.AllowCookiesForSubdomains) {
+			o.Domain = u.Hostname()
+		}
+	}
+	if o.LengthHours <= 0 {
+		o.LengthHours = 30 * 24
+	}
+	return o
+}
+
+// userByAuthData finds an account that signs in through Entra (Office 365
+// or OpenID) by the object ID Mattermost keeps as its auth data. The
+// plugin API has no such lookup, so it reads the Users table directly.
+func (s *SignIn) userByAuthData(objectID string) (string, error) {
+	if s.DB == nil {
+		return "", nil
+	}
+	// Mattermost runs on PostgreSQL only.
+	const query = `SELECT Id FROM Users WHERE AuthService IN ('office365', 'openid') AND AuthData IN ($1, $2) AND DeleteAt = 0`
+	var id string
+	err := s.DB().QueryRow(query, strings.ToLower(objectID), strings.ToUpper(objectID)).Scan(&id)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("query users by auth data: %w", err)
+	}
+	return id, nil
+}
