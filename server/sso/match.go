@@ -153,6 +153,9 @@ func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Id
 	refuse := func(why string) error {
 		return fmt.Errorf("%w: account %s (found by %s) %s; its owner links it through their own Mattermost login", ErrNoAccount, u.Id, rule, why)
 	}
+	if err := usable(u, rule); err != nil {
+		return err
+	}
 	if id.Guest {
 		return refuse("was matched by email for a guest")
 	}

@@ -1,6 +1,10 @@
 package sso
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mattermost/mattermost/server/public/model"
+)
 
 func TestTargetStaysOnThisServer(t *testing.T) {
 	const id = "abcdefghijklmnopqrstuvwxyz"
@@ -47,5 +51,17 @@ func TestTargetStaysOnThisServer(t *testing.T) {
 func TestTargetWithoutSubpath(t *testing.T) {
 	if got, _ := Target("", "", "/x"); got != "/" {
 		t.Fatalf("home without subpath = %q", got)
+	}
+}
+
+func TestTabSessionsLastTheSSOSessionLength(t *testing.T) {
+	cfg := &model.Config{}
+	cfg.SetDefaults()
+	cfg.ServiceSettings.SessionLengthSSOInHours = model.NewPointer(12)
+	cfg.ServiceSettings.SessionLengthWebInHours = model.NewPointer(999)
+	cfg.ServiceSettings.SiteURL = model.NewPointer("https://mm.example.com/chat/")
+	o := CookieOptionsFor(cfg)
+	if o.LengthHours != 12 || o.Path != "/chat" {
+		t.Fatalf("cookie options = %+v", o)
 	}
 }

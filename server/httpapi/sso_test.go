@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
+)
+
+func TestSameOrigin(t *testing.T) {
+	const site = "https://mm.example.com:8443/chat"
+	cases := []struct {
+		name              string
+		fetchSite, origin string
+		lenient, strict   bool
+	}{
+		{"same-origin fetch", "same-origin", "https://mm.example.com:8443", true, true},
+		{"no browser headers", "", "", true, false},
+		{"origin only", "", "https://mm.example.com:8443", true, false},
+		{"fetch site only", "same-origin", "", true, false},
+		{"typed in the address bar", "none", "", true, false},
+		{"cross-site", "cross-site", "https://mm.example.com:8443", false, false},
+		{"same-site", "same-site", "https://mm.example.com:8443", false, false},
+		{"other origin", "same-origin", "https://evil.example.com", false, false},
+		{"other port", "same-origin", "https://mm.example.com", false, false},
+		{"other scheme", "same-origin", "http://mm.example.com:8443", false, false},
+		{"null origin", "same-origin", "null", false, false},
+	}
+	for _, tc := range cases {
+		r := httptest.NewRequest("POST", "/x", nil)
+		if tc.fetchSite != "" {
+			r.Header.Set("Sec-Fetch-Site", tc.fetchSite)
+		}
+		if tc.origin != "" {
+			r.Header.Set("Origin", tc.origin)
+		}
+		if got := sameOrigin(r, site, false); got != tc.lenient {
+			t.Errorf("%s: lenient = %v", tc.name, got)
+		}
+		if got := sameOrigin(r, site, true); got != tc.strict {
+			t.Errorf("%s: browser only = %v", tc.name, got)
+		}
+	}
+}
+
+// sessionsOnly answers GetSession from a map; nothing else is reached.
+type sessionsOnly map[string]*model.Session
+
+func (s sessionsOnly) CreateSession(*model.Session) (*model.Session, *model.AppError) {
+	panic("no session may be made")
+}
+func (s sessionsOnly) GetSession(id string) (*model.Session, *model.AppError) {
+	if v, ok := s[id]; ok {
+		return v, nil
+	}
+	return nil, model.NewAppError("fake", "no session", nil, "", http.StatusNotFound)
+}
+
+func linkAPI(sessions sessionsOnly) http.Handler {
+	icons := memIcons{}
+	return New(Deps{
+		PluginID:      "p",
+		Settings:      func() config.Settings { return complete() },
+		Server:        func() teamsapp.Server { return teamsapp.Server{SiteURL: "https://mm.example.com"} },
+		IsSystemAdmin: func(id string) bool { return id == "admin" },
+		Icons:         icons,
+		Log:           icons,
+		SSO:           func() *sso.Service { return &sso.Service{Sessions: sessions} },
+	})
+}
+
+func browserPost(path, user, sessionID, csrf string) *http.Request {
+	r := httptest.NewRequest("POST", path, bytes.NewReader([]byte(`{"flow":"f","code":"c","token":"t"}`)))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	r.Header.Set("Origin", "https://mm.example.com")
+	if user != "" {
+		r.Header.Set("Mattermost-User-Id", user)
+	}
+	if csrf != "" {
+		r.Header.Set(model.HeaderCsrfToken, csrf)
+		r.AddCookie(&http.Cookie{Name: model.SessionCookieCsrf, Value: csrf})
+	}
+	if sessionID != "" {
+		r = r.WithContext(WithSessionID(r.Context(), sessionID))
+	}
+	return r
+}
+
+func TestConfirmingALinkNeedsThePersonsOwnBrowserSession(t *testing.T) {
+	pat := &model.Session{Id: "pat", UserId: "u", Props: model.StringMap{model.SessionPropType: model.SessionTypeUserAccessToken}}
+	oauth := &model.Session{Id: "oauth", UserId: "u", IsOAuth: true}
+	browser := &model.Session{Id: "web", UserId: "u", ExpiresAt: model.GetMillis() + 60_000}
+	browser.GenerateCSRF()
+	h := linkAPI(sessionsOnly{"pat": pat, "oauth": oauth, "web": browser})
+	cases := map[string]struct {
+		r    *http.Request
+		want int
+	}{
+		"no user":                 {browserPost("/api/v1/link/confirm", "", "", ""), 401},
+		"personal access token":   {browserPost("/api/v1/link/confirm", "u", "pat", "x"), 403},
+		"OAuth app token":         {browserPost("/api/v1/link/confirm", "u", "oauth", "x"), 403},
+		"browser session no CSRF": {browserPost("/api/v1/link/confirm", "u", "web", ""), 403},
+		"another user's session":  {browserPost("/api/v1/link/confirm", "v", "web", browser.GetCSRF()), 403},
+		"unknown session":         {browserPost("/api/v1/link/confirm", "u", "gone", browser.GetCSRF()), 403},
+	}
+	for name, tc := range cases {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, tc.r)
+		if rec.Code != tc.want {
+			t.Errorf("%s: %d %s, want %d", name, rec.Code, rec.Body, tc.want)
+		}
+	}
+	// Without browser headers, even a good session is refused.
+	r := browserPost("/api/v1/link/confirm", "u", "web", browser.GetCSRF())
+	r.Header.Del("Sec-Fetch-Site")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != 403 {
+		t.Errorf("no Sec-Fetch-Site: %d", rec.Code)
+	}
+}
+
+func TestRedeemingRefusesRequestsNotFromABrowserOnThisSite(t *testing.T) {
+	h := linkAPI(sessionsOnly{})
+	for name, mutate := range map[string]func(*http.Request){
+		"server-side request": func(r *http.Request) { r.Header.Del("Sec-Fetch-Site"); r.Header.Del("Origin") },
+		"other origin":        func(r *http.Request) { r.Header.Set("Origin", "https://evil.example.com") },
+		"cross-site":          func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") },
+	} {
+		r := browserPost("/api/v1/sso/redeem", "", "", "")
+		mutate(r)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != 403 || len(rec.Result().Cookies()) != 0 {
+			t.Errorf("%s: %d", name, rec.Code)
+		}
+	}
+	r := httptest.NewRequest("POST", "/api/v1/sso/redeem", strings.NewReader(`{"code":"c"}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	r.Header.Set("Origin", "https://mm.example.com")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != 400 {
+		t.Errorf("a code without flow and token: %d", rec.Code)
+	}
+}
+
+func TestOthersLinksAreForAdminsOnly(t *testing.T) {
+	h := linkAPI(sessionsOnly{})
+	id := model.NewId()
+	for _, method := range []string{"GET", "DELETE"} {
+		for user, want := range map[string]int{"": 401, "someone": 403} {
+			if rec := do(h, method, "/api/v1/links/users/"+id, user, nil); rec.Code != want {
+				t.Errorf("%s as %q: %d, want %d", method, user, rec.Code, want)
+			}
+		}
+		if rec := do(h, method, "/api/v1/links/me", "", nil); rec.Code != 401 {
+			t.Errorf("%s own link signed out: %d", method, rec.Code)
+		}
+	}
+	if rec := do(h, "GET", "/api/v1/links/users/not-an-id", "admin", nil); rec.Code != 400 {
+		t.Errorf("a bad user ID: %d", rec.Code)
+	}
+}

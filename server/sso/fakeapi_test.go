@@ -1,0 +1,225 @@
+package sso
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+// fakeAPI is the plugin API as sign-in uses it, in memory: accounts,
+// permissions, sessions, the KV store and the logs.
+type fakeAPI struct {
+	mu       sync.Mutex
+	users    map[string]*model.User
+	perms    map[string][]string // user ID → permission IDs beyond their roles
+	sessions map[string]*model.Session
+	kv       map[string][]byte
+	info     []string
+	audits   []*model.AuditRecord
+}
+
+func newFakeAPI() *fakeAPI {
+	return &fakeAPI{users: map[string]*model.User{}, perms: map[string][]string{},
+		sessions: map[string]*model.Session{}, kv: map[string][]byte{}}
+}
+
+func notFound(what string) *model.AppError {
+	return model.NewAppError("fake", what+" not found", nil, "", http.StatusNotFound)
+}
+
+// addUser stores a verified email account, changed by opts.
+func (f *fakeAPI) addUser(name string, opts ...func(*model.User)) *model.User {
+	u := &model.User{Id: model.NewId(), Username: name, Email: name + "@example.com", EmailVerified: true, Roles: model.SystemUserRoleId}
+	for _, o := range opts {
+		o(u)
+	}
+	f.mu.Lock()
+	f.users[u.Id] = u
+	f.mu.Unlock()
+	return u
+}
+
+func (f *fakeAPI) GetUser(id string) (*model.User, *model.AppError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if u, ok := f.users[id]; ok {
+		c := *u
+		return &c, nil
+	}
+	return nil, notFound("user")
+}
+
+func (f *fakeAPI) GetUserByEmail(email string) (*model.User, *model.AppError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, u := range f.users {
+		if strings.EqualFold(u.Email, email) {
+			c := *u
+			return &c, nil
+		}
+	}
+	return nil, notFound("user")
+}
+
+func (f *fakeAPI) HasPermissionTo(userID string, p *model.Permission) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[userID]
+	if !ok {
+		return false
+	}
+	if strings.Contains(u.Roles, model.SystemAdminRoleId) {
+		return true
+	}
+	for _, id := range f.perms[userID] {
+		if id == p.Id {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeAPI) CreateSession(s *model.Session) (*model.Session, *model.AppError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := *s
+	c.Id, c.Token = model.NewId(), model.NewId()
+	f.sessions[c.Id] = &c
+	return &c, nil
+}
+
+func (f *fakeAPI) GetSession(id string) (*model.Session, *model.AppError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.sessions[id]; ok {
+		return s, nil
+	}
+	return nil, notFound("session")
+}
+
+func (f *fakeAPI) KVGet(k string) ([]byte, *model.AppError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kv[k], nil
+}
+
+func (f *fakeAPI) KVSet(k string, v []byte) *model.AppError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.kv[k] = v
+	return nil
+}
+
+func (f *fakeAPI) KVDelete(k string) *model.AppError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.kv, k)
+	return nil
+}
+
+func (f *fakeAPI) KVSetWithExpiry(k string, v []byte, _ int64) *model.AppError { return f.KVSet(k, v) }
+
+func (f *fakeAPI) KVCompareAndDelete(k string, old []byte) (bool, *model.AppError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v, ok := f.kv[k]; !ok || !bytes.Equal(v, old) {
+		return false, nil
+	}
+	delete(f.kv, k)
+	return true, nil
+}
+
+func (f *fakeAPI) LogInfo(msg string, kv ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.info = append(f.info, msg+" "+fmt.Sprint(kv...))
+}
+
+func (f *fakeAPI) LogWarn(string, ...any) {}
+
+func (f *fakeAPI) LogAuditRec(rec *model.AuditRecord) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.audits = append(f.audits, rec)
+}
+
+func (f *fakeAPI) linkCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for k := range f.kv {
+		if strings.HasPrefix(k, "link_user_") {
+			n++
+		}
+	}
+	return n
+}
+
+// tokens is a validator over a table: a token is the key of the identity
+// it stands for. The real validator has its own tests.
+type tokens map[string]*entra.Identity
+
+func (t tokens) Validate(_ context.Context, raw string) (*entra.Identity, error) {
+	if id, ok := t[raw]; ok {
+		c := *id
+		return &c, nil
+	}
+	return nil, &entra.Refusal{Reason: "unknown test token"}
+}
+
+const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+// member is a token for a member of the tenant with the email.
+func (t tokens) member(oid, email string) string {
+	raw := "tok-" + oid + "-" + email
+	t[raw] = &entra.Identity{TenantID: tenant, ObjectID: oid, Emails: []string{email}, Name: "Person " + oid,
+		ClientApp: entra.ClientApp{ID: "5e3ce6c0-2b1f-4285-8d4b-75ee78787346", Name: "Teams web"}}
+	return raw
+}
+
+// guest is a token for a B2B guest with the email.
+func (t tokens) guest(oid, email string) string {
+	raw := t.member(oid, email) + "-guest"
+	id := *t["tok-"+oid+"-"+email]
+	id.Guest = true
+	t[raw] = &id
+	return raw
+}
+
+type harness struct {
+	api    *fakeAPI
+	tokens tokens
+	svc    *Service
+}
+
+func newHarness(t *testing.T, matchEmail bool) *harness {
+	t.Helper()
+	api := newFakeAPI()
+	h := &harness{api: api, tokens: tokens{}}
+	h.svc = &Service{
+		Validator: h.tokens,
+		Matcher: Matcher{
+			Users: api, Links: kvstore.Links{KV: api}, MatchEmail: matchEmail,
+		},
+		Sessions:    api,
+		Cookie:      CookieOptions{Path: "/", LengthHours: 720},
+		PreviewPath: "/plugins/p/notification-preview",
+		Codes:       kvstore.AuthCodes(api),
+		Flows:       kvstore.LinkFlows(api),
+		Audit:       Audit{Log: api},
+	}
+	return h
+}
+
+func (h *harness) exchange(token string) (*Result, error) {
+	return h.svc.Exchange(context.Background(), Request{Token: token})
+}
