@@ -3,10 +3,13 @@ package teamshost
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -75,11 +78,33 @@ func tryInFrame(ctx context.Context, urlPrefix, expr string) (string, error) {
 		defer cancel()
 		return chromedp.Run(fctx, chromedp.Poll[string](expr, poll...))
 	}
-	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#tab")))
+	frame, err := frameNode(ctx, urlPrefix)
 	if err != nil {
 		return "", err
 	}
-	return chromedp.Run(ctx, chromedp.Poll[string](expr, append(poll, chromedp.WithPollingInFrame(nodes[0]))...))
+	return chromedp.Run(ctx, chromedp.Poll[string](expr, append(poll, chromedp.WithPollingInFrame(frame))...))
+}
+
+// frameNode is the host page's iframe whose src starts with urlPrefix, else
+// #tab, whose page may have moved away from its src.
+func frameNode(ctx context.Context, urlPrefix string) (*chromedp.Node, error) {
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("iframe")))
+	if err != nil {
+		return nil, err
+	}
+	var tab *chromedp.Node
+	for _, n := range nodes {
+		if strings.HasPrefix(n.AttributeValue("src"), urlPrefix) {
+			return n, nil
+		}
+		if n.AttributeValue("id") == "tab" {
+			tab = n
+		}
+	}
+	if tab == nil {
+		return nil, errors.New("teamshost: no #tab iframe on the page")
+	}
+	return tab, nil
 }
 
 // FrameTarget returns a context on the frame's own target, or nil if the
@@ -96,4 +121,25 @@ func FrameTarget(ctx context.Context, urlPrefix string) (context.Context, contex
 		}
 	}
 	return nil, nil, nil
+}
+
+// ClickInFrame clicks the element with the given id in the framed page whose
+// URL starts with urlPrefix, as a user gesture: the host opens an
+// authenticate popup only right after one, as browsers allow. The frame must
+// be a target of its own, which a frame from another site than the host is.
+func ClickInFrame(ctx context.Context, urlPrefix, id string) error {
+	fctx, cancel, err := FrameTarget(ctx, urlPrefix)
+	if err != nil {
+		return fmt.Errorf("teamshost: find frame %s: %w", urlPrefix, err)
+	}
+	if fctx == nil {
+		return fmt.Errorf("teamshost: frame %s is not a target of its own: serve it from another site than the host", urlPrefix)
+	}
+	defer cancel()
+	gesture := func(p *runtime.EvaluateParams) { yes := true; p.UserGesture = &yes }
+	expr := "document.getElementById(" + strconv.Quote(id) + ").click()"
+	if err := chromedp.Do(fctx, chromedp.Evaluate[chromedp.Void](expr, gesture)); err != nil {
+		return fmt.Errorf("teamshost: click #%s in %s: %w", id, urlPrefix, err)
+	}
+	return nil
 }

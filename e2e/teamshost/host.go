@@ -23,7 +23,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/internal/testcert"
 )
 
-//go:embed assets/host.html assets/host.js
+//go:embed assets/host.html assets/host.js assets/otherapp.html
 var assets embed.FS
 
 var pageTemplate = template.Must(template.ParseFS(assets, "assets/host.html"))
@@ -46,13 +46,21 @@ type Options struct {
 	// HTTPS serves the host over https with a self-signed certificate, as
 	// the real hosts are served; read at Start only.
 	HTTPS bool
+	// OtherAppURL, if set, is the absolute http(s) URL of another Teams app
+	// framed beside the tab in <iframe id="other-app">, as a person may have
+	// any app open in Teams. The host answers it as it answers the tab, but
+	// getAuthToken fails for it: Teams never gives one app a token for
+	// another's resource. Its authenticate popup is its own, and that
+	// popup's result goes back to it alone. See StartOtherApp.
+	OtherAppURL string
 }
 
 // Event is one SDK call the host received.
 type Event struct {
 	Seq  int       `json:"seq"`
 	Time time.Time `json:"time"`
-	// Source is "tab" or "popup" (the authentication window).
+	// Source is "tab", "popup" (the tab's authentication window),
+	// "other-app" or "other-app-popup" (the other app's window).
 	Source        string `json:"source"`
 	Func          string `json:"func"`
 	Args          []any  `json:"args"`
@@ -85,27 +93,11 @@ func Start(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, base, err := listen(opts.HTTPS, "simulated Teams host")
 	if err != nil {
-		return nil, fmt.Errorf("teamshost: listen: %w", err)
+		return nil, err
 	}
-	scheme := "http"
-	if opts.HTTPS {
-		// Real hosts are served over https; test browsers skip the check of
-		// this throwaway authority.
-		ca, err := testcert.NewAuthority("simulated Teams host")
-		var cfg *tls.Config
-		if err == nil {
-			cfg, err = ca.ServerConfig()
-		}
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		ln = tls.NewListener(ln, cfg)
-		scheme = "https"
-	}
-	h := &Host{url: scheme + "://" + ln.Addr().String(), listener: ln, opts: opts}
+	h := &Host{url: base, listener: ln, opts: opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.servePage)
 	mux.HandleFunc("GET /host.js", h.serveScript)
@@ -118,6 +110,30 @@ func Start(opts Options) (*Host, error) {
 	h.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = h.server.Serve(ln) }()
 	return h, nil
+}
+
+// listen listens on a free port of 127.0.0.1, over TLS if useTLS, and
+// returns the listener and its base URL. Real hosts and apps are served over
+// https; test browsers skip the check of the throwaway authority (named
+// after what it serves).
+func listen(useTLS bool, name string) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("teamshost: listen: %w", err)
+	}
+	if !useTLS {
+		return ln, "http://" + ln.Addr().String(), nil
+	}
+	ca, err := testcert.NewAuthority(name)
+	var cfg *tls.Config
+	if err == nil {
+		cfg, err = ca.ServerConfig()
+	}
+	if err != nil {
+		_ = ln.Close()
+		return nil, "", fmt.Errorf("teamshost: certificate for %s: %w", name, err)
+	}
+	return tls.NewListener(ln, cfg), "https://" + ln.Addr().String(), nil
 }
 
 // URL is the host page's address, e.g. http://127.0.0.1:41234.
@@ -161,9 +177,11 @@ func (h *Host) ClearEvents() {
 }
 
 func checkOptions(opts Options) (Options, error) {
-	u, err := url.Parse(opts.TabURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !absoluteHTTP(opts.TabURL) {
 		return opts, fmt.Errorf("teamshost: TabURL %q is not an absolute http(s) URL", opts.TabURL)
+	}
+	if opts.OtherAppURL != "" && !absoluteHTTP(opts.OtherAppURL) {
+		return opts, fmt.Errorf("teamshost: OtherAppURL %q is not an absolute http(s) URL", opts.OtherAppURL)
 	}
 	switch opts.HostName {
 	case "":
@@ -173,6 +191,13 @@ func checkOptions(opts Options) (Options, error) {
 		return opts, fmt.Errorf("teamshost: HostName %q is not Teams, Outlook or Office", opts.HostName)
 	}
 	return opts, nil
+}
+
+// absoluteHTTP says whether raw is an http(s) URL with a host, which the
+// host page can frame and whose origin it can check.
+func absoluteHTTP(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func noStore(w http.ResponseWriter) {

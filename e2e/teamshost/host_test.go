@@ -2,12 +2,14 @@ package teamshost
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,7 +36,7 @@ func tabServer(t *testing.T, tls bool) (srv *httptest.Server, setHost func(strin
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		switch name {
-		case "tab.html", "auth.html":
+		case "tab.html", "auth.html", "secret.html":
 			b, err := os.ReadFile("testdata/" + name)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -288,12 +290,133 @@ func TestAuthenticatePopup(t *testing.T) {
 	}
 }
 
+// startOtherApp serves another app's page for one test.
+func startOtherApp(t *testing.T) *OtherApp {
+	t.Helper()
+	a, err := StartOtherApp(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+// TestOtherAppKeepsItsPopup: another app in the same host opens a page of
+// ours that hands back a secret. In Teams any app can open such a page, so
+// the secret reaches that app; what the host must not do is pass it to our
+// tab, or give the other app our token.
+func TestOtherAppKeepsItsPopup(t *testing.T) {
+	ctx := browser(t, 90*time.Second)
+	tab, setHost := tabServer(t, true)
+	tabURL := tab.URL + "/tab.html"
+	other := startOtherApp(t)
+	h := startHost(t, Options{
+		TabURL:      tabURL,
+		Tenant:      "tenant-1",
+		Token:       func() (string, error) { return "tok", nil },
+		OtherAppURL: other.PageURL(tab.URL+"/secret.html", true),
+	})
+	setHost(h.URL())
+	other.SetHost(h.URL())
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.URL())); err != nil {
+		t.Fatal(err)
+	}
+	want(t, tabResult(t, ctx, tabURL, "done"), "token", "tok")
+	if err := other.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := other.TokenResults(); len(got) != 1 || got[0] != "failure:resourceDisabled" {
+		t.Errorf("other app's getAuthToken: %q, want [failure:resourceDisabled]", got)
+	}
+
+	// Everything posted to the tab from here on, whoever sent it.
+	tctx, cancel, err := FrameTarget(ctx, tabURL)
+	if err != nil || tctx == nil {
+		t.Fatalf("no separate target for the https tab: %v", err)
+	}
+	defer cancel()
+	const listen = `window.received = []; window.addEventListener("message", function (e) { window.received.push(JSON.stringify(e.data)); })`
+	if err := chromedp.Do(tctx, chromedp.Evaluate[chromedp.Void](listen)); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := ClickInFrame(ctx, other.URL(), "attack"); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	got, err := other.WaitResults(wctx, 1)
+	if err != nil {
+		t.Fatalf("other app's authenticate never finished: %v", err)
+	}
+	if len(got) != 1 || got[0] != "success:secret" {
+		t.Errorf("other app's authenticate: %q, want [success:secret]", got)
+	}
+
+	// The tab then signs in itself and gets only its own popup's result.
+	if err := ClickInFrame(ctx, tabURL, "login"); err != nil {
+		t.Fatal(err)
+	}
+	res := tabResult(t, ctx, tabURL, "authDone")
+	want(t, res, "authResult", "code-from-popup")
+	want(t, res, "authError", nil)
+	received, err := chromedp.Run(tctx, chromedp.Evaluate[string](`JSON.stringify(window.received)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(received, "secret") {
+		t.Errorf("the tab was sent the other app's secret: %s", received)
+	}
+	if got := other.Results(); len(got) != 1 {
+		t.Errorf("other app's results after the tab signed in: %q", got)
+	}
+
+	events := waitEvent(t, h, "appInitialization.success")
+	deadline := time.Now().Add(5 * time.Second)
+	for countFunc(events, "authentication.authenticate.success") < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		events = h.Events()
+	}
+	t.Logf("events: %v", funcs(events))
+	var sources []string
+	for _, ev := range events {
+		switch ev.Func {
+		case "authentication.authenticate.success":
+			sources = append(sources, ev.Source)
+			if len(ev.Args) != 1 || ev.Args[0] != "[redacted]" {
+				t.Errorf("success event %+v, want its result redacted", ev)
+			}
+		}
+	}
+	if strings.Join(sources, ",") != "other-app-popup,popup" {
+		t.Errorf("authenticate.success came from %v, want other-app-popup then popup", sources)
+	}
+	for _, call := range []string{"other-app:initialize", "other-app:authentication.getAuthToken", "other-app:authentication.authenticate", "other-app-popup:initialize", "tab:authentication.authenticate", "popup:initialize"} {
+		if !slices.Contains(funcs(events), call) {
+			t.Errorf("no %s in events", call)
+		}
+	}
+}
+
+func countFunc(events []Event, fn string) int {
+	n := 0
+	for _, ev := range events {
+		if ev.Func == fn {
+			n++
+		}
+	}
+	return n
+}
+
 func TestOptionsAndEndpoints(t *testing.T) {
 	if _, err := Start(Options{TabURL: "/relative"}); err == nil {
 		t.Error("Start took a relative TabURL")
 	}
 	if _, err := Start(Options{TabURL: "http://x.test/", HostName: "Skype"}); err == nil {
 		t.Error("Start took HostName Skype")
+	}
+	if _, err := Start(Options{TabURL: "http://x.test/", OtherAppURL: "javascript:alert(1)"}); err == nil {
+		t.Error("Start took a javascript: OtherAppURL")
 	}
 	h := startHost(t, Options{TabURL: "http://127.0.0.1:1/tab?x=<y>", Token: func() (string, error) { return "secret-token", nil }})
 
@@ -309,6 +432,9 @@ func TestOptionsAndEndpoints(t *testing.T) {
 	}
 	if code, page := get("/"); code != 200 || !strings.Contains(page, `src="http://127.0.0.1:1/tab?x=%3cy%3e"`) || !strings.Contains(page, "Simulated Teams host") {
 		t.Errorf("GET / = %d %s", code, page)
+	}
+	if _, page := get("/"); strings.Contains(page, `<iframe id="other-app"`) {
+		t.Errorf("GET / frames another app without OtherAppURL: %s", page)
 	}
 	if code, body := get("/token"); code != 200 || !strings.Contains(body, "secret-token") {
 		t.Errorf("GET /token = %d %s", code, body)
@@ -335,5 +461,52 @@ func TestOptionsAndEndpoints(t *testing.T) {
 	}
 	if code, body := get("/token"); code != http.StatusServiceUnavailable || !strings.Contains(body, "nope") {
 		t.Errorf("GET /token after error = %d %s", code, body)
+	}
+	if err := h.SetOptions(Options{TabURL: "http://127.0.0.1:1/", OtherAppURL: "https://127.0.0.1:2/?authenticate=x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := get("/"); !strings.Contains(page, `<iframe id="other-app" src="https://127.0.0.1:2/?authenticate=x"`) {
+		t.Errorf("GET / with OtherAppURL = %s", page)
+	}
+}
+
+func TestOtherAppEndpoints(t *testing.T) {
+	other := startOtherApp(t)
+	other.SetHost("http://127.0.0.1:1")
+	if got, want := other.PageURL("https://a.test/p?q=1", true), other.URL()+"?authenticate=https%3A%2F%2Fa.test%2Fp%3Fq%3D1&on=click"; got != want {
+		t.Errorf("PageURL = %s, want %s", got, want)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the app's own throwaway certificate
+	resp, err := client.Get(other.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(page), `var hostOrigin = "http://127.0.0.1:1";`) {
+		t.Errorf("page does not pass the host origin: %s", page)
+	}
+	post := func(ct, body string) int {
+		resp, err := client.Post(other.URL()+"results", ct, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("text/plain", `{"kind":"authenticate","value":"success:x"}`); code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain result: %d", code)
+	}
+	if code := post("application/json", `{"kind":"authenticate","value":"success:x"}`); code != http.StatusNoContent {
+		t.Errorf("result: %d", code)
+	}
+	if got := other.Results(); len(got) != 1 || got[0] != "success:x" {
+		t.Errorf("Results = %q", got)
+	}
+	if code := post("application/json", `{"kind":"initialize","value":"failure:timed out"}`); code != http.StatusNoContent {
+		t.Errorf("initialize failure: %d", code)
+	}
+	if err := other.WaitReady(context.Background()); err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Errorf("WaitReady after a failed initialize: %v", err)
 	}
 }

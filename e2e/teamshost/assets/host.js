@@ -1,7 +1,9 @@
 // host.js answers the Microsoft Teams JavaScript SDK (@microsoft/teams-js v2)
 // the way the Teams web client does, for the calls our tab makes. The tab runs
 // in <iframe id="tab"> on another origin and talks to this page with
-// window.postMessage; see README.md for the wire format.
+// window.postMessage; see README.md for the wire format. An optional
+// <iframe id="other-app"> is another Teams app beside it, answered the same
+// way except that it never gets our app's token.
 //
 // It is loaded from <head>, so the listener is in place before the iframe
 // exists: the SDK sends "initialize" once, as soon as it is loaded, and never
@@ -18,22 +20,58 @@
   });
   var CLIENT_TYPE = 'web';
 
-  var tabFrame = null; // the <iframe id="tab">, found on the first message
-  var tabOrigin = null; // the origin of its src
-  var auth = null; // the pending authentication.authenticate popup, if any
+  // The framed apps, by the id of their <iframe>. Each is looked up until
+  // found: a message from the tab can come before the parser has reached a
+  // later iframe.
+  var FRAME_IDS = ['tab', 'other-app'];
+  var frames = {}; // frame id -> {el, origin}, the origin of its src
+  // frame id -> its pending authentication.authenticate popup. Teams keeps
+  // one per app and hands a popup's result only to the app that opened it.
+  var auths = {};
 
-  // Which of our windows sent a message: 'tab', 'popup' or null (ignored).
-  // Both the window and its origin must match.
+  // The event source of a frame's popup. The tab's is 'popup', as before
+  // there was a second app.
+  function popupSource(frameId) {
+    return frameId === 'tab' ? 'popup' : frameId + '-popup';
+  }
+
+  // Which of our windows sent a message: a frame id, a popupSource or null
+  // (ignored). Both the window and its origin must match.
   function sender(event) {
-    if (!tabFrame) {
-      tabFrame = document.getElementById('tab');
-      tabOrigin = tabFrame ? new URL(tabFrame.src).origin : null;
+    for (var i = 0; i < FRAME_IDS.length; i++) {
+      var id = FRAME_IDS[i];
+      var f = frames[id];
+      if (!f) {
+        var el = document.getElementById(id);
+        if (!el) {
+          continue;
+        }
+        f = frames[id] = { el: el, origin: new URL(el.src).origin };
+      }
+      if (event.source === f.el.contentWindow && event.origin === f.origin) {
+        return id;
+      }
     }
-    if (tabFrame && event.source === tabFrame.contentWindow && event.origin === tabOrigin) {
-      return 'tab';
+    for (var frameId in auths) {
+      var auth = auths[frameId];
+      if (event.source === auth.popup && event.origin === auth.origin) {
+        return popupSource(frameId);
+      }
     }
-    if (auth && event.source === auth.popup && event.origin === auth.origin) {
-      return 'popup';
+    return null;
+  }
+
+  function isPopup(from) {
+    return FRAME_IDS.indexOf(from) < 0;
+  }
+
+  // The app a message comes from: the frame itself, or the frame whose
+  // popup sent it.
+  function frameOf(from) {
+    for (var i = 0; i < FRAME_IDS.length; i++) {
+      if (from === FRAME_IDS[i] || from === popupSource(FRAME_IDS[i])) {
+        return FRAME_IDS[i];
+      }
     }
     return null;
   }
@@ -99,14 +137,14 @@
     // answer: [frameContext, hostClientType, runtimeConfig, clientSupportedSDKVersion]
     'initialize': function (msg, answer, from) {
       var sdkVersion = typeof msg.args[0] === 'string' ? msg.args[0] : '2.0.0';
-      answer([from === 'popup' ? 'authentication' : 'content', CLIENT_TYPE, RUNTIME, sdkVersion]);
+      answer([isPopup(from) ? 'authentication' : 'content', CLIENT_TYPE, RUNTIME, sdkVersion]);
     },
 
     // answer: [legacy context]; the SDK maps it to app.Context.
     'getContext': function (msg, answer, from) {
       getJSON('/context').then(function (res) {
         var ctx = res.body;
-        ctx.frameContext = from === 'popup' ? 'authentication' : 'content';
+        ctx.frameContext = isPopup(from) ? 'authentication' : 'content';
         ctx.hostClientType = CLIENT_TYPE;
         answer([ctx]);
       });
@@ -114,7 +152,13 @@
 
     // args: [resources, claims, silent, tenantId]; answer: [true, token] or
     // [false, reason]. The token is minted by the server on every call.
-    'authentication.getAuthToken': function (msg, answer) {
+    // Teams issues each app tokens for its own resource only, and the
+    // server mints only ours, so the other app (and its popup) gets none.
+    'authentication.getAuthToken': function (msg, answer, from) {
+      if (frameOf(from) !== 'tab') {
+        answer([false, 'resourceDisabled']);
+        return;
+      }
       getJSON('/token').then(function (res) {
         if (res.ok && typeof res.body.token === 'string') {
           answer([true, res.body.token]);
@@ -129,8 +173,9 @@
     // args: [url, width, height, isExternal]. Opens the URL in a popup; the
     // page there calls authentication.notifySuccess or notifyFailure, which
     // arrive below. The answer is [true, result] or [false, reason].
-    'authentication.authenticate': function (msg, answer) {
-      finishAuth([false, 'CancelledByUser']); // one popup at a time
+    'authentication.authenticate': function (msg, answer, from) {
+      var frameId = frameOf(from);
+      finishAuth(frameId, [false, 'CancelledByUser']); // one popup per app
       var origin;
       try {
         origin = new URL(msg.args[0]).origin;
@@ -145,35 +190,37 @@
         answer([false, 'FailedToOpenWindow']); // blocked by the browser
         return;
       }
-      auth = {
+      auths[frameId] = {
         popup: popup,
         origin: origin,
         answer: answer,
         timer: setInterval(function () {
           if (popup.closed) {
-            finishAuth([false, 'CancelledByUser']);
+            finishAuth(frameId, [false, 'CancelledByUser']);
           }
         }, 250)
       };
     },
     'authentication.authenticate.success': function (msg, answer, from) {
-      if (from === 'popup') {
-        finishAuth([true, msg.args[0]]);
+      if (isPopup(from)) {
+        finishAuth(frameOf(from), [true, msg.args[0]]);
       }
     },
     'authentication.authenticate.failure': function (msg, answer, from) {
-      if (from === 'popup') {
-        finishAuth([false, msg.args[0]]);
+      if (isPopup(from)) {
+        finishAuth(frameOf(from), [false, msg.args[0]]);
       }
     }
   };
 
-  function finishAuth(args) {
-    if (!auth) {
+  // finishAuth answers the frame's pending authenticate call, if any, and
+  // closes its popup.
+  function finishAuth(frameId, args) {
+    var done = auths[frameId];
+    if (!done) {
       return;
     }
-    var done = auth;
-    auth = null;
+    delete auths[frameId];
     clearInterval(done.timer);
     done.answer(args);
     if (!done.popup.closed) {
