@@ -14,7 +14,7 @@ func BenchmarkSignInExchange(b *testing.B) {
 	if err := harness.SetPluginSettings(testContext(b), env.Admin.Client, env.PluginID, s); err != nil {
 		b.Fatal(err)
 	}
-	oid := newOID()
+	oid := userOID
 	tokens := make([]string, b.N)
 	for i := range tokens {
 		tokens[i] = cloud.Sign(tabToken(oid, env.User.Email))

@@ -51,7 +51,7 @@ func newScaleChannel(b *testing.B, members, linkEvery int) *scaleChannel {
 	links := kvstore.Links{KV: env.Server.PluginKV(env.PluginID)}
 	for i, u := range users {
 		if i%linkEvery == 0 {
-			if err := links.Link(kvstore.Identity{TenantID: testTenant, ObjectID: newOID()}, u.Id); err != nil {
+			if _, err := links.Link(kvstore.Identity{TenantID: testTenant, ObjectID: newOID()}, u.Id, kvstore.RuleConfirmed); err != nil {
 				b.Fatal(err)
 			}
 			sc.linked++

@@ -55,6 +55,8 @@ type exchangeResult struct {
 	redirect string
 	cookies  map[string]*http.Cookie
 	body     string
+	// linkFlow is the linking flow a refused sign-in offers.
+	linkFlow string
 }
 
 func exchange(t testing.TB, token, subPage string, header http.Header) exchangeResult {
@@ -73,9 +75,10 @@ func exchange(t testing.TB, token, subPage string, header http.Header) exchangeR
 	var out struct {
 		Redirect string `json:"redirect"`
 		Error    string `json:"error"`
+		LinkFlow string `json:"linkFlow"`
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&out)
-	res := exchangeResult{status: resp.StatusCode, redirect: out.Redirect, cookies: map[string]*http.Cookie{}, body: out.Error}
+	res := exchangeResult{status: resp.StatusCode, redirect: out.Redirect, cookies: map[string]*http.Cookie{}, body: out.Error, linkFlow: out.LinkFlow}
 	for _, c := range resp.Cookies() {
 		res.cookies[c.Name] = c
 	}
@@ -103,13 +106,17 @@ func me(t *testing.T, r exchangeResult) *model.User {
 	return &u
 }
 
+// userOID is the suite user's Entra object ID: an account linked to one
+// Microsoft identity is never matched by email for another.
+var userOID = newOID()
+
 func newOID() string {
 	return strings.ToLower(model.NewId()[:8] + "-1111-4222-8333-" + model.NewId()[:12])
 }
 
 func TestSignInByEmailGivesAWorkingSession(t *testing.T) {
 	useSignInSettings(t, nil)
-	oid := newOID()
+	oid := userOID
 	r := exchange(t, cloud.Sign(tabToken(oid, "ALICE@Example.com")), "", nil)
 	if r.status != 200 || r.redirect != "/mattermost/" {
 		t.Fatalf("exchange: %d %q %s", r.status, r.redirect, r.body)
@@ -153,7 +160,7 @@ func TestSignInByEmailGivesAWorkingSession(t *testing.T) {
 
 func TestSignInKeepsAnExistingSessionOfTheSameAccount(t *testing.T) {
 	useSignInSettings(t, nil)
-	first := exchange(t, cloud.Sign(tabToken(newOID(), env.User.Email)), "", nil)
+	first := exchange(t, cloud.Sign(tabToken(userOID, env.User.Email)), "", nil)
 	if first.status != 200 {
 		t.Fatalf("first sign-in: %d", first.status)
 	}
@@ -162,7 +169,7 @@ func TestSignInKeepsAnExistingSessionOfTheSameAccount(t *testing.T) {
 	h.Set("Cookie", "MMAUTHTOKEN="+first.cookies["MMAUTHTOKEN"].Value+"; MMCSRF="+first.cookies["MMCSRF"].Value)
 	h.Set("X-CSRF-Token", first.cookies["MMCSRF"].Value)
 	h.Set("X-Requested-With", "XMLHttpRequest")
-	again := exchange(t, cloud.Sign(tabToken(newOID(), env.User.Email)), "", h)
+	again := exchange(t, cloud.Sign(tabToken(userOID, env.User.Email)), "", h)
 	after, _, _ := env.Admin.Client.GetSessions(testContext(t), env.User.Id, "")
 	if again.status != 200 || len(again.cookies) != 0 || len(after) != len(before) {
 		t.Fatalf("second sign-in: %d, %d cookies, sessions %d -> %d", again.status, len(again.cookies), len(before), len(after))
@@ -205,7 +212,7 @@ func TestSignInMatchingRules(t *testing.T) {
 		wantLog   string
 	}{
 		{"auth data, even with email matching off", false, o365OID, "nobody@example.com", o365.Id, ""},
-		{"email", true, newOID(), env.User.Email, env.User.Id, ""},
+		{"email", true, userOID, env.User.Email, env.User.Id, ""},
 		{"email matching off", false, newOID(), env.User.Email, "", "no matching Mattermost account"},
 		{"no such email", true, newOID(), "stranger@example.com", "", "no matching Mattermost account"},
 		{"deactivated account", true, newOID(), gone.Email, "", gone.Id + " (found by email) is deactivated"},
@@ -231,7 +238,7 @@ func TestSignInMatchingRules(t *testing.T) {
 
 func TestSignInRefusalsAreLoggedNotExplained(t *testing.T) {
 	useSignInSettings(t, nil)
-	tok := tabToken(newOID(), env.User.Email)
+	tok := tabToken(userOID, env.User.Email)
 	tok.Claims["aud"] = "api://evil.example.com/" + testClientID
 	raw := cloud.Sign(tok)
 	r := exchange(t, raw, "", nil)
@@ -244,19 +251,19 @@ func TestSignInRefusalsAreLoggedNotExplained(t *testing.T) {
 	if strings.Contains(env.Server.Logs(), strings.Split(raw, ".")[2]) {
 		t.Fatal("the log contains the token")
 	}
-	if r := exchange(t, msfake.SignNone(tabToken(newOID(), env.User.Email)), "", nil); r.status != 401 {
+	if r := exchange(t, msfake.SignNone(tabToken(userOID, env.User.Email)), "", nil); r.status != 401 {
 		t.Fatalf("alg none: %d", r.status)
 	}
 }
 
 func TestSignInSurvivesKeyRotation(t *testing.T) {
 	useSignInSettings(t, nil)
-	if r := exchange(t, cloud.Sign(tabToken(newOID(), env.User.Email)), "", nil); r.status != 200 {
+	if r := exchange(t, cloud.Sign(tabToken(userOID, env.User.Email)), "", nil); r.status != 200 {
 		t.Fatalf("before rotation: %d", r.status)
 	}
 	cloud.RotateKeys()
 	cloud.DropOldKeys()
-	if r := exchange(t, cloud.Sign(tabToken(newOID(), env.User.Email)), "", nil); r.status != 200 {
+	if r := exchange(t, cloud.Sign(tabToken(userOID, env.User.Email)), "", nil); r.status != 200 {
 		t.Fatalf("after rotation: %d %s", r.status, r.body)
 	}
 }
@@ -269,12 +276,12 @@ func TestSignInRedirectsOnlyOnThisServer(t *testing.T) {
 		"/team/channels/ops": "/mattermost/team/channels/ops",
 	}
 	for sub, want := range good {
-		if r := exchange(t, cloud.Sign(tabToken(newOID(), env.User.Email)), sub, nil); r.status != 200 || r.redirect != want {
+		if r := exchange(t, cloud.Sign(tabToken(userOID, env.User.Email)), sub, nil); r.status != 200 || r.redirect != want {
 			t.Errorf("subPageId %q: %d %q, want %q", sub, r.status, r.redirect, want)
 		}
 	}
 	for _, sub := range []string{"//evil.example.com", "https://evil.example.com", `\\evil.example.com`, "/%2f%2fevil.example.com", "/%5c%5cevil.example.com"} {
-		if r := exchange(t, cloud.Sign(tabToken(newOID(), env.User.Email)), sub, nil); r.status != 401 || r.redirect != "" {
+		if r := exchange(t, cloud.Sign(tabToken(userOID, env.User.Email)), sub, nil); r.status != 401 || r.redirect != "" {
 			t.Errorf("subPageId %q: %d %q", sub, r.status, r.redirect)
 		}
 	}
@@ -282,7 +289,7 @@ func TestSignInRedirectsOnlyOnThisServer(t *testing.T) {
 
 func TestSignInRefusesCrossSiteRequests(t *testing.T) {
 	useSignInSettings(t, nil)
-	token := cloud.Sign(tabToken(newOID(), env.User.Email))
+	token := cloud.Sign(tabToken(userOID, env.User.Email))
 	h := http.Header{}
 	h.Set("Origin", "https://evil.example.com")
 	if r := exchange(t, token, "", h); r.status != 403 {
@@ -326,15 +333,10 @@ func TestFrameAncestorsMergedKeepingAdminEntries(t *testing.T) {
 
 func TestRedeemRefusesUnknownCodes(t *testing.T) {
 	useSignInSettings(t, nil)
-	req, _ := http.NewRequestWithContext(testContext(t), "POST", env.Server.URL+"/plugins/"+env.PluginID+"/api/v1/sso/redeem",
-		strings.NewReader(`{"code":"not-a-code-this-server-issued"}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 || len(resp.Cookies()) != 0 {
-		t.Fatalf("unknown code: %d, %d cookies", resp.StatusCode, len(resp.Cookies()))
+	body, _ := json.Marshal(map[string]string{"code": "not-a-code-this-server-issued", "flow": "not-a-flow",
+		"token": cloud.Sign(tabToken(newOID(), "stranger@example.com"))})
+	r := pluginPost(t, "/api/v1/sso/redeem", body, browserHeaders())
+	if r.status != 401 || len(r.cookies) != 0 {
+		t.Fatalf("unknown code: %d, %d cookies", r.status, len(r.cookies))
 	}
 }

@@ -2,14 +2,17 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
 )
 
@@ -18,6 +21,13 @@ import (
 // Teams URL there, and opens it in headless Chromium. The tab is the
 // home tab unless opts names another page.
 func tabInHost(t *testing.T, opts teamshost.Options) (context.Context, *teamshost.Host) {
+	t.Helper()
+	return tabInHostThen(t, opts, nil)
+}
+
+// tabInHostThen is tabInHost, calling before with the host before the
+// browser opens it.
+func tabInHostThen(t *testing.T, opts teamshost.Options, before func(*teamshost.Host)) (context.Context, *teamshost.Host) {
 	t.Helper()
 	opts.HTTPS = true
 	if opts.TabURL == "" {
@@ -32,6 +42,9 @@ func tabInHost(t *testing.T, opts teamshost.Options) (context.Context, *teamshos
 	waitFor(t, "the host in FrameAncestors", func() bool {
 		return strings.Contains(*env.Server.StoredConfig().ServiceSettings.FrameAncestors, host.URL())
 	})
+	if before != nil {
+		before(host)
+	}
 	bctx := newBrowser(t)
 	if err := chromedp.Do(bctx, chromedp.Navigate(host.URL())); err != nil {
 		t.Fatal(err)
@@ -83,7 +96,7 @@ func screenshot(t *testing.T, ctx context.Context) {
 func TestTabSignsInInsideTheHost(t *testing.T) {
 	ctx, host := tabInHost(t, teamshost.Options{
 		Tenant: testTenant, UserObjectID: newOID(), LoginHint: env.User.Email,
-		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
+		Token: func() (string, error) { return cloud.Sign(tabToken(userOID, env.User.Email)), nil },
 	})
 	who, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent`))
 	if err != nil {
@@ -121,7 +134,7 @@ func TestTabFallsBackToTheLogin(t *testing.T) {
 	}{
 		{"tenant mismatch", teamshost.Options{
 			Tenant: "00000000-0000-0000-0000-000000000001",
-			Token:  func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
+			Token:  func() (string, error) { return cloud.Sign(tabToken(userOID, env.User.Email)), nil },
 		}},
 		{"no matching account", teamshost.Options{
 			Tenant: testTenant,
@@ -130,7 +143,7 @@ func TestTabFallsBackToTheLogin(t *testing.T) {
 		{"token refused", teamshost.Options{
 			Tenant: testTenant,
 			Token: func() (string, error) {
-				tok := tabToken(newOID(), env.User.Email)
+				tok := tabToken(userOID, env.User.Email)
 				tok.Claims["aud"] = "api://elsewhere/" + testClientID
 				return cloud.Sign(tok), nil
 			},
@@ -172,7 +185,7 @@ func TestTabDeepLinkLandsOnThePost(t *testing.T) {
 	postID := "abcdefghijkmnopqrstuvwxyz1"
 	ctx, _ := tabInHost(t, teamshost.Options{
 		Tenant: testTenant, SubPageID: "post:" + postID,
-		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), env.User.Email)), nil },
+		Token: func() (string, error) { return cloud.Sign(tabToken(userOID, env.User.Email)), nil },
 	})
 	path, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent&&loc.pathname`))
 	if err != nil {
@@ -203,12 +216,13 @@ func TestTabStuckSignInOffersToOpenMattermostOutside(t *testing.T) {
 	}
 }
 
-func TestTabExternalLoginRunsInTheHostPopup(t *testing.T) {
+func TestTabExternalLoginRunsInTheHostPopupAndLinks(t *testing.T) {
+	stranger := newOID()
 	ctx, host := tabInHost(t, teamshost.Options{
 		Tenant: testTenant,
 		// No Mattermost account matches this Microsoft account, so the tab
 		// shows the login, where the person picks single sign-on.
-		Token: func() (string, error) { return cloud.Sign(tabToken(newOID(), "stranger@example.com")), nil },
+		Token: func() (string, error) { return cloud.Sign(tabToken(stranger, "stranger@example.com")), nil },
 	})
 	if _, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("sso-login")&&!d.getElementById("sso-login").hidden&&"ready"`)); err != nil {
 		t.Fatalf("the login in the tab never offered single sign-on: %v", err)
@@ -218,16 +232,8 @@ func TestTabExternalLoginRunsInTheHostPopup(t *testing.T) {
 	clickInFrames(t, ctx, "#tab", "#mattermost", "#sso-login")
 
 	popup := waitForPopup(t, ctx, env.Server.URL+"/login?sso=1")
-	if _, err := chromedp.Run(popup, chromedp.Poll[bool](`!!document.getElementById("login-form") && !document.getElementById("login-form").hidden`,
-		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the popup never showed the login: %v", err)
-	}
-	fill := `document.getElementById("login-id").value = "` + env.User.Username + `";` +
-		`document.getElementById("login-password").value = "` + env.User.Password + `";` +
-		`document.getElementById("login-form").requestSubmit();`
-	if err := chromedp.Do(popup, chromedp.Evaluate[chromedp.Void](fill)); err != nil {
-		t.Fatal(err)
-	}
+	loginInPopup(t, popup, env.User.Username, env.User.Password)
+	confirmInPopup(t, popup, env.User.Username)
 
 	who, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("login-form")&&d.getElementById("login-form").hidden&&d.getElementById("signed-in-user").textContent`))
 	if err != nil {
@@ -235,6 +241,169 @@ func TestTabExternalLoginRunsInTheHostPopup(t *testing.T) {
 	}
 	if who != "@"+env.User.Username {
 		t.Fatalf("the tab is signed in as %s", who)
+	}
+	// The link now signs the stranger's Microsoft account in silently.
+	if r := exchange(t, cloud.Sign(tabToken(stranger, "stranger@example.com")), "", nil); r.status != 200 || me(t, r).Id != env.User.Id {
+		t.Fatalf("the linked identity: %d %s", r.status, r.body)
+	}
+	// Give alice her own identity back for the rest of the suite.
+	linkBack(t, env.User, userOID)
+}
+
+// linkBack links u to oid again through its own login, as u would.
+func linkBack(t *testing.T, u *harness.User, oid string) {
+	t.Helper()
+	del := pluginCall(t, "DELETE", "/api/v1/links/me", nil, http.Header{"Authorization": {"Bearer " + u.Client.AuthToken}})
+	if del.status != 200 {
+		t.Fatalf("remove link: %d", del.status)
+	}
+	if r := exchange(t, cloud.Sign(tabToken(oid, u.Email)), "", nil); r.status != 200 {
+		t.Fatalf("relink %s: %d %s", u.Username, r.status, r.body)
+	}
+}
+
+func TestTabLinksAnAdminThroughTheirOwnPasswordLogin(t *testing.T) {
+	oid := newOID()
+	ctx, _ := tabInHost(t, teamshost.Options{
+		Tenant: testTenant,
+		// The admin's email alone never signs in.
+		Token: func() (string, error) { return cloud.Sign(tabToken(oid, env.Admin.Email)), nil },
+	})
+	if _, err := teamshost.InFrame(ctx, env.Server.URL, `!document.getElementById("link-bar").hidden&&"shown"`); err != nil {
+		t.Fatalf("the tab never offered linking: %v", err)
+	}
+	clickInFrames(t, ctx, "#tab", "#link-start")
+	popup := waitForPopup(t, ctx, env.Server.URL+"/login?redirect_to=")
+	loginInPopup(t, popup, env.Admin.Username, env.Admin.Password)
+	confirmInPopup(t, popup, env.Admin.Username)
+	who, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent`))
+	if err != nil || who != "@"+env.Admin.Username {
+		t.Fatalf("the tab signed in as %q: %v", who, err)
+	}
+	bar, _ := teamshost.InFrame(ctx, env.Server.URL, `document.getElementById("link-bar").hidden?"hidden":"shown"`)
+	if bar != "hidden" {
+		t.Fatalf("the link bar is %s after linking", bar)
+	}
+	del := pluginCall(t, "DELETE", "/api/v1/links/users/"+env.Admin.Id, nil, http.Header{"Authorization": {"Bearer " + env.Admin.Client.AuthToken}})
+	if del.status != 200 {
+		t.Fatalf("remove the admin's link: %d", del.status)
+	}
+}
+
+// Another company's app in the same host opens our popup with the person
+// signed in to Mattermost in the browser: it gets nothing it can use.
+func TestAnotherAppInTheHostGetsNothingFromOurPopup(t *testing.T) {
+	other, err := teamshost.StartOtherAppFrom(true, packageDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Close)
+	target := env.Server.URL + "/plugins/" + env.PluginID + "/auth/link?flow=guessed"
+	ctx, host := tabInHostThen(t, teamshost.Options{
+		Tenant:      testTenant,
+		Token:       func() (string, error) { return cloud.Sign(tabToken(userOID, env.User.Email)), nil },
+		OtherAppURL: other.PageURL(target, true),
+	}, func(h *teamshost.Host) { other.SetHost(h.URL()) })
+	// The person uses Mattermost in the browser, so the popup has a session.
+	if _, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent`)); err != nil {
+		t.Fatalf("the tab never signed in: %v", err)
+	}
+	popupSession(t, ctx, env.User)
+	if err := other.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := other.TokenResults(); len(got) != 1 || !strings.HasPrefix(got[0], "failure:") {
+		t.Fatalf("the other app got a token: %q", got)
+	}
+	clickInFrames(t, ctx, "#other-app", "#attack")
+	popup := waitForPopup(t, ctx, target)
+	if _, err := chromedp.Run(popup, chromedp.Poll[bool](`!!document.getElementById("link-problem")&&!document.getElementById("link-confirm")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the popup offered something to confirm: %v", err)
+	}
+	if err := chromedp.Do(popup, chromedp.Evaluate[chromedp.Void](`document.getElementById("link-close").click()`)); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	got, err := other.WaitResults(wctx, 1)
+	if err != nil {
+		t.Fatalf("the other app's popup never finished: %v (host saw %v)", err, host.Events())
+	}
+	for _, r := range got {
+		if strings.HasPrefix(r, "success:") {
+			t.Fatalf("the other app got %q", r)
+		}
+	}
+}
+
+// popupSession makes sure the browser itself, outside the host, is signed
+// in to Mattermost as u, as for a person who also uses Mattermost in a
+// browser tab of its own.
+func popupSession(t *testing.T, ctx context.Context, u *harness.User) {
+	t.Helper()
+	tctx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	if err := chromedp.Do(tctx, chromedp.Navigate(env.Server.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	state, err := chromedp.Run(tctx, chromedp.Poll[string](`(function(){
+		var f=document.getElementById("login-form"), who=document.getElementById("signed-in-user");
+		if (f && !f.hidden) { return "login"; }
+		return who && who.textContent ? who.textContent : "";
+	})()`, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("the browser never showed Mattermost: %v", err)
+	}
+	if state == "@"+u.Username {
+		return
+	}
+	loginInPopup(t, tctx, u.Username, u.Password)
+	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](`document.getElementById("signed-in-user").textContent===`+strconv.Quote("@"+u.Username),
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("%s never signed in in the browser: %v", u.Username, err)
+	}
+}
+
+// loginInPopup fills the Mattermost login in the popup.
+func loginInPopup(t *testing.T, popup context.Context, username, password string) {
+	t.Helper()
+	if _, err := chromedp.Run(popup, chromedp.Poll[bool](`!!document.getElementById("login-form") && !document.getElementById("login-form").hidden`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the popup never showed the login: %v", err)
+	}
+	fill := `document.getElementById("login-id").value = ` + strconv.Quote(username) + `;` +
+		`document.getElementById("login-password").value = ` + strconv.Quote(password) + `;` +
+		`document.getElementById("login-form").requestSubmit();`
+	if err := chromedp.Do(popup, chromedp.Evaluate[chromedp.Void](fill)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// confirmInPopup waits for the link confirmation naming the account and
+// confirms it.
+func confirmInPopup(t *testing.T, popup context.Context, username string) {
+	t.Helper()
+	// The login navigates the popup on to the link page, which may end a
+	// poll that began before.
+	var named string
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		named, err = chromedp.Run(popup, chromedp.Poll[string](`!!document.getElementById("link-confirm")&&document.getElementById("link-mattermost").textContent`,
+			chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("the popup never asked to confirm the link: %v", err)
+	}
+	if !strings.HasPrefix(named, "@"+username+" ") {
+		t.Fatalf("the popup names %q", named)
+	}
+	if err := chromedp.Do(popup, chromedp.Evaluate[chromedp.Void](`document.getElementById("link-confirm").click()`)); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -54,7 +54,17 @@ const maxOtherAppResults = 100
 // webapp/node_modules, looked for in the working directory and its parents
 // (npm ci in webapp installs it).
 func StartOtherApp(useTLS bool) (*OtherApp, error) {
-	sdk, err := readSDK()
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("teamshost: find the Teams JS SDK: %w", err)
+	}
+	return StartOtherAppFrom(useTLS, dir)
+}
+
+// StartOtherAppFrom is StartOtherApp looking for the SDK from dir up, for
+// callers whose working directory has moved (the in-process server's does).
+func StartOtherAppFrom(useTLS bool, dir string) (*OtherApp, error) {
+	sdk, err := readSDK(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -72,11 +82,7 @@ func StartOtherApp(useTLS bool) (*OtherApp, error) {
 	return a, nil
 }
 
-func readSDK() ([]byte, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return nil, fmt.Errorf("teamshost: find the Teams JS SDK: %w", err)
-	}
+func readSDK(dir string) ([]byte, error) {
 	for {
 		b, err := os.ReadFile(filepath.Join(dir, sdkRelPath))
 		if err == nil {
