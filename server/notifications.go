@@ -16,6 +16,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
@@ -219,7 +220,7 @@ func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 	}
 	job := notify.NewJob(notify.Post{
 		Post:    post,
-		Actor:   p.actorName(post),
+		Actor:   p.actorName(post, d.Channel),
 		Channel: channelName(d.Channel),
 		WebURL:  teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, post.Id),
 	}, d)
@@ -235,19 +236,18 @@ func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 	}
 }
 
-// actorName is the author as the server shows names, or the name a
-// webhook posted under.
-func (p *Plugin) actorName(post *model.Post) string {
-	if override, ok := post.GetProp(model.PostPropsOverrideUsername).(string); ok && override != "" &&
-		post.GetProp(model.PostPropsFromWebhook) == "true" {
-		return override
-	}
+// actorName is the author as Mattermost names them in its own
+// notifications.
+func (p *Plugin) actorName(post *model.Post, ch *model.Channel) string {
 	u, appErr := p.API.GetUser(post.UserId)
 	if appErr != nil {
-		return "Someone"
+		u = nil
 	}
-	format := model.SafeDereference(p.serverConfig().TeamSettings.TeammateNameDisplay)
-	return u.GetDisplayName(format)
+	cfg := p.serverConfig()
+	return sender.Name(post, u, ch.Type, sender.Settings{
+		NameFormat:       model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
+		UsernameOverride: model.SafeDereference(cfg.ServiceSettings.EnablePostUsernameOverride),
+	})
 }
 
 func channelName(ch *model.Channel) string {

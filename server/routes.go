@@ -43,6 +43,8 @@ func (p *Plugin) previewPost(viewerID, postID string) (*pages.PreviewPost, error
 	return preview.Build(p.API, viewerID, postID, preview.Options{
 		Subpath:    subpathOf(model.SafeDereference(cfg.ServiceSettings.SiteURL)),
 		NameFormat: model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
+		// The preview names the author as the notification did.
+		UsernameOverride: model.SafeDereference(cfg.ServiceSettings.EnablePostUsernameOverride),
 	})
 }
 

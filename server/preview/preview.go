@@ -18,6 +18,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/message"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 )
 
 // API is the part of the plugin API the preview reads.
@@ -41,6 +42,8 @@ type Options struct {
 	Subpath string
 	// NameFormat is TeamSettings.TeammateNameDisplay.
 	NameFormat string
+	// UsernameOverride is ServiceSettings.EnablePostUsernameOverride.
+	UsernameOverride bool
 }
 
 // Build returns the preview of postID for viewerID.
@@ -66,8 +69,9 @@ func Build(api API, viewerID, postID string, opts Options) (*pages.PreviewPost, 
 		return nil, err
 	}
 	at := time.UnixMilli(post.CreateAt).In(location(viewer))
+	name := sender.Name(post, author, ch.Type, sender.Settings{NameFormat: opts.NameFormat, UsernameOverride: opts.UsernameOverride})
 	return &pages.PreviewPost{
-		AuthorName: authorName(post, author, opts.NameFormat),
+		AuthorName: name,
 		AvatarURL:  opts.Subpath + "/api/v4/users/" + author.Id + "/image?_=" + strconv.FormatInt(author.LastPictureUpdate, 10),
 		Channel:    channelName(api, ch, viewerID, opts.NameFormat),
 		Time:       at.Format(timeLayout(api, viewerID)),
@@ -102,14 +106,6 @@ func text(post *model.Post) string {
 		}
 	}
 	return strings.Join(parts, "\n\n")
-}
-
-func authorName(post *model.Post, author *model.User, format string) string {
-	if name, ok := post.GetProp(model.PostPropsOverrideUsername).(string); ok && name != "" &&
-		post.GetProp(model.PostPropsFromWebhook) == "true" {
-		return name
-	}
-	return author.GetDisplayName(format)
 }
 
 func channelName(api API, ch *model.Channel, viewerID, format string) string {
