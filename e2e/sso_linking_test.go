@@ -366,3 +366,76 @@ func TestTabSessionsLastTheSSOSessionLength(t *testing.T) {
 		return r.status == 200 && r.cookies["MMAUTHTOKEN"].MaxAge == 48*3600
 	})
 }
+
+// A link that email alone made routes no notification while email
+// matching is off; a link the person confirmed still does.
+func TestEmailLinksRouteNoNotificationsWhileEmailMatchingIsOff(t *testing.T) {
+	useNotifySettings(t, nil)
+	f := newFixture(t)
+	author := f.person("author", false)
+	mailed := f.person("mailed", true)
+	confirmed := f.person("confirmed", false)
+	confirmed.oid = newOID()
+	flow := refusedWithFlow(t, cloud.Sign(tabToken(confirmed.oid, "elsewhere-"+f.suffix+"@example.com")), "no account has the token's email")
+	conf := confirmAs(t, webSession(t, confirmed.Username, confirmed.Password), flow)
+	code, _ := conf.body["code"].(string)
+	if r := redeem(t, code, flow, cloud.Sign(tabToken(confirmed.oid, "elsewhere-"+f.suffix+"@example.com"))); r.status != 200 {
+		t.Fatalf("link %s: %d %s", confirmed.Username, r.status, r.raw)
+	}
+
+	useNotifySettings(t, map[string]any{"matchaccountsbyemail": false})
+	ch := f.channel("trust", author, mailed, confirmed)
+	id := f.post(author, ch.Id, "", "@"+mailed.Username+" @"+confirmed.Username+" status?")
+	got := f.settle(author, confirmed)
+	if len(got[id][confirmed.oid]) != 1 {
+		t.Errorf("the confirmed link was not told: %v", got[id])
+	}
+	if _, told := got[id][mailed.oid]; told {
+		t.Errorf("the email link was told with email matching off: %v", got[id])
+	}
+}
+
+func TestSlashCommandShowsAndRemovesLinks(t *testing.T) {
+	ctx := testContext(t)
+	useSignInSettings(t, nil)
+	f := newFixture(t)
+	me := f.person("slash", true)
+	other := f.person("other", true)
+	ch := f.channel("slash", me, other)
+	run := func(u *person, cmd string) string {
+		t.Helper()
+		resp, _, err := u.Client.ExecuteCommand(ctx, ch.Id, cmd)
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		return resp.Text
+	}
+	if got := run(me, "/m365 link"); !strings.Contains(got, me.oid) {
+		t.Fatalf("/m365 link: %s", got)
+	}
+	if got := run(me, "/m365 unlink @"+other.Username); !strings.Contains(got, "Only system admins") {
+		t.Fatalf("a person removed someone else's link: %s", got)
+	}
+	if link := linkOf(t, other.Id); link["linked"] != true {
+		t.Fatalf("the other link is gone: %v", link)
+	}
+	if got := run(me, "/m365 unlink"); !strings.Contains(got, "no longer linked") {
+		t.Fatalf("/m365 unlink: %s", got)
+	}
+	if link := linkOf(t, me.Id); link["linked"] != false {
+		t.Fatalf("after /m365 unlink: %v", link)
+	}
+	admin := &person{User: env.Admin}
+	if _, _, err := env.Admin.Client.AddTeamMember(ctx, f.team.Id, env.Admin.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := env.Admin.Client.AddChannelMember(ctx, ch.Id, env.Admin.Id); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(admin, "/m365 unlink @"+other.Username); !strings.Contains(got, "no longer linked") {
+		t.Fatalf("admin /m365 unlink: %s", got)
+	}
+	waitFor(t, "the removals in the log", func() bool {
+		return strings.Count(env.Server.Logs(), "Removed a Microsoft account link") >= 2
+	})
+}

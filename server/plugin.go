@@ -15,6 +15,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkcmd"
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
@@ -66,6 +67,9 @@ func (p *Plugin) OnActivate() error {
 		p.signIn = p.newSignIn()
 	}
 	p.router = p.routes()
+	if err := p.API.RegisterCommand(linkcmd.Definition()); err != nil {
+		return fmt.Errorf("register /%s: %w", linkcmd.Trigger, err)
+	}
 	if err := p.startNotifications(); err != nil {
 		return fmt.Errorf("start notifications: %w", err)
 	}

@@ -28,7 +28,7 @@ const (
 // SignedIn records a tab sign-in.
 func (a Audit) SignedIn(userID, sessionID string, link kvstore.Link, rule, hostApp string) {
 	a.record(EventSignIn, "Tab sign-in with Microsoft", userID, userID, sessionID, map[string]any{
-		"user_id": userID, "entra_object_id": link.ObjectID, "tenant_id": link.TenantID,
+		"user_id": userID, "entra_object_id": cut(link.ObjectID), "tenant_id": cut(link.TenantID),
 		"rule": rule, "link_rule": link.MadeBy(), "host_app": hostApp,
 	})
 }
@@ -37,14 +37,14 @@ func (a Audit) SignedIn(userID, sessionID string, link kvstore.Link, rule, hostA
 // itself, on a match).
 func (a Audit) Linked(userID string, link kvstore.Link, actorID string) {
 	a.record(EventLink, "Linked a Microsoft account", actorID, userID, "", map[string]any{
-		"user_id": userID, "entra_object_id": link.ObjectID, "tenant_id": link.TenantID, "rule": link.MadeBy(),
+		"user_id": userID, "entra_object_id": cut(link.ObjectID), "tenant_id": cut(link.TenantID), "rule": link.MadeBy(),
 	})
 }
 
 // Unlinked records a removed link; actorID is who removed it.
 func (a Audit) Unlinked(userID string, link kvstore.Link, actorID string) {
 	a.record(EventUnlink, "Removed a Microsoft account link", actorID, userID, "", map[string]any{
-		"user_id": userID, "entra_object_id": link.ObjectID, "tenant_id": link.TenantID, "rule": link.MadeBy(),
+		"user_id": userID, "entra_object_id": cut(link.ObjectID), "tenant_id": cut(link.TenantID), "rule": link.MadeBy(),
 		"removed_by": actorID,
 	})
 }

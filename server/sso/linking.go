@@ -156,7 +156,7 @@ func (s *Service) RedeemLink(ctx context.Context, code, flowSecret, token string
 	}
 	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
 	if !f.identity().Equal(ident) {
-		return nil, fmt.Errorf("%w (flow %s, token %s)", ErrWrongIdentity, f.ObjectID, id.ObjectID)
+		return nil, fmt.Errorf("%w (flow %s, token %s)", ErrWrongIdentity, cut(f.ObjectID), cut(id.ObjectID))
 	}
 	u, err := s.Matcher.user(c.UserID, "linking")
 	if err != nil {

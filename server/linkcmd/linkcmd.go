@@ -1,0 +1,135 @@
+// Package linkcmd is the /m365 slash command, where a person sees and
+// removes the link between their Mattermost account and their Microsoft
+// account, and a system admin anyone's.
+package linkcmd
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+// Trigger is the command's name.
+const Trigger = "m365"
+
+// API is the part of the plugin API the command uses.
+type API interface {
+	GetUserByUsername(name string) (*model.User, *model.AppError)
+	HasPermissionTo(userID string, permission *model.Permission) bool
+}
+
+// Links reads and removes links.
+type Links interface {
+	LinkOf(userID string) (*kvstore.Link, error)
+	Unlink(userID string) (*kvstore.Link, error)
+}
+
+// Command runs /m365.
+type Command struct {
+	API   API
+	Links Links
+	// MatchEmail reports whether email matching is on, which decides
+	// whether a link made by email is in force.
+	MatchEmail func() bool
+	// Unlinked records a removal for the audit.
+	Unlinked func(userID string, link kvstore.Link, actorID string)
+}
+
+// Definition registers the command.
+func Definition() *model.Command {
+	return &model.Command{
+		Trigger:          Trigger,
+		DisplayName:      "Microsoft 365",
+		Description:      "See or remove the link between your Mattermost account and your Microsoft account.",
+		AutoComplete:     true,
+		AutoCompleteDesc: "See or remove your Microsoft account link: link, unlink (admins: link @user, unlink @user)",
+		AutoCompleteHint: "[link|unlink] [@user]",
+	}
+}
+
+const usage = "Use `/m365 link` to see which Microsoft account signs you in, `/m365 unlink` to remove it. " +
+	"System admins may add `@username` to see or remove someone else's."
+
+// Execute runs one invocation.
+func (c Command) Execute(args *model.CommandArgs) *model.CommandResponse {
+	fields := strings.Fields(args.Command)
+	if len(fields) < 2 || len(fields) > 3 || (fields[1] != "link" && fields[1] != "unlink") {
+		return reply(usage)
+	}
+	target, name := args.UserId, "Your account"
+	if len(fields) == 3 {
+		if !c.API.HasPermissionTo(args.UserId, model.PermissionManageSystem) {
+			return reply("Only system admins can see or remove someone else's Microsoft account link.")
+		}
+		username := strings.TrimPrefix(fields[2], "@")
+		u, appErr := c.API.GetUserByUsername(username)
+		if appErr != nil {
+			return reply(fmt.Sprintf("There is no account @%s.", cut(username)))
+		}
+		target, name = u.Id, "@"+u.Username
+	}
+	if fields[1] == "unlink" {
+		return c.unlink(target, name, args.UserId)
+	}
+	return c.show(target, name)
+}
+
+func (c Command) show(userID, name string) *model.CommandResponse {
+	link, err := c.Links.LinkOf(userID)
+	if err != nil {
+		return reply("Reading the link failed; try again.")
+	}
+	if link == nil {
+		return reply(name + " is not linked to a Microsoft account.")
+	}
+	msg := fmt.Sprintf("%s is linked to the Microsoft account with object ID `%s` in tenant `%s`, %s",
+		name, link.ObjectID, link.TenantID, madeBy(link.MadeBy()))
+	if link.LinkedAt > 0 {
+		msg += ", on " + time.UnixMilli(link.LinkedAt).UTC().Format("2 January 2006 at 15:04 UTC")
+	}
+	msg += "."
+	if !link.Trusted(c.MatchEmail()) {
+		msg += " It signs nobody in while email matching is off; linking again through the tab makes it last."
+	}
+	return reply(msg)
+}
+
+func (c Command) unlink(userID, name, actorID string) *model.CommandResponse {
+	link, err := c.Links.Unlink(userID)
+	if err != nil {
+		return reply("Removing the link failed; try again.")
+	}
+	if link == nil {
+		return reply(name + " is not linked to a Microsoft account.")
+	}
+	if c.Unlinked != nil {
+		c.Unlinked(userID, *link, actorID)
+	}
+	return reply(name + " is no longer linked to a Microsoft account. Opening Mattermost in Microsoft 365 asks to sign in or link again.")
+}
+
+func madeBy(rule string) string {
+	switch rule {
+	case kvstore.RuleConfirmed:
+		return "confirmed with a Mattermost login"
+	case kvstore.RuleAuthData:
+		return "found by the account's Microsoft sign-in"
+	default:
+		return "found by email"
+	}
+}
+
+func reply(text string) *model.CommandResponse {
+	return &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: text}
+}
+
+func cut(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

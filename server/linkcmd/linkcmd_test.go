@@ -1,0 +1,102 @@
+package linkcmd
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+type fake struct {
+	users  map[string]*model.User
+	admins map[string]bool
+	links  map[string]*kvstore.Link
+}
+
+func (f *fake) GetUserByUsername(name string) (*model.User, *model.AppError) {
+	for _, u := range f.users {
+		if u.Username == name {
+			return u, nil
+		}
+	}
+	return nil, model.NewAppError("fake", "no user", nil, "", http.StatusNotFound)
+}
+func (f *fake) HasPermissionTo(id string, _ *model.Permission) bool { return f.admins[id] }
+func (f *fake) LinkOf(id string) (*kvstore.Link, error)           { return f.links[id], nil }
+func (f *fake) Unlink(id string) (*kvstore.Link, error) {
+	l := f.links[id]
+	delete(f.links, id)
+	return l, nil
+}
+
+func newCommand() (*fake, Command, *[]string) {
+	f := &fake{
+		users:  map[string]*model.User{"a": {Id: "a", Username: "alice"}, "b": {Id: "b", Username: "bob"}, "root": {Id: "root", Username: "root"}},
+		admins: map[string]bool{"root": true},
+		links: map[string]*kvstore.Link{
+			"a": {Identity: kvstore.Identity{TenantID: "t", ObjectID: "oid-a"}, Rule: kvstore.RuleEmail},
+			"b": {Identity: kvstore.Identity{TenantID: "t", ObjectID: "oid-b"}, Rule: kvstore.RuleConfirmed},
+		},
+	}
+	var audited []string
+	c := Command{API: f, Links: f, MatchEmail: func() bool { return false },
+		Unlinked: func(userID string, _ kvstore.Link, actor string) { audited = append(audited, userID+" by "+actor) }}
+	return f, c, &audited
+}
+
+func run(c Command, user, cmd string) string {
+	return c.Execute(&model.CommandArgs{UserId: user, Command: cmd}).Text
+}
+
+func TestAPersonSeesAndRemovesTheirOwnLink(t *testing.T) {
+	f, c, audited := newCommand()
+	if got := run(c, "a", "/m365 link"); !strings.Contains(got, "oid-a") || !strings.Contains(got, "signs nobody in while email matching is off") {
+		t.Fatalf("own link: %s", got)
+	}
+	if got := run(c, "b", "/m365 link"); !strings.Contains(got, "confirmed") || strings.Contains(got, "signs nobody in") {
+		t.Fatalf("confirmed link: %s", got)
+	}
+	if got := run(c, "a", "/m365 unlink"); !strings.Contains(got, "no longer linked") || f.links["a"] != nil {
+		t.Fatalf("unlink: %s", got)
+	}
+	if len(*audited) != 1 || (*audited)[0] != "a by a" {
+		t.Fatalf("audit: %v", *audited)
+	}
+	if got := run(c, "a", "/m365 unlink"); !strings.Contains(got, "not linked") {
+		t.Fatalf("unlink again: %s", got)
+	}
+}
+
+func TestOnlyAdminsReachOthersLinks(t *testing.T) {
+	f, c, audited := newCommand()
+	if got := run(c, "a", "/m365 unlink @bob"); !strings.Contains(got, "Only system admins") || f.links["b"] == nil {
+		t.Fatalf("a person removed someone else's link: %s", got)
+	}
+	if got := run(c, "a", "/m365 link @bob"); !strings.Contains(got, "Only system admins") {
+		t.Fatalf("a person saw someone else's link: %s", got)
+	}
+	if got := run(c, "root", "/m365 link @bob"); !strings.Contains(got, "@bob is linked") {
+		t.Fatalf("admin view: %s", got)
+	}
+	if got := run(c, "root", "/m365 unlink bob"); !strings.Contains(got, "no longer linked") || f.links["b"] != nil {
+		t.Fatalf("admin unlink: %s", got)
+	}
+	if len(*audited) != 1 || (*audited)[0] != "b by root" {
+		t.Fatalf("audit: %v", *audited)
+	}
+	if got := run(c, "root", "/m365 link @nobody"); !strings.Contains(got, "no account @nobody") {
+		t.Fatalf("unknown user: %s", got)
+	}
+}
+
+func TestUnknownUsageIsExplained(t *testing.T) {
+	_, c, _ := newCommand()
+	for _, cmd := range []string{"/m365", "/m365 frobnicate", "/m365 link @a @b"} {
+		if got := run(c, "a", cmd); !strings.Contains(got, "/m365 link") {
+			t.Errorf("%q: %s", cmd, got)
+		}
+	}
+}
