@@ -25,7 +25,7 @@ func (f *fake) GetUserByUsername(name string) (*model.User, *model.AppError) {
 	return nil, model.NewAppError("fake", "no user", nil, "", http.StatusNotFound)
 }
 func (f *fake) HasPermissionTo(id string, _ *model.Permission) bool { return f.admins[id] }
-func (f *fake) LinkOf(id string) (*kvstore.Link, error)           { return f.links[id], nil }
+func (f *fake) LinkOf(id string) (*kvstore.Link, error)             { return f.links[id], nil }
 func (f *fake) Unlink(id string) (*kvstore.Link, error) {
 	l := f.links[id]
 	delete(f.links, id)

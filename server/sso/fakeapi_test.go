@@ -25,6 +25,8 @@ type fakeAPI struct {
 	kv       map[string][]byte
 	info     []string
 	audits   []*model.AuditRecord
+	// calls counts plugin API calls, each a round trip to the server.
+	calls int
 }
 
 func newFakeAPI() *fakeAPI {
@@ -50,6 +52,7 @@ func (f *fakeAPI) addUser(name string, opts ...func(*model.User)) *model.User {
 
 func (f *fakeAPI) GetUser(id string) (*model.User, *model.AppError) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	if u, ok := f.users[id]; ok {
 		c := *u
@@ -60,6 +63,7 @@ func (f *fakeAPI) GetUser(id string) (*model.User, *model.AppError) {
 
 func (f *fakeAPI) GetUserByEmail(email string) (*model.User, *model.AppError) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	for _, u := range f.users {
 		if strings.EqualFold(u.Email, email) {
@@ -72,6 +76,7 @@ func (f *fakeAPI) GetUserByEmail(email string) (*model.User, *model.AppError) {
 
 func (f *fakeAPI) HasPermissionTo(userID string, p *model.Permission) bool {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	u, ok := f.users[userID]
 	if !ok {
@@ -90,6 +95,7 @@ func (f *fakeAPI) HasPermissionTo(userID string, p *model.Permission) bool {
 
 func (f *fakeAPI) CreateSession(s *model.Session) (*model.Session, *model.AppError) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	c := *s
 	c.Id, c.Token = model.NewId(), model.NewId()
@@ -99,6 +105,7 @@ func (f *fakeAPI) CreateSession(s *model.Session) (*model.Session, *model.AppErr
 
 func (f *fakeAPI) GetSession(id string) (*model.Session, *model.AppError) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	if s, ok := f.sessions[id]; ok {
 		return s, nil
@@ -108,12 +115,14 @@ func (f *fakeAPI) GetSession(id string) (*model.Session, *model.AppError) {
 
 func (f *fakeAPI) KVGet(k string) ([]byte, *model.AppError) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	return f.kv[k], nil
 }
 
 func (f *fakeAPI) KVSet(k string, v []byte) *model.AppError {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	f.kv[k] = v
 	return nil
@@ -121,6 +130,7 @@ func (f *fakeAPI) KVSet(k string, v []byte) *model.AppError {
 
 func (f *fakeAPI) KVDelete(k string) *model.AppError {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	delete(f.kv, k)
 	return nil
@@ -130,6 +140,7 @@ func (f *fakeAPI) KVSetWithExpiry(k string, v []byte, _ int64) *model.AppError {
 
 func (f *fakeAPI) KVCompareAndDelete(k string, old []byte) (bool, *model.AppError) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	if v, ok := f.kv[k]; !ok || !bytes.Equal(v, old) {
 		return false, nil
@@ -140,6 +151,7 @@ func (f *fakeAPI) KVCompareAndDelete(k string, old []byte) (bool, *model.AppErro
 
 func (f *fakeAPI) LogInfo(msg string, kv ...any) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	f.info = append(f.info, msg+" "+fmt.Sprint(kv...))
 }
@@ -148,6 +160,7 @@ func (f *fakeAPI) LogWarn(string, ...any) {}
 
 func (f *fakeAPI) LogAuditRec(rec *model.AuditRecord) {
 	f.mu.Lock()
+	f.calls++
 	defer f.mu.Unlock()
 	f.audits = append(f.audits, rec)
 }
@@ -202,7 +215,9 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, matchEmail bool) *harness {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	api := newFakeAPI()
 	h := &harness{api: api, tokens: tokens{}}
 	h.svc = &Service{
@@ -222,4 +237,9 @@ func newHarness(t *testing.T, matchEmail bool) *harness {
 
 func (h *harness) exchange(token string) (*Result, error) {
 	return h.svc.Exchange(context.Background(), Request{Token: token})
+}
+
+func identityOf(h *harness, token string) kvstore.Identity {
+	id := h.tokens[token]
+	return kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
 }
