@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
@@ -219,7 +221,7 @@ func TestTabStuckSignInOffersToOpenMattermostOutside(t *testing.T) {
 func TestTabExternalLoginRunsInTheHostPopupAndLinks(t *testing.T) {
 	stranger := newOID()
 	ctx, host := tabInHost(t, teamshost.Options{
-		Tenant: testTenant,
+		Tenant: testTenant, UserObjectID: stranger,
 		// No Mattermost account matches this Microsoft account, so the tab
 		// shows the login, where the person picks single sign-on.
 		Token: func() (string, error) { return cloud.Sign(tabToken(stranger, "stranger@example.com")), nil },
@@ -265,7 +267,7 @@ func linkBack(t *testing.T, u *harness.User, oid string) {
 func TestTabLinksAnAdminThroughTheirOwnPasswordLogin(t *testing.T) {
 	oid := newOID()
 	ctx, _ := tabInHost(t, teamshost.Options{
-		Tenant: testTenant,
+		Tenant: testTenant, UserObjectID: oid,
 		// The admin's email alone never signs in.
 		Token: func() (string, error) { return cloud.Sign(tabToken(oid, env.Admin.Email)), nil },
 	})
@@ -291,49 +293,67 @@ func TestTabLinksAnAdminThroughTheirOwnPasswordLogin(t *testing.T) {
 }
 
 // Another company's app in the same host opens our popup with the person
-// signed in to Mattermost in the browser: it gets nothing it can use.
+// signed in to Mattermost in the browser: with a made-up flow, or with a
+// real one the attacker started from their own tab, it gets nothing.
 func TestAnotherAppInTheHostGetsNothingFromOurPopup(t *testing.T) {
-	other, err := teamshost.StartOtherAppFrom(true, packageDir)
-	if err != nil {
-		t.Fatal(err)
+	useSignInSettings(t, nil)
+	attackerFlow := refusedWithFlow(t, cloud.Sign(tabToken(newOID(), "attacker-"+model.NewId()[:6]+"@example.com")), "no account has the token's email")
+	base := env.Server.URL + "/plugins/" + env.PluginID + "/auth/link?flow="
+	cases := []struct {
+		name, flow string
+		page       string // the element the popup must show
+	}{
+		{"a made-up flow", "guessed", "link-problem"},
+		{"the attacker's own flow", attackerFlow, "link-mismatch"},
 	}
-	t.Cleanup(other.Close)
-	target := env.Server.URL + "/plugins/" + env.PluginID + "/auth/link?flow=guessed"
-	ctx, host := tabInHostThen(t, teamshost.Options{
-		Tenant:      testTenant,
-		Token:       func() (string, error) { return cloud.Sign(tabToken(userOID, env.User.Email)), nil },
-		OtherAppURL: other.PageURL(target, true),
-	}, func(h *teamshost.Host) { other.SetHost(h.URL()) })
-	// The person uses Mattermost in the browser, so the popup has a session.
-	if _, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent`)); err != nil {
-		t.Fatalf("the tab never signed in: %v", err)
-	}
-	popupSession(t, ctx, env.User)
-	if err := other.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := other.TokenResults(); len(got) != 1 || !strings.HasPrefix(got[0], "failure:") {
-		t.Fatalf("the other app got a token: %q", got)
-	}
-	clickInFrames(t, ctx, "#other-app", "#attack")
-	popup := waitForPopup(t, ctx, target)
-	if _, err := chromedp.Run(popup, chromedp.Poll[bool](`!!document.getElementById("link-problem")&&!document.getElementById("link-confirm")`,
-		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the popup offered something to confirm: %v", err)
-	}
-	if err := chromedp.Do(popup, chromedp.Evaluate[chromedp.Void](`document.getElementById("link-close").click()`)); err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	got, err := other.WaitResults(wctx, 1)
-	if err != nil {
-		t.Fatalf("the other app's popup never finished: %v (host saw %v)", err, host.Events())
-	}
-	for _, r := range got {
-		if strings.HasPrefix(r, "success:") {
-			t.Fatalf("the other app got %q", r)
-		}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			other, err := teamshost.StartOtherAppFrom(true, packageDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(other.Close)
+			target := base + url.QueryEscape(tc.flow)
+			ctx, host := tabInHostThen(t, teamshost.Options{
+				Tenant: testTenant, UserObjectID: userOID,
+				Token:       func() (string, error) { return cloud.Sign(tabToken(userOID, env.User.Email)), nil },
+				OtherAppURL: other.PageURL(target, true),
+			}, func(h *teamshost.Host) { other.SetHost(h.URL()) })
+			// The person uses Mattermost in the browser, so the popup has a session.
+			if _, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.getElementById("signed-in-user")&&d.getElementById("signed-in-user").textContent`)); err != nil {
+				t.Fatalf("the tab never signed in: %v", err)
+			}
+			popupSession(t, ctx, env.User)
+			if err := other.WaitReady(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := other.TokenResults(); len(got) != 1 || !strings.HasPrefix(got[0], "failure:") {
+				t.Fatalf("the other app got a token: %q", got)
+			}
+			clickInFrames(t, ctx, "#other-app", "#attack")
+			popup := waitForPopup(t, ctx, target)
+			shown := `(function(){var e=document.getElementById(` + strconv.Quote(tc.page) + `),c=document.getElementById("link-confirm");` +
+				`return !!e&&!e.hidden&&(!c||c.hidden||c.disabled);})()`
+			if _, err := chromedp.Run(popup, chromedp.Poll[bool](shown, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+				t.Fatalf("the popup did not refuse with #%s: %v", tc.page, err)
+			}
+			// Even a click on the hidden button sends nothing.
+			if err := chromedp.Do(popup, chromedp.Evaluate[chromedp.Void](`(function(){var c=document.getElementById("link-confirm");if(c){c.click();}`+
+				`var x=document.getElementById("link-close")||document.getElementById("link-cancel");x.click();})()`)); err != nil {
+				t.Fatal(err)
+			}
+			wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			got, err := other.WaitResults(wctx, 1)
+			if err != nil {
+				t.Fatalf("the other app's popup never finished: %v (host saw %v)", err, host.Events())
+			}
+			for _, r := range got {
+				if strings.HasPrefix(r, "success:") {
+					t.Fatalf("the other app got %q", r)
+				}
+			}
+		})
 	}
 }
 

@@ -115,6 +115,7 @@ func (a *api) linkPage(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		d.MicrosoftName, d.MicrosoftAccount = flow.Name, flow.Account
+		d.FlowTenant, d.FlowObject = flow.TenantID, flow.ObjectID
 		if s, err := a.session(svc, r); err != nil || sso.BrowserSession(s) != nil {
 			d.Problem = "Sign in to Mattermost in this window to link your account."
 		} else if u, appErr := a.Users.GetUser(userID); appErr != nil {

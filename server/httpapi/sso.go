@@ -106,7 +106,11 @@ func (a *api) confirmLink(w http.ResponseWriter, r *http.Request) {
 	code, err := svc.ConfirmLink(body.Flow, userID)
 	if err != nil {
 		a.logSignInFailure(err)
-		writeError(w, http.StatusBadRequest, "This link request is unknown or has expired. Close this window and try again from the tab.")
+		if refused(err) {
+			writeError(w, http.StatusBadRequest, "This link request is unknown or has expired, or your account cannot be linked. Close this window and try again from the tab.")
+		} else {
+			writeError(w, http.StatusInternalServerError, "Linking failed on the server. Close this window and try again.")
+		}
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"code": code})
@@ -163,6 +167,10 @@ func (a *api) jsonFromThisSite(w http.ResponseWriter, r *http.Request, browserOn
 func (a *api) answerSignIn(w http.ResponseWriter, res *sso.Result, err error) {
 	if err != nil {
 		a.logSignInFailure(err)
+		if !refused(err) {
+			writeError(w, http.StatusInternalServerError, signInFailed)
+			return
+		}
 		body := map[string]string{"error": signInFailed}
 		if res != nil && res.LinkFlow != "" {
 			body["linkFlow"] = res.LinkFlow
@@ -202,6 +210,23 @@ func sameOrigin(r *http.Request, siteURL string, browserOnly bool) bool {
 	return origin == site.Scheme+"://"+site.Host
 }
 
+// refusals are what a sign-in or linking step refuses by its rules; any
+// other error is the server's own failure.
+var refusals = []error{sso.ErrNotConfigured, sso.ErrBadTarget, sso.ErrBadCode, sso.ErrBadFlow, sso.ErrWrongIdentity, sso.ErrNotInteractive}
+
+func refused(err error) bool {
+	var refusal *entra.Refusal
+	if errors.As(err, &refusal) || errors.Is(err, sso.ErrNoAccount) {
+		return true
+	}
+	for _, r := range refusals {
+		if errors.Is(err, r) {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *api) logSignInFailure(err error) {
 	var refusal *entra.Refusal
 	switch {
@@ -209,8 +234,7 @@ func (a *api) logSignInFailure(err error) {
 		a.Log.LogWarn("Tab sign-in refused an Entra token", refusal.LogPairs()...)
 	case errors.Is(err, sso.ErrNoAccount):
 		a.Log.LogWarn("Tab sign-in found no Mattermost account", "reason", err.Error())
-	case errors.Is(err, sso.ErrNotConfigured), errors.Is(err, sso.ErrBadTarget), errors.Is(err, sso.ErrBadCode),
-		errors.Is(err, sso.ErrBadFlow), errors.Is(err, sso.ErrWrongIdentity), errors.Is(err, sso.ErrNotInteractive):
+	case refused(err):
 		a.Log.LogWarn("Tab sign-in refused", "reason", err.Error())
 	default:
 		a.Log.LogError("Tab sign-in failed", "error", err.Error())

@@ -45,7 +45,14 @@ type Link struct {
 	Rule string `json:"rule,omitempty"`
 	// LinkedAt is when, in Unix milliseconds; 0 if unknown.
 	LinkedAt int64 `json:"at,omitempty"`
+	// Sessions are the latest sessions the link signed in, so that
+	// removing the link can end them.
+	Sessions []string `json:"sessions,omitempty"`
 }
+
+// maxLinkSessions caps the sessions a link remembers; older ones end
+// with their own expiry.
+const maxLinkSessions = 20
 
 // MadeBy is the link's rule, with links of unknown origin read as made
 // by email, the weakest rule.
@@ -169,6 +176,27 @@ func (l Links) Link(id Identity, userID, rule string) (Link, error) {
 	return link, nil
 }
 
+// AddSession remembers a session the link signed in, keeping the latest
+// few. Two sign-ins at the same instant may keep only one of them.
+func (l Links) AddSession(userID, sessionID string) error {
+	link, err := l.LinkOf(userID)
+	if err != nil || link == nil {
+		return err
+	}
+	link.Sessions = append(link.Sessions, sessionID)
+	if n := len(link.Sessions); n > maxLinkSessions {
+		link.Sessions = link.Sessions[n-maxLinkSessions:]
+	}
+	data, err := json.Marshal(link)
+	if err != nil {
+		return fmt.Errorf("encode link: %w", err)
+	}
+	if appErr := l.KV.KVSet(userKey(userID), data); appErr != nil {
+		return fmt.Errorf("store link: %w", appErr)
+	}
+	return nil
+}
+
 // Unlink removes an account's link and returns it; nil if it had none.
 func (l Links) Unlink(userID string) (*Link, error) {
 	link, err := l.LinkOf(userID)
@@ -206,7 +234,8 @@ type Lister interface {
 	KVList(page, perPage int) ([]string, *model.AppError)
 }
 
-// Each calls visit with every stored link, account first.
+// Each calls visit with every stored link, account first; an account key
+// whose identity's key names another account is skipped.
 func (l Links) Each(list Lister, visit func(userID string, link Link)) error {
 	const perPage = 1000
 	for page := 0; ; page++ {
@@ -223,7 +252,14 @@ func (l Links) Each(list Lister, visit func(userID string, link Link)) error {
 			if err != nil {
 				return err
 			}
-			if link != nil {
+			if link == nil {
+				continue
+			}
+			owner, _, err := l.UserFor(link.Identity)
+			if err != nil {
+				return err
+			}
+			if owner == userID {
 				visit(userID, *link)
 			}
 		}

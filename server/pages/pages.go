@@ -100,6 +100,9 @@ type LinkData struct {
 	ConfirmURL string
 	// Flow is the tab's linking flow, posted back with the confirmation.
 	Flow string
+	// FlowTenant and FlowObject are the flow's Microsoft identity: the
+	// page confirms only in a host signed in as that same person.
+	FlowTenant, FlowObject string
 	// The two accounts being linked.
 	MicrosoftName, MicrosoftAccount     string
 	MattermostUsername, MattermostEmail string

@@ -108,6 +108,9 @@ func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
 	if appErr != nil {
 		return nil, fmt.Errorf("create session for %s: %w", match.User.Id, appErr)
 	}
+	if err := s.Matcher.Links.AddSession(match.User.Id, session.Id); err != nil {
+		return nil, err
+	}
 	res.Cookies = Cookies(session, s.Cookie, now)
 	s.Audit.SignedIn(match.User.Id, session.Id, match.Link, match.Rule, id.ClientApp.Name)
 	return res, nil

@@ -243,3 +243,14 @@ func identityOf(h *harness, token string) kvstore.Identity {
 	id := h.tokens[token]
 	return kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
 }
+
+func (f *fakeAPI) RevokeSession(id string) *model.AppError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if _, ok := f.sessions[id]; !ok {
+		return notFound("session")
+	}
+	delete(f.sessions, id)
+	return nil
+}

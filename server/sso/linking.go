@@ -128,8 +128,9 @@ func (s *Service) RedeemLink(ctx context.Context, code, flowSecret, token string
 	if err != nil {
 		return nil, err
 	}
-	// The code is used up from here on, whatever follows.
-	data, err := s.Codes.Take(code)
+	// Everything is checked before the code and the flow are used up, so
+	// a wrong request cannot spend the person's own.
+	data, err := s.Codes.Peek(code)
 	if err != nil {
 		return nil, err
 	}
@@ -143,20 +144,20 @@ func (s *Service) RedeemLink(ctx context.Context, code, flowSecret, token string
 	if subtle.ConstantTimeCompare([]byte(c.FlowDigest), []byte(flowDigest(flowSecret))) != 1 {
 		return nil, fmt.Errorf("%w: the code was issued for another flow", ErrBadCode)
 	}
-	flowData, err := s.Flows.Take(flowSecret)
+	f, err := s.LinkFlow(flowSecret)
 	if err != nil {
 		return nil, err
-	}
-	if flowData == nil {
-		return nil, ErrBadFlow
-	}
-	var f Flow
-	if err := json.Unmarshal(flowData, &f); err != nil {
-		return nil, fmt.Errorf("decode linking flow: %w", err)
 	}
 	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
 	if !f.identity().Equal(ident) {
 		return nil, fmt.Errorf("%w (flow %s, token %s)", ErrWrongIdentity, cut(f.ObjectID), cut(id.ObjectID))
+	}
+	// Taken once: a second redemption racing this one finds nothing.
+	if data, err := s.Codes.Take(code); err != nil || data == nil {
+		return nil, errors.Join(ErrBadCode, err)
+	}
+	if data, err := s.Flows.Take(flowSecret); err != nil || data == nil {
+		return nil, errors.Join(ErrBadFlow, err)
 	}
 	u, err := s.Matcher.user(c.UserID, "linking")
 	if err != nil {
@@ -171,6 +172,9 @@ func (s *Service) RedeemLink(ctx context.Context, code, flowSecret, token string
 	session, appErr := s.Sessions.CreateSession(NewSession(u, s.Cookie.LengthHours, id.ClientApp.Name, now))
 	if appErr != nil {
 		return nil, fmt.Errorf("create session for %s: %w", u.Id, appErr)
+	}
+	if err := s.Matcher.Links.AddSession(u.Id, session.Id); err != nil {
+		return nil, err
 	}
 	s.Audit.SignedIn(u.Id, session.Id, link, kvstore.RuleConfirmed, id.ClientApp.Name)
 	home, _ := Target("", s.Cookie.Path, s.PreviewPath)

@@ -3,6 +3,7 @@ package sso
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -56,46 +57,52 @@ func TestLinkingLinksTheTabsIdentityAndLaterSignInsAreSilent(t *testing.T) {
 
 func TestALinkingCodeIsUselessToAnyoneButTheTabThatStartedTheFlow(t *testing.T) {
 	h := newHarness(t, true)
-	victim := h.api.addUser("victim", func(u *model.User) { u.MfaActive = true })
-	victimToken := h.tokens.member("oid-victim", victim.Email)
 	attackerToken := h.tokens.member("oid-attacker", "attacker@example.com")
-	flow := startFlow(t, h, victimToken)
 	otherFlow := startFlow(t, h, attackerToken)
+	n := 0
+	victim := func() (*model.User, string, string) {
+		n++
+		u := h.api.addUser(fmt.Sprintf("victim%d", n), func(u *model.User) { u.MfaActive = true })
+		token := h.tokens.member(fmt.Sprintf("oid-victim%d", n), u.Email)
+		return u, token, startFlow(t, h, token)
+	}
+	refused := func(t *testing.T, code, flow, token string, want error) {
+		t.Helper()
+		before := len(h.api.sessions)
+		if _, err := h.svc.RedeemLink(context.Background(), code, flow, token); want != nil && !errors.Is(err, want) || err == nil {
+			t.Fatalf("redeem: %v, want %v", err, want)
+		}
+		if len(h.api.sessions) != before {
+			t.Fatal("a refused redemption made a session")
+		}
+	}
 
 	t.Run("another identity's token", func(t *testing.T) {
-		code, _ := h.svc.ConfirmLink(flow, victim.Id)
-		if _, err := h.svc.RedeemLink(context.Background(), code, flow, attackerToken); !errors.Is(err, ErrWrongIdentity) {
-			t.Fatalf("redeem with the attacker's token: %v", err)
+		u, token, flow := victim()
+		code, _ := h.svc.ConfirmLink(flow, u.Id)
+		refused(t, code, flow, attackerToken, ErrWrongIdentity)
+		// The refusal spent nothing: the person's own tab still links.
+		if res, err := h.svc.RedeemLink(context.Background(), code, flow, token); err != nil || res.UserID != u.Id {
+			t.Fatalf("the person's own redemption after a refused one: %+v, %v", res, err)
 		}
-		// The code is gone even though the redemption failed.
-		if _, err := h.svc.RedeemLink(context.Background(), code, flow, victimToken); !errors.Is(err, ErrBadCode) {
-			t.Fatalf("the code after a failed redemption: %v", err)
-		}
+		refused(t, code, flow, token, ErrBadCode)
 	})
 	t.Run("another flow", func(t *testing.T) {
-		flow := startFlow(t, h, victimToken)
-		code, _ := h.svc.ConfirmLink(flow, victim.Id)
-		if _, err := h.svc.RedeemLink(context.Background(), code, otherFlow, attackerToken); !errors.Is(err, ErrBadCode) {
-			t.Fatalf("redeem with another flow: %v", err)
-		}
+		u, _, flow := victim()
+		code, _ := h.svc.ConfirmLink(flow, u.Id)
+		refused(t, code, otherFlow, attackerToken, ErrBadCode)
 	})
-	t.Run("no token", func(t *testing.T) {
-		flow := startFlow(t, h, victimToken)
-		code, _ := h.svc.ConfirmLink(flow, victim.Id)
-		if _, err := h.svc.RedeemLink(context.Background(), code, flow, "forged"); err == nil {
-			t.Fatal("redeemed with a forged token")
-		}
+	t.Run("a forged token", func(t *testing.T) {
+		u, _, flow := victim()
+		code, _ := h.svc.ConfirmLink(flow, u.Id)
+		refused(t, code, flow, "forged", nil)
 	})
-	t.Run("made-up code", func(t *testing.T) {
-		if _, err := h.svc.RedeemLink(context.Background(), "made-up", flow, victimToken); !errors.Is(err, ErrBadCode) {
-			t.Fatalf("made-up code: %v", err)
-		}
+	t.Run("a made-up code", func(t *testing.T) {
+		_, token, flow := victim()
+		refused(t, "made-up", flow, token, ErrBadCode)
 	})
-	if h.api.linkCount() != 0 {
-		t.Fatal("a refused redemption made a link")
-	}
-	for _, s := range h.api.sessions {
-		t.Fatalf("a refused redemption made a session for %s", s.UserId)
+	if link, _, _ := h.svc.Matcher.Links.UserFor(kvstore.Identity{TenantID: tenant, ObjectID: "oid-attacker"}); link != "" {
+		t.Fatalf("the attacker's identity is linked to %s", link)
 	}
 }
 
@@ -162,5 +169,42 @@ func TestOnlyAPersonsOwnBrowserSessionMayConfirm(t *testing.T) {
 		if err := Interactive(tc.s, tc.header, tc.cook); !errors.Is(err, ErrNotInteractive) {
 			t.Errorf("%s: %v, want refusal", name, err)
 		}
+	}
+}
+
+func TestRemovingOrReplacingALinkEndsTheSessionsItSignedIn(t *testing.T) {
+	h := newHarness(t, true)
+	var unlinked []string
+	h.svc.Matcher.Links = (&SignIn{API: h.api, OnUnlink: func(userID string, _ kvstore.Link) { unlinked = append(unlinked, userID) }}).Links()
+	u := h.api.addUser("alice")
+	token := h.tokens.member("oid-a", u.Email)
+	first, err := h.exchange(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.exchange(token); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.api.sessions) != 2 {
+		t.Fatalf("%d sessions", len(h.api.sessions))
+	}
+	if _, err := h.svc.Matcher.Links.Unlink(u.Id); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.api.sessions) != 0 || len(unlinked) != 1 {
+		t.Fatalf("after unlink: %d sessions, unlinked %v (first was %s)", len(h.api.sessions), unlinked, first.UserID)
+	}
+	// Replacing a link through the own login ends the old identity's sessions.
+	if _, err := h.exchange(token); err != nil {
+		t.Fatal(err)
+	}
+	newer := h.tokens.member("oid-new", u.Email)
+	flow := startFlow(t, h, newer)
+	code, _ := h.svc.ConfirmLink(flow, u.Id)
+	if _, err := h.svc.RedeemLink(context.Background(), code, flow, newer); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.api.sessions) != 1 {
+		t.Fatalf("after relinking: %d sessions, want only the new one", len(h.api.sessions))
 	}
 }

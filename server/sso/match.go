@@ -91,7 +91,8 @@ func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error
 		}
 		if link.MadeBy() == kvstore.RuleEmail {
 			// Only the email vouched for this link, so it holds only while
-			// the email would still be enough.
+			// the account is one an email may reach. The link itself is the
+			// object ID's, which outlives a renamed address.
 			if err := m.emailProves(u, id, ident, RuleLink); err != nil {
 				return nil, err
 			}
@@ -141,9 +142,12 @@ func (m Matcher) byEmail(id *entra.Identity, ident kvstore.Identity) (*Match, er
 	return nil, fmt.Errorf("%w: no account has the token's email", ErrNoAccount)
 }
 
-// Accounts whose email comes from their identity provider: their owners
-// cannot change it in Mattermost.
-var providerEmail = []string{model.UserAuthServiceLdap, model.UserAuthServiceSaml, model.ServiceOffice365, model.ServiceOpenid}
+// Accounts whose email comes from the organisation's own directory: their
+// owners cannot change it. Office 365 and OpenID accounts are not among
+// them: Mattermost may let any Entra tenant sign up, whose admin can give
+// anyone's address to an account there. They are reached by their Entra
+// object ID (rule 2) only.
+var providerEmail = []string{model.UserAuthServiceLdap, model.UserAuthServiceSaml}
 
 // Roles that may manage the system or other people's accounts.
 var adminRoles = []string{model.SystemAdminRoleId, model.SystemManagerRoleId, model.SystemUserManagerRoleId, model.SystemReadOnlyAdminRoleId}

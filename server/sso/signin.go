@@ -3,6 +3,7 @@ package sso
 import (
 	"database/sql"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ type API interface {
 	kvstore.ExpiringKV
 	AuditLog
 	LogWarn(msg string, keyValuePairs ...any)
+	RevokeSession(sessionID string) *model.AppError
 }
 
 // SignIn keeps the sign-in service in step with the settings: one token
@@ -75,9 +77,30 @@ func (s *SignIn) Close() {
 	}
 }
 
-// Links is the link store, telling the listeners of every change.
+// Links is the link store, telling the listeners of every change. A
+// removed or replaced link ends the sessions it signed in.
 func (s *SignIn) Links() kvstore.Links {
-	return kvstore.Links{KV: s.API, OnLink: s.OnLink, OnUnlink: s.OnUnlink}
+	return kvstore.Links{KV: s.API, OnLink: s.OnLink, OnUnlink: func(userID string, link kvstore.Link) {
+		EndSessions(s.API, userID, link)
+		if s.OnUnlink != nil {
+			s.OnUnlink(userID, link)
+		}
+	}}
+}
+
+// Revoker ends sessions.
+type Revoker interface {
+	RevokeSession(sessionID string) *model.AppError
+	LogWarn(msg string, keyValuePairs ...any)
+}
+
+// EndSessions revokes the sessions a removed link signed in.
+func EndSessions(r Revoker, userID string, link kvstore.Link) {
+	for _, id := range link.Sessions {
+		if appErr := r.RevokeSession(id); appErr != nil && appErr.StatusCode != http.StatusNotFound {
+			r.LogWarn("Ending a session of a removed Microsoft account link failed", "user_id", userID, "session_id", id, "error", appErr.Error())
+		}
+	}
 }
 
 // Service is the sign-in service for the settings in force.

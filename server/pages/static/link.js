@@ -1,6 +1,9 @@
 // The popup's link confirmation: on the person's click, posts the
 // confirmation with the session's CSRF token and hands the one-time code
-// to the tab through the Microsoft host, which closes the popup.
+// to the tab through the Microsoft host, which closes the popup. It offers
+// the click only inside a Microsoft host signed in as the person the flow
+// started for: another app that opens this page in someone else's host,
+// with a flow of its own, gets nothing to confirm.
 (function () {
   'use strict';
   var root = document.getElementById('link');
@@ -24,6 +27,19 @@
     return;
   }
   $('link-cancel').addEventListener('click', function () { fail('CancelledByUser'); });
+  ready.then(function () { return microsoftTeams.app.getContext(); }).then(function (ctx) {
+    var user = (ctx && ctx.user) || {};
+    var oid = String(user.id || '').toLowerCase();
+    var tid = String((user.tenant && user.tenant.id) || '').toLowerCase();
+    if (oid !== root.dataset.flowObject || tid !== root.dataset.flowTenant) {
+      throw new Error('the host is signed in as another person');
+    }
+    $('link-confirm').disabled = false;
+  }).catch(function (err) {
+    console.warn('Mattermost link confirmation refused: ' + (err && err.message ? err.message : String(err)));
+    $('link-mismatch').hidden = false;
+    $('link-confirm').hidden = true;
+  });
   $('link-confirm').addEventListener('click', function () {
     $('link-confirm').disabled = true;
     fetch(root.dataset.confirmUrl, {
