@@ -409,7 +409,8 @@ func confirmInPopup(t *testing.T, popup context.Context, username string) {
 	var named string
 	var err error
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
-		named, err = chromedp.Run(popup, chromedp.Poll[string](`!!document.getElementById("link-confirm")&&document.getElementById("link-mattermost").textContent`,
+		// The button is enabled once the host's context names the flow's person.
+		named, err = chromedp.Run(popup, chromedp.Poll[string](`!!document.getElementById("link-confirm")&&!document.getElementById("link-confirm").disabled&&document.getElementById("link-mattermost").textContent`,
 			chromedp.WithPollingTimeout(time.Until(deadline))))
 		if err == nil {
 			break

@@ -72,6 +72,15 @@ func (kv PluginKV) KVSet(key string, value []byte) *model.AppError {
 	return nil
 }
 
+// KVCompareAndSet stores a value if the stored one is oldValue (nil: none).
+func (kv PluginKV) KVCompareAndSet(key string, oldValue, newValue []byte) (bool, *model.AppError) {
+	ok, err := kv.s.srv.Store().Plugin().CompareAndSet(&model.PluginKeyValue{PluginId: kv.pluginID, Key: key, Value: newValue}, oldValue)
+	if err != nil {
+		return false, model.NewAppError("PluginKV.KVCompareAndSet", "harness.kv", nil, err.Error(), 500)
+	}
+	return ok, nil
+}
+
 // KVDelete removes a value.
 func (kv PluginKV) KVDelete(key string) *model.AppError {
 	if err := kv.s.srv.Store().Plugin().Delete(kv.pluginID, key); err != nil {

@@ -56,6 +56,7 @@ type sessionsOnly map[string]*model.Session
 func (s sessionsOnly) CreateSession(*model.Session) (*model.Session, *model.AppError) {
 	panic("no session may be made")
 }
+func (s sessionsOnly) RevokeSession(string) *model.AppError { panic("no session may be ended") }
 func (s sessionsOnly) GetSession(id string) (*model.Session, *model.AppError) {
 	if v, ok := s[id]; ok {
 		return v, nil

@@ -20,6 +20,13 @@ func (m memKV) KVDelete(k string) *model.AppError {
 	delete(m, k)
 	return nil
 }
+func (m memKV) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppError) {
+	if cur, ok := m[k]; ok != (old != nil) || !bytes.Equal(cur, old) {
+		return false, nil
+	}
+	m[k] = v
+	return true, nil
+}
 func (m memKV) KVSetWithExpiry(k string, v []byte, _ int64) *model.AppError {
 	m[k] = v
 	return nil
@@ -134,5 +141,28 @@ func TestLinksOfUnknownOriginCountAsEmail(t *testing.T) {
 	confirmed := Link{Rule: RuleConfirmed}
 	if !confirmed.Trusted(false) {
 		t.Fatal("a confirmed link is not trusted without email matching")
+	}
+}
+
+func TestASessionIsNotAddedToALinkRemovedMeanwhile(t *testing.T) {
+	kv := memKV{}
+	links := Links{KV: kv}
+	a := Identity{TenantID: "t", ObjectID: "a"}
+	link, err := links.Link(a, "u1", RuleConfirmed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := links.AddSession("u1", link, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	read, _ := links.LinkOf("u1")
+	if _, err := links.Unlink("u1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := links.AddSession("u1", *read, "s2"); err != ErrLinkChanged {
+		t.Fatalf("adding to a removed link: %v", err)
+	}
+	if got, _ := links.LinkOf("u1"); got != nil {
+		t.Fatalf("the removed link came back: %+v", got)
 	}
 }

@@ -15,6 +15,7 @@ type KV interface {
 	KVGet(key string) ([]byte, *model.AppError)
 	KVSet(key string, value []byte) *model.AppError
 	KVDelete(key string) *model.AppError
+	KVCompareAndSet(key string, oldValue, newValue []byte) (bool, *model.AppError)
 }
 
 // Icons stores the admin's uploaded Teams app icons.

@@ -2,7 +2,9 @@ package kvstore
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -176,14 +178,19 @@ func (l Links) Link(id Identity, userID, rule string) (Link, error) {
 	return link, nil
 }
 
-// AddSession remembers a session the link signed in, keeping the latest
-// few. Two sign-ins at the same instant may keep only one of them.
-func (l Links) AddSession(userID, sessionID string) error {
-	link, err := l.LinkOf(userID)
-	if err != nil || link == nil {
-		return err
+// ErrLinkChanged means a link changed between reading it and adding a
+// session to it: the session must not outlive a link removed meanwhile.
+var ErrLinkChanged = errors.New("the link changed during sign-in")
+
+// AddSession remembers a session the link, as just read, signed in,
+// keeping the latest few. It fails with ErrLinkChanged when the stored
+// link is no longer the one read, removed or replaced meanwhile.
+func (l Links) AddSession(userID string, link Link, sessionID string) error {
+	old, err := json.Marshal(link)
+	if err != nil {
+		return fmt.Errorf("encode link: %w", err)
 	}
-	link.Sessions = append(link.Sessions, sessionID)
+	link.Sessions = append(slices.Clone(link.Sessions), sessionID)
 	if n := len(link.Sessions); n > maxLinkSessions {
 		link.Sessions = link.Sessions[n-maxLinkSessions:]
 	}
@@ -191,8 +198,12 @@ func (l Links) AddSession(userID, sessionID string) error {
 	if err != nil {
 		return fmt.Errorf("encode link: %w", err)
 	}
-	if appErr := l.KV.KVSet(userKey(userID), data); appErr != nil {
+	swapped, appErr := l.KV.KVCompareAndSet(userKey(userID), old, data)
+	if appErr != nil {
 		return fmt.Errorf("store link: %w", appErr)
+	}
+	if !swapped {
+		return ErrLinkChanged
 	}
 	return nil
 }

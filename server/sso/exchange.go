@@ -18,10 +18,11 @@ type Validator interface {
 	Validate(ctx context.Context, raw string) (*entra.Identity, error)
 }
 
-// Sessions creates and reads Mattermost sessions.
+// Sessions creates, reads and ends Mattermost sessions.
 type Sessions interface {
 	CreateSession(s *model.Session) (*model.Session, *model.AppError)
 	GetSession(sessionID string) (*model.Session, *model.AppError)
+	RevokeSession(sessionID string) *model.AppError
 }
 
 // Service signs people in from the tab.
@@ -108,12 +109,19 @@ func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
 	if appErr != nil {
 		return nil, fmt.Errorf("create session for %s: %w", match.User.Id, appErr)
 	}
-	if err := s.Matcher.Links.AddSession(match.User.Id, session.Id); err != nil {
+	if err := s.Matcher.Links.AddSession(match.User.Id, match.Link, session.Id); err != nil {
+		s.endSession(session.Id)
 		return nil, err
 	}
 	res.Cookies = Cookies(session, s.Cookie, now)
 	s.Audit.SignedIn(match.User.Id, session.Id, match.Link, match.Rule, id.ClientApp.Name)
 	return res, nil
+}
+
+// endSession revokes a session made for a sign-in that then failed, so
+// that nothing outlives the failure; the cookie was never sent anyway.
+func (s *Service) endSession(sessionID string) {
+	_ = s.Sessions.RevokeSession(sessionID)
 }
 
 func (s *Service) now() time.Time {

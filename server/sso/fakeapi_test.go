@@ -136,6 +136,17 @@ func (f *fakeAPI) KVDelete(k string) *model.AppError {
 	return nil
 }
 
+func (f *fakeAPI) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppError) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if cur, ok := f.kv[k]; ok != (old != nil) || !bytes.Equal(cur, old) {
+		return false, nil
+	}
+	f.kv[k] = v
+	return true, nil
+}
+
 func (f *fakeAPI) KVSetWithExpiry(k string, v []byte, _ int64) *model.AppError { return f.KVSet(k, v) }
 
 func (f *fakeAPI) KVCompareAndDelete(k string, old []byte) (bool, *model.AppError) {

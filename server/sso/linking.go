@@ -173,7 +173,8 @@ func (s *Service) RedeemLink(ctx context.Context, code, flowSecret, token string
 	if appErr != nil {
 		return nil, fmt.Errorf("create session for %s: %w", u.Id, appErr)
 	}
-	if err := s.Matcher.Links.AddSession(u.Id, session.Id); err != nil {
+	if err := s.Matcher.Links.AddSession(u.Id, link, session.Id); err != nil {
+		s.endSession(session.Id)
 		return nil, err
 	}
 	s.Audit.SignedIn(u.Id, session.Id, link, kvstore.RuleConfirmed, id.ClientApp.Name)

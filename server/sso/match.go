@@ -93,7 +93,7 @@ func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error
 			// Only the email vouched for this link, so it holds only while
 			// the account is one an email may reach. The link itself is the
 			// object ID's, which outlives a renamed address.
-			if err := m.emailProves(u, id, ident, RuleLink); err != nil {
+			if err := m.emailProves(u, id, ident, RuleLink, link); err != nil {
 				return nil, err
 			}
 		}
@@ -134,7 +134,11 @@ func (m Matcher) byEmail(id *entra.Identity, ident kvstore.Identity) (*Match, er
 		if !strings.EqualFold(u.Email, email) {
 			continue
 		}
-		if err := m.emailProves(u, id, ident, RuleEmail); err != nil {
+		linked, err := m.Links.LinkOf(u.Id)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.emailProves(u, id, ident, RuleEmail, linked); err != nil {
 			return nil, err
 		}
 		return &Match{User: u, Rule: RuleEmail}, nil
@@ -152,8 +156,9 @@ var providerEmail = []string{model.UserAuthServiceLdap, model.UserAuthServiceSam
 // Roles that may manage the system or other people's accounts.
 var adminRoles = []string{model.SystemAdminRoleId, model.SystemManagerRoleId, model.SystemUserManagerRoleId, model.SystemReadOnlyAdminRoleId}
 
-// emailProves refuses an account an email match alone must never reach.
-func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Identity, rule string) error {
+// emailProves refuses an account an email match alone must never reach;
+// linked is the account's link, if any.
+func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Identity, rule string, linked *kvstore.Link) error {
 	refuse := func(why string) error {
 		return fmt.Errorf("%w: account %s (found by %s) %s; its owner links it through their own Mattermost login", ErrNoAccount, u.Id, rule, why)
 	}
@@ -174,10 +179,6 @@ func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Id
 	}
 	if !u.EmailVerified && !slices.Contains(providerEmail, u.AuthService) {
 		return refuse("has an email address that is not verified")
-	}
-	linked, err := m.Links.LinkOf(u.Id)
-	if err != nil {
-		return err
 	}
 	if linked != nil && !linked.Equal(ident) {
 		return refuse("is linked to another Microsoft account")
