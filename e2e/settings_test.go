@@ -64,7 +64,14 @@ func TestSaveRejectsEachBadValueNamingTheField(t *testing.T) {
 		{"cloud", "moon", `Microsoft cloud "moon" is not one of commercial, gcchigh, dod or custom`},
 		{"customauthorityurl", "http://login.example", `Custom cloud: Entra login authority URL "http://login.example" must use https`},
 		{"customgraphurl", "graph.example", `Custom cloud: Microsoft Graph URL "graph.example" is not an absolute URL`},
-		{"customteamsurl", "https://teams.example/?x=1", `Custom cloud: Teams web URL "https://teams.example/?x=1" must not carry`},
+		{"customteamsurl", "https://teams.example/?x=1", `Custom cloud: Teams web URL "https://teams.example/?x=1" must not have a query`},
+		{"customteamsurl", "https://t.example/ *", `Custom cloud: Teams web URL "https://t.example/ *" contains " "`},
+		{"customteamsurl", "https://t.example/;script-src *", `Custom cloud: Teams web URL "https://t.example/;script-src *" contains ";"`},
+		{"customteamsurl", "https://*", `Custom cloud: Teams web URL "https://*" contains "*"`},
+		{"customteamsurl", "https://teams.example/app", `must be an origin only`},
+		{"customauthorityurl", "https://u:p@login.example", `must not carry a user name or password`},
+		{"customgraphurl", "https://graph.example/v1.0", `Custom cloud: Microsoft Graph URL "https://graph.example/v1.0" ends with an API version`},
+		{"customauthorityurl", "https://login.example/\r\nX: y", `Custom cloud: Entra login authority URL`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {

@@ -307,30 +307,6 @@ func TestSignInRefusesCrossSiteRequests(t *testing.T) {
 	}
 }
 
-func TestFrameAncestorsMergedKeepingAdminEntries(t *testing.T) {
-	ctx := testContext(t)
-	cfg, _, err := env.Admin.Client.GetConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ServiceSettings.FrameAncestors = model.NewPointer("https://intranet.example.com")
-	if _, _, err := env.Admin.Client.UpdateConfig(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	useSignInSettings(t, map[string]any{"cloud": "commercial"})
-	waitFor(t, "the Microsoft hosts in FrameAncestors", func() bool {
-		got := *env.Server.StoredConfig().ServiceSettings.FrameAncestors
-		return strings.HasPrefix(got, "https://intranet.example.com ") &&
-			strings.Contains(got, " https://teams.microsoft.com") && strings.Contains(got, "https://*.cloud.microsoft")
-	})
-	// A custom cloud adds its own Teams origin, and keeps what is there.
-	useSignInSettings(t, nil)
-	waitFor(t, "the custom cloud's Teams origin in FrameAncestors", func() bool {
-		got := *env.Server.StoredConfig().ServiceSettings.FrameAncestors
-		return strings.HasPrefix(got, "https://intranet.example.com ") && strings.Contains(got, cloud.URL())
-	})
-}
-
 func TestRedeemRefusesUnknownCodes(t *testing.T) {
 	useSignInSettings(t, nil)
 	body, _ := json.Marshal(map[string]string{"code": "not-a-code-this-server-issued", "flow": "not-a-flow",

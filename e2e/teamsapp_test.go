@@ -147,7 +147,7 @@ func TestTeamsAppPackageDownload(t *testing.T) {
 		"name":       `Ops "Room" <\> 🚀`,
 		"contentUrl": "https://mm.example.com:8443/mattermost/plugins/" + env.PluginID + "/tab",
 		"resource":   "api://mm.example.com:8443/mattermost/" + settings["clientid"].(string),
-		"domain":     "mm.example.com",
+		"domain":     "mm.example.com:8443",
 	}
 	for k, v := range want {
 		if checks[k] != v {

@@ -1,38 +1,40 @@
 package main
 
 import (
-	"github.com/mattermost/mattermost/server/public/model"
-
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 )
 
-// ensureFrameAncestors lets the Microsoft hosts of the configured cloud
-// frame Mattermost, by adding them to ServiceSettings.FrameAncestors. Entries
-// the admin put there stay; nothing is ever removed.
-func (p *Plugin) ensureFrameAncestors(s config.Settings) {
+// ensureFrameAncestors lets exactly the configured cloud's Microsoft hosts
+// frame Mattermost, and only once the plugin is configured for it. Runs
+// one at a time, each with the settings in force when it starts, so an
+// older change never undoes a newer one.
+func (p *Plugin) ensureFrameAncestors() {
+	p.framingMu.Lock()
+	defer p.framingMu.Unlock()
+	s := p.currentSettings()
+	keeper := frameancestors.Keeper{API: p.API, Legacy: config.AllFrameAncestors()}
+	if err := keeper.Ensure(wantedFrameAncestors(s)); err != nil {
+		p.API.LogError("Updating the Microsoft hosts that may frame Mattermost failed; set them under ServiceSettings.FrameAncestors",
+			"error", err.Error())
+	}
+}
+
+// wantedFrameAncestors are the origins the settings need: none until the
+// tenant and client are set, since no tab can sign in before.
+func wantedFrameAncestors(s config.Settings) []string {
+	if s.TenantID == "" || s.ClientID == "" {
+		return nil
+	}
 	endpoints, err := s.Endpoints()
 	if err != nil {
-		return
+		return nil
 	}
-	var required []string
+	var wanted []string
 	for _, origin := range endpoints.FrameAncestors {
 		if origin != "" {
-			required = append(required, origin)
+			wanted = append(wanted, origin)
 		}
 	}
-	if len(required) == 0 {
-		return
-	}
-	cfg := p.API.GetConfig()
-	merged, changed := config.MergeFrameAncestors(model.SafeDereference(cfg.ServiceSettings.FrameAncestors), required)
-	if !changed {
-		return
-	}
-	cfg.ServiceSettings.FrameAncestors = model.NewPointer(merged)
-	if appErr := p.API.SaveConfig(cfg); appErr != nil {
-		p.API.LogError("Adding the Microsoft hosts to the frame ancestors failed; add them under ServiceSettings.FrameAncestors",
-			"required", merged, "error", appErr.Error())
-		return
-	}
-	p.API.LogInfo("Allowed the Microsoft hosts to frame Mattermost", "frame_ancestors", merged)
+	return wanted
 }

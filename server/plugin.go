@@ -43,6 +43,8 @@ type Plugin struct {
 
 	router http.Handler
 
+	framingMu sync.Mutex
+
 	// links, for linksTenant, are the accounts linked to Teams.
 	links       *linkindex.Index
 	linksTenant string
@@ -149,7 +151,7 @@ func (p *Plugin) OnConfigurationChange() error {
 	}
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.
-	go p.ensureFrameAncestors(s)
+	go p.ensureFrameAncestors()
 	// New credentials may be close to expiry. This hook runs on any change
 	// to the server's configuration; only the plugin's own settings matter.
 	if settingsChanged {
@@ -170,9 +172,21 @@ func (p *Plugin) ConfigurationWillBeSaved(newCfg *model.Config) (*model.Config, 
 	if !ok {
 		return nil, nil
 	}
-	prepared, _, err := config.Prepare(raw)
+	prepared, next, err := config.Prepare(raw)
 	if err != nil {
 		return nil, settingsError(err)
+	}
+	stored := map[string]any{}
+	if err := p.API.LoadPluginConfiguration(&stored); err != nil {
+		return nil, fmt.Errorf("load the stored settings: %w", err)
+	}
+	if old, err := config.FromMap(stored); err == nil {
+		// The System Console sends a placeholder for a secret left as is;
+		// the server puts the stored one back after this hook. Sending the
+		// stored secret itself proves knowing it, which is re-entering it.
+		if err := config.CheckSecretMove(old.Normalize(), next, next.ClientSecret == model.FakeSetting); err != nil {
+			return nil, settingsError(err)
+		}
 	}
 	out := newCfg.Clone()
 	out.PluginSettings.Plugins[pluginID] = prepared

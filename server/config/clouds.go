@@ -1,9 +1,6 @@
 package config
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Cloud names a Microsoft cloud environment as stored in the plugin settings.
 type Cloud string
@@ -34,6 +31,20 @@ type Endpoints struct {
 	FrameAncestors []string
 }
 
+// LegacyFrameAncestors are origins earlier versions of the plugin added to
+// the server's frame ancestors, beyond today's lists.
+var LegacyFrameAncestors = []string{"https://*.skype.com", "https://*.office365.com"}
+
+// AllFrameAncestors is every origin a built-in cloud names, today's and
+// earlier versions'.
+func AllFrameAncestors() []string {
+	out := append([]string(nil), LegacyFrameAncestors...)
+	for _, c := range []Cloud{CloudCommercial, CloudGCCHigh, CloudDoD} {
+		out = append(out, knownClouds[c].FrameAncestors...)
+	}
+	return out
+}
+
 // defaultV1IssuerURL is the v1 token issuer of the public and US
 // government clouds, also assumed for a custom cloud.
 const defaultV1IssuerURL = "https://sts.windows.net"
@@ -46,10 +57,15 @@ var knownClouds = map[Cloud]Endpoints{
 		GraphURL:     "https://graph.microsoft.com",
 		TeamsURL:     "https://teams.microsoft.com",
 		V1IssuerURL:  defaultV1IssuerURL,
+		// The hosts Microsoft's tab requirements name, and no others
+		// (learn.microsoft.com/microsoftteams/platform/tabs/how-to/tab-requirements):
+		// all hosts under *.cloud.microsoft, Teams, the Microsoft 365 app
+		// and Outlook. The page's outlook-sdf hosts are Microsoft's own
+		// pre-release ring and are left out.
 		FrameAncestors: []string{
-			"https://teams.microsoft.com", "https://*.teams.microsoft.com", "https://*.cloud.microsoft",
-			"https://*.skype.com", "https://outlook.office.com", "https://outlook.office365.com",
-			"https://*.office.com", "https://*.office365.com", "https://*.microsoft365.com",
+			"https://*.cloud.microsoft", "https://teams.microsoft.com", "https://*.teams.microsoft.com",
+			"https://*.microsoft365.com", "https://*.office.com",
+			"https://outlook.office.com", "https://outlook.office365.com",
 		},
 	},
 	CloudGCCHigh: {
@@ -81,26 +97,4 @@ func CloudEndpoints(c Cloud) (Endpoints, error) {
 		return Endpoints{}, fmt.Errorf("no built-in endpoints for cloud %q", c)
 	}
 	return e, nil
-}
-
-// MergeFrameAncestors adds the required origins to a space-separated
-// frame-ancestors list, keeping every entry already there in its place.
-func MergeFrameAncestors(current string, required []string) (string, bool) {
-	have := map[string]bool{}
-	entries := strings.Fields(current)
-	for _, e := range entries {
-		have[strings.ToLower(e)] = true
-	}
-	changed := false
-	for _, r := range required {
-		if !have[strings.ToLower(r)] {
-			entries = append(entries, r)
-			have[strings.ToLower(r)] = true
-			changed = true
-		}
-	}
-	if !changed {
-		return current, false
-	}
-	return strings.Join(entries, " "), true
 }

@@ -102,7 +102,7 @@ func (s Settings) Endpoints() (Endpoints, error) {
 			TeamsURL:     s.CustomTeamsURL,
 			V1IssuerURL:  defaultV1IssuerURL,
 			// A custom cloud's hosts frame the tab from its Teams origin.
-			FrameAncestors: []string{s.CustomTeamsURL},
+			FrameAncestors: []string{Origin(s.CustomTeamsURL)},
 		}, nil
 	}
 	return CloudEndpoints(s.Cloud)

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -71,13 +70,13 @@ func (s Settings) Validate() error {
 	add(checkUUIDv4(s.AppID))
 	add(checkDisplayName(s.AppDisplayName))
 	add(checkCloud(s.Cloud))
-	add(checkHTTPSURL(labelCustomAuthorityURL, s.CustomAuthorityURL))
-	add(checkHTTPSURL(labelCustomGraphURL, s.CustomGraphURL))
-	add(checkHTTPSURL(labelCustomTeamsURL, s.CustomTeamsURL))
+	add(checkURL(labelCustomAuthorityURL, s.CustomAuthorityURL, URLBase))
+	add(checkURL(labelCustomGraphURL, s.CustomGraphURL, URLGraphBase))
+	add(checkURL(labelCustomTeamsURL, s.CustomTeamsURL, URLOrigin))
 	add(checkDeveloperName(s.DeveloperName))
-	add(checkHTTPSURL(labelDeveloperWebsiteURL, s.DeveloperWebsiteURL))
-	add(checkHTTPSURL(labelPrivacyURL, s.PrivacyURL))
-	add(checkHTTPSURL(labelTermsOfUseURL, s.TermsOfUseURL))
+	add(checkURL(labelDeveloperWebsiteURL, s.DeveloperWebsiteURL, URLPage))
+	add(checkURL(labelPrivacyURL, s.PrivacyURL, URLPage))
+	add(checkURL(labelTermsOfUseURL, s.TermsOfUseURL, URLPage))
 	return errors.Join(errs...)
 }
 
@@ -186,19 +185,34 @@ func checkCloud(c Cloud) error {
 	return fmt.Errorf("%s %q is not one of commercial, gcchigh, dod or custom", labelCloud, string(c))
 }
 
-func checkHTTPSURL(label, v string) error {
+func checkURL(label, v string, kind URLKind) error {
 	if v == "" {
 		return nil
 	}
-	u, err := url.Parse(v)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("%s %q is not an absolute URL", label, v)
+	_, err := ParseURL(label, v, kind)
+	return err
+}
+
+// ErrSecretNotReentered refuses a save that would move the stored client
+// secret to other endpoints.
+var ErrSecretNotReentered = errors.New(labelClientSecret + ": enter the client secret again to change the Microsoft cloud or its endpoints; " +
+	"the stored secret is only ever sent to the endpoints it was entered for")
+
+// CheckSecretMove refuses a change of the cloud or of an endpoint in
+// force unless the save enters the client secret again: otherwise anyone
+// who may edit the settings could point the plugin at a server of their
+// own and receive the stored secret, and have their own signing keys
+// trusted. kept reports whether the save kept the stored secret (the
+// System Console sends a placeholder for it).
+func CheckSecretMove(stored, next Settings, kept bool) error {
+	if stored.ClientSecret == "" || !kept {
+		return nil
 	}
-	if u.Scheme != "https" {
-		return fmt.Errorf("%s %q must use https", label, v)
+	a, errA := stored.Endpoints()
+	b, errB := next.Endpoints()
+	if errA == nil && errB == nil && a.AuthorityURL == b.AuthorityURL && a.GraphURL == b.GraphURL &&
+		a.TeamsURL == b.TeamsURL && a.V1IssuerURL == b.V1IssuerURL {
+		return nil
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%s %q must not carry credentials, a query or a fragment", label, v)
-	}
-	return nil
+	return ErrSecretNotReentered
 }

@@ -53,8 +53,8 @@ func TestValidateNamesFieldAndRule(t *testing.T) {
 		{"unknown cloud", func(s *Settings) { s.Cloud = "moon" }, `Microsoft cloud "moon" is not one of`},
 		{"custom http", func(s *Settings) { s.CustomGraphURL = "http://graph.example" }, `Custom cloud: Microsoft Graph URL "http://graph.example" must use https`},
 		{"custom relative", func(s *Settings) { s.CustomAuthorityURL = "login.example" }, `Custom cloud: Entra login authority URL "login.example" is not an absolute URL`},
-		{"custom with query", func(s *Settings) { s.CustomTeamsURL = "https://teams.example/?a=b" }, `must not carry credentials, a query or a fragment`},
-		{"custom with user", func(s *Settings) { s.CustomTeamsURL = "https://u:p@teams.example" }, `must not carry credentials`},
+		{"custom with query", func(s *Settings) { s.CustomTeamsURL = "https://teams.example/?a=b" }, `must not have a query or a fragment`},
+		{"custom with user", func(s *Settings) { s.CustomTeamsURL = "https://u:p@teams.example" }, `must not carry a user name or password`},
 		{"huge value", func(s *Settings) { s.ClientSecret = strings.Repeat("a", 5000) }, `Client Secret is longer than 2048 characters`},
 	}
 	for _, tc := range cases {
@@ -105,5 +105,46 @@ func TestMissingCustomEndpoints(t *testing.T) {
 	got := strings.Join(s.Missing(), ",")
 	if got != labelCustomAuthorityURL+","+labelCustomTeamsURL {
 		t.Fatalf("missing = %q", got)
+	}
+}
+
+func TestMovingTheSecretToOtherEndpointsNeedsItEnteredAgain(t *testing.T) {
+	stored := Settings{Cloud: CloudCommercial, ClientSecret: "s3cret"}
+	custom := Settings{Cloud: CloudCustom, CustomAuthorityURL: "https://login.evil.example", CustomGraphURL: "https://graph.evil.example",
+		CustomTeamsURL: "https://teams.evil.example", ClientSecret: "********************************"}
+	if err := CheckSecretMove(stored, custom, true); err != ErrSecretNotReentered {
+		t.Fatalf("commercial to custom keeping the secret: %v", err)
+	}
+	if err := CheckSecretMove(stored, custom, false); err != nil {
+		t.Fatalf("commercial to custom with the secret entered: %v", err)
+	}
+	dod := Settings{Cloud: CloudDoD}
+	if err := CheckSecretMove(stored, dod, true); err != ErrSecretNotReentered {
+		t.Fatalf("commercial to DoD keeping the secret: %v", err)
+	}
+	moved := custom
+	moved.CustomGraphURL = "https://graph2.evil.example"
+	storedCustom := custom
+	storedCustom.ClientSecret = "s3cret"
+	if err := CheckSecretMove(storedCustom, moved, true); err != ErrSecretNotReentered {
+		t.Fatalf("a custom endpoint changed keeping the secret: %v", err)
+	}
+	// Nothing moves: a name change keeps the secret without asking.
+	renamed := stored
+	renamed.AppDisplayName = "Ops"
+	if err := CheckSecretMove(stored, renamed, true); err != nil {
+		t.Fatalf("an unrelated change: %v", err)
+	}
+	// Unused custom fields may change under a built-in cloud.
+	unused := stored
+	unused.CustomGraphURL = "https://graph.elsewhere.example"
+	if err := CheckSecretMove(stored, unused, true); err != nil {
+		t.Fatalf("an unused custom field: %v", err)
+	}
+	if err := CheckSecretMove(Settings{Cloud: CloudCommercial}, custom, true); err != nil {
+		t.Fatalf("no stored secret to move: %v", err)
+	}
+	if !strings.HasPrefix(ErrSecretNotReentered.Error(), labelClientSecret) {
+		t.Fatal("the message does not name the field")
 	}
 }

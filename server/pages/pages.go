@@ -32,8 +32,9 @@ func Nonce() string {
 }
 
 // SetSecurityHeaders sets the headers every plugin HTML page carries. Only
-// scripts and styles from the plugin itself, marked with this response's
-// nonce, run; only the given Microsoft host origins may frame the page.
+// scripts marked with this response's nonce run, not any other script of
+// this origin; styles come from the plugin itself; only the given
+// Microsoft host origins may frame the page.
 func SetSecurityHeaders(w http.ResponseWriter, nonce string, frameAncestors []string) {
 	ancestors := "'none'"
 	if len(frameAncestors) > 0 {
@@ -41,7 +42,7 @@ func SetSecurityHeaders(w http.ResponseWriter, nonce string, frameAncestors []st
 	}
 	h := w.Header()
 	h.Set("Content-Security-Policy", fmt.Sprintf(
-		"default-src 'none'; script-src 'self' 'nonce-%[1]s'; style-src 'self' 'nonce-%[1]s'; "+
+		"default-src 'none'; script-src 'nonce-%[1]s'; style-src 'self' 'nonce-%[1]s'; "+
 			"img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors %[2]s",
 		nonce, ancestors))
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -63,8 +63,9 @@ func NewManifest(in Input) *Manifest {
 				Scopes:     []string{"personal"},
 			},
 		},
-		// Domains, not origins: Teams matches validDomains by host name.
-		ValidDomains:       []string{in.Site.Host},
+		// A domain, not an origin, but with the site's port when it has
+		// one: Teams clients on some platforms match the port too.
+		ValidDomains:       []string{in.Site.HostPort},
 		WebApplicationInfo: WebApplicationInfo{ID: strings.ToLower(in.ClientID), Resource: in.Site.ResourceURI(strings.ToLower(in.ClientID))},
 		// Mattermost Calls needs the microphone, camera and screen sharing.
 		DevicePermissions: []string{"media"},

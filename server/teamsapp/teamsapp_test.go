@@ -87,7 +87,7 @@ func TestManifestFields(t *testing.T) {
 	if got := m.WebApplicationInfo.Resource; got != "api://mm.example.com:8443/chat/11111111-2222-3333-4444-555555555555" {
 		t.Fatalf("resource = %s", got)
 	}
-	if m.ValidDomains[0] != "mm.example.com" || m.DevicePermissions[0] != "media" {
+	if m.ValidDomains[0] != "mm.example.com:8443" || m.DevicePermissions[0] != "media" {
 		t.Fatalf("domains %v, device permissions %v", m.ValidDomains, m.DevicePermissions)
 	}
 	for _, a := range m.Activities.ActivityTypes {
