@@ -11,8 +11,11 @@ PLATFORMS := linux-amd64 linux-arm64 darwin-amd64 darwin-arm64
 SERVER_BINS := $(foreach p,$(PLATFORMS),server/dist/plugin-$(p))
 # The Entra setup command, built for the same platforms next to the bundle.
 SETUP_BINS := $(foreach p,$(PLATFORMS),dist/m365-setup-$(PLUGIN_VERSION)-$(p))
-GO_SOURCES := $(shell find server -type f -not -name '*_test.go') go.mod go.sum
-SETUP_SOURCES := $(shell find cmd/m365-setup internal/appsetup server/config server/entra -type f -name '*.go' -not -name '*_test.go') go.mod go.sum
+# The files of this module each binary is built from, as the Go tool lists
+# them (embedded pages and static files included).
+module_files = $(shell $(GO) list -deps -f '{{if not .Standard}}{{if eq .Module.Path "github.com/missioncollab/mattermost-plugin-m365"}}{{range .GoFiles}}{{$$.Dir}}/{{.}} {{end}}{{range .EmbedFiles}}{{$$.Dir}}/{{.}} {{end}}{{end}}{{end}}' $(1)) go.mod go.sum
+GO_SOURCES := $(call module_files,./server)
+SETUP_SOURCES := $(call module_files,./cmd/m365-setup)
 WEBAPP_SOURCES := $(shell find webapp/src -type f) webapp/package.json webapp/package-lock.json webapp/build.mjs
 # The Teams JS SDK, pinned in webapp/package.json, ships inside the bundle.
 TEAMS_JS := webapp/node_modules/@microsoft/teams-js

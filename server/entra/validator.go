@@ -25,7 +25,8 @@ type Config struct {
 	// ResourceURI is the Application ID URI, api://<host[:port]><subpath>/<client ID>.
 	ResourceURI string
 	HTTPClient  *http.Client
-	// Logf reports background key refresh failures.
+	// OnKeyError hears of failed background key refreshes; a sign-in that
+	// needs keys still fails on its own.
 	OnKeyError func(err error)
 }
 
