@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -16,6 +14,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
@@ -101,9 +100,6 @@ func (p *Plugin) teamsSDK() ([]byte, error) {
 
 // subpathOf is the path Mattermost is served under, "" at the root.
 func subpathOf(siteURL string) string {
-	u, err := url.Parse(siteURL)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimRight(u.EscapedPath(), "/")
+	s, _ := site.Parse(siteURL)
+	return s.Subpath
 }

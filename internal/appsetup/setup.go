@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
 
 // SecretName marks the client secrets this tool creates; rotation
@@ -117,8 +119,8 @@ func (o *Options) check() error {
 
 // resourceURI is the Application ID URI the Teams SSO needs.
 func (o *Options) resourceURI(clientID string) string {
-	u, _ := url.Parse(o.SiteURL)
-	return "api://" + u.Host + strings.TrimRight(u.EscapedPath(), "/") + "/" + clientID
+	s, _ := site.Parse(o.SiteURL)
+	return s.ResourceURI(clientID)
 }
 
 type run struct {

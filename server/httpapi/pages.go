@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"strings"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
@@ -17,19 +17,18 @@ type TabSettings struct {
 	FrameAncestors []string
 }
 
-func (a *api) sitePaths(siteURL string) (origin, subpath string) {
-	u, err := url.Parse(siteURL)
-	if err != nil {
-		return "", ""
-	}
-	return u.Scheme + "://" + u.Host, strings.TrimRight(u.EscapedPath(), "/")
+// siteOf is where Mattermost is served; an unset or unreadable Site URL
+// reads as the root of no origin, so pages still render their paths.
+func siteOf(siteURL string) site.Site {
+	s, _ := site.Parse(siteURL)
+	return s
 }
 
 // tabPage serves the page the Microsoft hosts frame as the personal tab.
 func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {
 	t := a.Tab()
-	origin, subpath := a.sitePaths(t.SiteURL)
-	pluginBase := subpath + "/plugins/" + a.PluginID
+	where := siteOf(t.SiteURL)
+	pluginBase := where.PluginPath(a.PluginID, "")
 	nonce := pages.Nonce()
 	pages.SetSecurityHeaders(w, nonce, t.FrameAncestors)
 	err := pages.RenderTab(w, pages.TabData{
@@ -38,9 +37,9 @@ func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {
 		ExchangeURL:  pluginBase + "/api/v1/sso/exchange",
 		RedeemURL:    pluginBase + "/api/v1/sso/redeem",
 		LinkPath:     pluginBase + LinkPath,
-		HomeURL:      subpath + "/",
-		LoginURL:     subpath + "/login",
-		SiteURL:      origin + subpath + "/",
+		HomeURL:      where.Home(),
+		LoginURL:     where.Subpath + "/login",
+		SiteURL:      where.Origin() + where.Home(),
 		TenantID:     t.TenantID,
 		ValidOrigins: t.FrameAncestors,
 	})
@@ -93,8 +92,8 @@ const LinkPath = "/auth/link"
 // Without a session it sends the person to the Mattermost login first.
 func (a *api) linkPage(w http.ResponseWriter, r *http.Request) {
 	t := a.Tab()
-	_, subpath := a.sitePaths(t.SiteURL)
-	pluginBase := subpath + "/plugins/" + a.PluginID
+	where := siteOf(t.SiteURL)
+	pluginBase := where.PluginPath(a.PluginID, "")
 	flowSecret := r.URL.Query().Get("flow")
 	d := pages.LinkData{
 		Nonce:        pages.Nonce(),
@@ -111,7 +110,7 @@ func (a *api) linkPage(w http.ResponseWriter, r *http.Request) {
 		d.Problem = "This link request is unknown or has expired. Close this window and try again from the tab."
 	case userID == "":
 		back := pluginBase + LinkPath + "?" + url.Values{"flow": {flowSecret}}.Encode()
-		http.Redirect(w, r, subpath+"/login?"+url.Values{"redirect_to": {back}}.Encode(), http.StatusFound)
+		http.Redirect(w, r, where.Subpath+"/login?"+url.Values{"redirect_to": {back}}.Encode(), http.StatusFound)
 		return
 	default:
 		d.MicrosoftName, d.MicrosoftAccount = flow.Name, flow.Account

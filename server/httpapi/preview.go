@@ -21,11 +21,11 @@ func (a *api) previewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := a.Tab()
-	_, subpath := a.sitePaths(t.SiteURL)
+	where := siteOf(t.SiteURL)
 	d := pages.PreviewData{
 		Nonce:      pages.Nonce(),
-		StaticBase: subpath + "/plugins/" + a.PluginID + "/static",
-		HomeURL:    subpath + "/",
+		StaticBase: where.PluginPath(a.PluginID, "/static"),
+		HomeURL:    where.Home(),
 	}
 	status := http.StatusOK
 	post, err := a.showPost(userID, postID)

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"net/url"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
@@ -203,11 +203,11 @@ func sameOrigin(r *http.Request, siteURL string, browserOnly bool) bool {
 	if origin == "" {
 		return !browserOnly
 	}
-	site, err := url.Parse(siteURL)
-	if err != nil || site.Host == "" {
+	s, err := site.Parse(siteURL)
+	if err != nil {
 		return false
 	}
-	return origin == site.Scheme+"://"+site.Host
+	return origin == s.Origin()
 }
 
 // refusals are what a sign-in or linking step refuses by its rules; any

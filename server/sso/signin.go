@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
 
 // API is the part of the plugin API sign-in uses.
@@ -142,8 +142,8 @@ func ValidatorConfig(s config.Settings, siteURL string) *entra.Config {
 	if err != nil || endpoints.AuthorityURL == "" {
 		return nil
 	}
-	u, err := url.Parse(siteURL)
-	if err != nil || u.Host == "" {
+	where, err := site.Parse(siteURL)
+	if err != nil {
 		return nil
 	}
 	return &entra.Config{
@@ -151,7 +151,7 @@ func ValidatorConfig(s config.Settings, siteURL string) *entra.Config {
 		V1IssuerURL:  endpoints.V1IssuerURL,
 		TenantID:     s.TenantID,
 		ClientID:     s.ClientID,
-		ResourceURI:  "api://" + u.Host + strings.TrimRight(u.EscapedPath(), "/") + "/" + strings.ToLower(s.ClientID),
+		ResourceURI:  where.ResourceURI(s.ClientID),
 	}
 }
 
@@ -159,12 +159,12 @@ func ValidatorConfig(s config.Settings, siteURL string) *entra.Config {
 // session length, as Mattermost's own single sign-on does.
 func CookieOptionsFor(cfg *model.Config) CookieOptions {
 	o := CookieOptions{Path: "/", LengthHours: model.SafeDereference(cfg.ServiceSettings.SessionLengthSSOInHours)}
-	if u, err := url.Parse(model.SafeDereference(cfg.ServiceSettings.SiteURL)); err == nil {
-		if sub := strings.TrimRight(u.Path, "/"); sub != "" {
-			o.Path = sub
+	if where, err := site.Parse(model.SafeDereference(cfg.ServiceSettings.SiteURL)); err == nil {
+		if where.Subpath != "" {
+			o.Path = where.Subpath
 		}
 		if model.SafeDereference(cfg.ServiceSettings.AllowCookiesForSubdomains) {
-			o.Domain = u.Hostname()
+			o.Domain = where.Host
 		}
 	}
 	if o.LengthHours <= 0 {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
 )
 
@@ -22,7 +23,7 @@ type Input struct {
 	DisplayName string
 	ClientID    string
 	PluginID    string
-	Site        Site
+	Site        site.Site
 	Developer   Developer
 }
 
@@ -52,21 +53,21 @@ func NewManifest(in Input) *Manifest {
 				EntityID:   HomeEntityID,
 				Name:       in.DisplayName,
 				ContentURL: in.Site.PluginURL(in.PluginID, TabPath),
-				WebsiteURL: in.Site.Origin() + in.Site.Subpath + "/",
+				WebsiteURL: in.Site.Origin() + in.Site.Home(),
 				Scopes:     []string{"personal"},
 			},
 			{
 				EntityID:   PreviewEntityID,
 				Name:       "Notifications",
 				ContentURL: in.Site.PluginURL(in.PluginID, PreviewPath),
-				WebsiteURL: in.Site.Origin() + in.Site.Subpath + "/",
+				WebsiteURL: in.Site.Origin() + in.Site.Home(),
 				Scopes:     []string{"personal"},
 			},
 		},
 		// A domain, not an origin, but with the site's port when it has
 		// one: Teams clients on some platforms match the port too.
 		ValidDomains:       []string{in.Site.HostPort},
-		WebApplicationInfo: WebApplicationInfo{ID: strings.ToLower(in.ClientID), Resource: in.Site.ResourceURI(strings.ToLower(in.ClientID))},
+		WebApplicationInfo: WebApplicationInfo{ID: strings.ToLower(in.ClientID), Resource: in.Site.ResourceURI(in.ClientID)},
 		// Mattermost Calls needs the microphone, camera and screen sharing.
 		DevicePermissions: []string{"media"},
 		Authorization: Authorization{Permissions: AuthorizationPermissions{

@@ -4,12 +4,6 @@
 // and all, comes out as valid JSON.
 package teamsapp
 
-import (
-	"fmt"
-	"net/url"
-	"strings"
-)
-
 // SchemaVersion is the manifest schema the package declares. 1.22 is the
 // newest version proven accepted by Teams, Outlook and the Microsoft 365
 // app alike, including in GCC High; later versions add nothing this app
@@ -127,42 +121,4 @@ var ActivityTypes = []ActivityType{
 	{Type: "groupMessage", Description: "Someone wrote in a group message you are in", TemplateText: "{actor} wrote in a group message"},
 	{Type: "channelMention", Description: "Someone notified everyone in a channel you are in", TemplateText: "{actor} notified everyone in {channel}"},
 	{Type: "threadReply", Description: "Someone replied in a thread you follow", TemplateText: "{actor} replied in a thread you follow"},
-}
-
-// Site is where Mattermost is served, as the manifest needs it.
-type Site struct {
-	// HostPort is the host and, if not the default, the port.
-	HostPort string
-	// Host is the host alone.
-	Host string
-	// Subpath is the path Mattermost is served under, "" or "/chat".
-	Subpath string
-}
-
-// ParseSite reads Mattermost's site URL; Teams requires https.
-func ParseSite(siteURL string) (Site, error) {
-	if strings.TrimSpace(siteURL) == "" {
-		return Site{}, fmt.Errorf("Site URL is not set")
-	}
-	u, err := url.Parse(siteURL)
-	if err != nil || u.Host == "" || !u.IsAbs() {
-		return Site{}, fmt.Errorf("Site URL %q is not an absolute URL", siteURL)
-	}
-	if u.Scheme != "https" {
-		return Site{}, fmt.Errorf("Site URL %q must use https: Teams loads tabs only over https", siteURL)
-	}
-	return Site{HostPort: u.Host, Host: u.Hostname(), Subpath: strings.TrimRight(u.EscapedPath(), "/")}, nil
-}
-
-// Origin is the site's scheme, host and port.
-func (s Site) Origin() string { return "https://" + s.HostPort }
-
-// PluginURL is the URL of a path below the plugin's root.
-func (s Site) PluginURL(pluginID, path string) string {
-	return s.Origin() + s.Subpath + "/plugins/" + pluginID + path
-}
-
-// ResourceURI is the Application ID URI the admin sets under "Expose an API".
-func (s Site) ResourceURI(clientID string) string {
-	return "api://" + s.HostPort + s.Subpath + "/" + clientID
 }

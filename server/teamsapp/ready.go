@@ -2,6 +2,7 @@ package teamsapp
 
 import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
 
 // Problem is one thing that keeps the package from being built, named as
@@ -25,7 +26,7 @@ func Plan(s config.Settings, srv Server, pluginID string) (Input, []Problem) {
 	for _, label := range s.TeamsAppMissing() {
 		problems = append(problems, Problem{Setting: label, Message: label + " is not set."})
 	}
-	site, err := ParseSite(srv.SiteURL)
+	where, err := site.ParseHTTPS(srv.SiteURL)
 	if err != nil {
 		problems = append(problems, Problem{
 			Setting: "Site URL",
@@ -35,7 +36,7 @@ func Plan(s config.Settings, srv Server, pluginID string) (Input, []Problem) {
 	if len(problems) > 0 {
 		return Input{}, problems
 	}
-	home := site.Origin() + site.Subpath + "/"
+	home := where.Origin() + where.Home()
 	dev := Developer{
 		Name:          firstSet(s.DeveloperName, s.AppDisplayName),
 		WebsiteURL:    firstSet(s.DeveloperWebsiteURL, home),
@@ -48,7 +49,7 @@ func Plan(s config.Settings, srv Server, pluginID string) (Input, []Problem) {
 		DisplayName: s.AppDisplayName,
 		ClientID:    s.ClientID,
 		PluginID:    pluginID,
-		Site:        site,
+		Site:        where,
 		Developer:   dev,
 	}, nil
 }
@@ -64,7 +65,7 @@ func firstSet(values ...string) string {
 
 // httpsOnly keeps a server link only when Teams would accept it.
 func httpsOnly(link string) string {
-	if _, err := ParseSite(link); err != nil {
+	if _, err := site.ParseHTTPS(link); err != nil {
 		return ""
 	}
 	return link

@@ -23,31 +23,6 @@ func settings() config.Settings {
 	}
 }
 
-func TestParseSite(t *testing.T) {
-	cases := []struct {
-		in, hostPort, sub, err string
-	}{
-		{"https://mm.example.com", "mm.example.com", "", ""},
-		{"https://mm.example.com/", "mm.example.com", "", ""},
-		{"https://mm.example.com:8443/chat/", "mm.example.com:8443", "/chat", ""},
-		{"http://mm.example.com", "", "", "must use https"},
-		{"", "", "", "Site URL is not set"},
-		{"mm.example.com", "", "", "not an absolute URL"},
-	}
-	for _, tc := range cases {
-		s, err := ParseSite(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || s.HostPort != tc.hostPort || s.Subpath != tc.sub {
-			t.Errorf("%q: got %+v, %v", tc.in, s, err)
-		}
-	}
-}
-
 func TestPlanListsEveryProblem(t *testing.T) {
 	_, problems := Plan(config.Settings{}, Server{SiteURL: "http://mm.example.com"}, "plugin")
 	var got []string

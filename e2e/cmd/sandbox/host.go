@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
 
 // The sandbox's Entra tenant and app registration, and a second tenant to
@@ -37,11 +36,11 @@ func trustCloud(cloud *msfake.Cloud) (string, error) {
 // startHost points the plugin at the fake cloud and starts a simulated
 // Teams host framing the tab, with a picker of people, tenants and hosts.
 func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud) (*teamshost.Host, error) {
-	site, err := url.Parse(h.Server.SiteURL)
+	where, err := site.Parse(h.Server.SiteURL)
 	if err != nil {
 		return nil, err
 	}
-	audience := "api://" + site.Host + strings.TrimRight(site.Path, "/") + "/" + sandboxClientID
+	audience := where.ResourceURI(sandboxClientID)
 	ids := &objectIDs{byUser: map[string]string{}}
 	pick := func(user, tenant, hostName string) (teamshost.Options, error) {
 		oid := ids.of(user)
