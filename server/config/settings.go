@@ -217,3 +217,17 @@ func Prepare(raw map[string]any) (map[string]any, Settings, error) {
 	}
 	return s.WriteTo(raw), s, nil
 }
+
+// label is the System Console name of the setting stored under key, as
+// every message names it; "" for a key the plugin does not read.
+func label(key string) string {
+	switch f := fieldByKey[strings.ToLower(key)].(type) {
+	case textField:
+		return f.label
+	case boolField:
+		return f.label
+	case cloudField:
+		return labelCloud
+	}
+	return ""
+}
