@@ -11,7 +11,6 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
-	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
@@ -19,6 +18,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+	"github.com/missioncollab/mattermost-plugin-m365/server/reminder"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
@@ -54,8 +54,7 @@ type Plugin struct {
 	resolver     *recipients.Resolver
 	worker       *notify.Worker
 
-	botID       string
-	reminderJob *cluster.Job
+	reminder *reminder.Reminder
 
 	graphMu     sync.Mutex
 	graphCfg    graph.Config
@@ -77,7 +76,8 @@ func (p *Plugin) OnActivate() error {
 	}
 	// Reminders are a convenience: a name clash with the bot must not keep
 	// the plugin from running.
-	if err := p.startReminder(); err != nil {
+	p.reminder = p.newReminder()
+	if err := p.reminder.Start(); err != nil {
 		p.API.LogError("Secret expiry reminders are off", "error", err.Error())
 	}
 	return nil
@@ -102,8 +102,8 @@ func (p *Plugin) OnDeactivate() error {
 	if p.stopKeywords != nil {
 		p.stopKeywords()
 	}
-	if p.reminderJob != nil {
-		_ = p.reminderJob.Close()
+	if p.reminder != nil {
+		p.reminder.Close()
 	}
 	if p.signIn != nil {
 		p.signIn.Close()
@@ -155,7 +155,9 @@ func (p *Plugin) OnConfigurationChange() error {
 	// New credentials may be close to expiry. This hook runs on any change
 	// to the server's configuration; only the plugin's own settings matter.
 	if settingsChanged {
-		go p.remindSecretExpiry()
+		if p.reminder != nil {
+			go p.reminder.Check()
+		}
 	}
 	if changed && len(missing) > 0 {
 		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",
