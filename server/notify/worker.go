@@ -299,7 +299,7 @@ func (w *Worker) judge(job *Job, b Batch, err error, attempt int) (time.Duration
 		job.FailingSince = now
 	}
 	var gerr *graph.Error
-	permanent := errors.As(err, &gerr) && !gerr.Temporary()
+	permanent := graph.Classify(err) == graph.Rejected
 	if permanent || now.Sub(job.FailingSince) >= w.Limits.GiveUpAfter {
 		w.Log.LogError("Gave up on a Teams notification",
 			"post_id", job.PostID, "recipients", len(b.Recipients), "error", err.Error(),
