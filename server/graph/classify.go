@@ -39,6 +39,17 @@ var causeNames = map[Cause]string{
 
 func (c Cause) String() string { return causeNames[c] }
 
+// MarshalText names the cause, so that stored causes survive a change in
+// the order of the constants.
+func (c Cause) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText reads a name MarshalText wrote; an unknown one reads as
+// Transient.
+func (c *Cause) UnmarshalText(b []byte) error {
+	*c, _ = ParseCause(string(b))
+	return nil
+}
+
 // ParseCause is the Cause named s, as String gives it.
 func ParseCause(s string) (Cause, bool) {
 	for c, name := range causeNames {
