@@ -154,6 +154,9 @@ func (p *Plugin) OnConfigurationChange() error {
 	// to the server's configuration; only the plugin's own settings matter.
 	if settingsChanged {
 		go p.remindSecretExpiry()
+		if p.worker != nil {
+			p.worker.Reprobe()
+		}
 	}
 	if changed && len(missing) > 0 {
 		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",

@@ -97,11 +97,14 @@ type Status struct {
 	// NotBefore is when Graph (a 429's Retry-After) or a failure's wait
 	// lets the next request be made; in the past when nothing holds it.
 	NotBefore time.Time
+	// The queue's limits.
+	MaxJobs, MaxBytes int64
+	MaxAge            time.Duration
 }
 
 // Status reads the queue's state from the KV store.
 func (q Queue) Status() (Status, error) {
-	var s Status
+	s := Status{MaxJobs: q.maxJobs(), MaxBytes: q.maxBytes(), MaxAge: q.maxAge()}
 	head, tail, err := q.bounds()
 	if err != nil {
 		return s, err
