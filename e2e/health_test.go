@@ -63,7 +63,7 @@ func TestConnectionCheckPassesAndNamesWhatIsWrong(t *testing.T) {
 	tenantAsAdminLeftIt(t, append(append([]string{}, msfake.AppRoles...), "Application.Read.All"), 90*24*time.Hour)
 	admin := &person{User: env.Admin}
 	status, checks := runHealth(t, admin)
-	if status != 200 || len(checks) != 6 {
+	if status != 200 || len(checks) != 7 {
 		t.Fatalf("%d: %v", status, checks)
 	}
 	for id, c := range checks {
@@ -162,7 +162,7 @@ func TestSupportPacketCarriesTheConnectionCheck(t *testing.T) {
 			}
 			err := json.NewDecoder(fr).Decode(&report)
 			fr.Close()
-			if err != nil || len(report.Checks) != 6 {
+			if err != nil || len(report.Checks) != 7 {
 				t.Fatalf("%s: %v %v", f.Name, report, err)
 			}
 			return

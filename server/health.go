@@ -21,7 +21,27 @@ func (p *Plugin) healthReport(ctx context.Context) health.Report {
 	if endpoints, err := s.Endpoints(); err == nil && s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" {
 		in.Graph = p.graphFor(s, endpoints)
 	}
+	in.Queue = p.queueHealth()
+	// An admin who fixed what paused the queue runs this check next: the
+	// worker tries at once rather than at its next probe.
+	if in.Queue != nil && in.Queue.Paused {
+		p.worker.Reprobe()
+	}
 	return health.Run(ctx, in)
+}
+
+// queueHealth is the notification queue's state for the check.
+func (p *Plugin) queueHealth() *health.Queue {
+	if p.worker == nil {
+		return nil
+	}
+	st, err := p.worker.Queue.Status()
+	q := &health.Queue{Err: err, Jobs: st.Jobs, Bytes: st.Bytes, Oldest: st.Oldest, NotBefore: st.NotBefore,
+		MaxJobs: st.MaxJobs, MaxBytes: st.MaxBytes, MaxAge: st.MaxAge}
+	if st.Pause != nil {
+		q.Paused, q.Cause, q.PausedSince = true, st.Pause.Cause, st.Pause.Since
+	}
+	return q
 }
 
 // GenerateSupportData adds the connection check to support packets.

@@ -158,6 +158,9 @@ func (p *Plugin) OnConfigurationChange() error {
 		if p.reminder != nil {
 			go p.reminder.Check()
 		}
+		if p.worker != nil {
+			p.worker.Reprobe()
+		}
 	}
 	if changed && len(missing) > 0 {
 		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",

@@ -81,6 +81,31 @@ func (kv PluginKV) KVCompareAndSet(key string, oldValue, newValue []byte) (bool,
 	return ok, nil
 }
 
+// KVSetWithOptions stores a value as the plugin API's call of that name
+// does: atomically, with an expiry, or both.
+func (kv PluginKV) KVSetWithOptions(key string, value []byte, options model.PluginKVSetOptions) (bool, *model.AppError) {
+	ok, err := kv.s.srv.Store().Plugin().SetWithOptions(kv.pluginID, key, value, options)
+	if err != nil {
+		return false, model.NewAppError("PluginKV.KVSetWithOptions", "harness.kv", nil, err.Error(), 500)
+	}
+	return ok, nil
+}
+
+// KVList returns every key, in pages of 1,000.
+func (kv PluginKV) KVList() ([]string, error) {
+	var keys []string
+	for offset := 0; ; offset += 1000 {
+		page, err := kv.s.srv.Store().Plugin().List(kv.pluginID, offset, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("list the plugin's keys: %w", err)
+		}
+		keys = append(keys, page...)
+		if len(page) < 1000 {
+			return keys, nil
+		}
+	}
+}
+
 // KVDelete removes a value.
 func (kv PluginKV) KVDelete(key string) *model.AppError {
 	if err := kv.s.srv.Store().Plugin().Delete(kv.pluginID, key); err != nil {

@@ -19,7 +19,8 @@
 // the tokens' audience): looking apps up in the Teams app catalog
 // (PublishTeamsApp) and sending activity feed notifications in bulk
 // (Notifications records them), with Graph's token checks, rules and
-// error bodies, a per-tenant rate limit, and FailNext and StallNext to
+// error bodies, a per-tenant rate limit, recipients who lack the app
+// (SetTeamsAppInstalled), and FailNext, ThrottleNext and StallNext to
 // inject failures and delays.
 //
 // All routes live on one http.ServeMux with method and path patterns; see

@@ -31,8 +31,13 @@ type graphState struct {
 	buckets       map[string]*tokenBucket // per tenant
 
 	failN, failStatus int
+	failRetryAfter    time.Duration
 	stallN            int
 	stallFor          time.Duration
+
+	// withoutApp are the people (tenant → object IDs) for whom the Teams
+	// app is not installed.
+	withoutApp map[string]map[string]bool
 }
 
 func (g *graphState) init() {
@@ -40,6 +45,7 @@ func (g *graphState) init() {
 	g.tokenLifetime = defaultAppTokenLifetime
 	g.catalog = map[string]map[string]TeamsApp{}
 	g.buckets = map[string]*tokenBucket{}
+	g.withoutApp = map[string]map[string]bool{}
 }
 
 // clock is the current time; the caller holds mu.
@@ -148,11 +154,41 @@ func (c *Cloud) Notifications() []Notification {
 
 // FailNext makes the next n Graph requests (any /v1.0/ path, before
 // authentication) answer status with a Graph error; a 429 or 503 also
-// carries "Retry-After: 1". It replaces an earlier FailNext.
+// carries "Retry-After: 1". It replaces an earlier FailNext or
+// ThrottleNext.
 func (c *Cloud) FailNext(n int, status int) {
 	c.graph.mu.Lock()
 	defer c.graph.mu.Unlock()
-	c.graph.failN, c.graph.failStatus = n, status
+	c.graph.failN, c.graph.failStatus, c.graph.failRetryAfter = n, status, time.Second
+}
+
+// ThrottleNext makes the next n Graph requests answer 429 with a
+// Retry-After of retryAfter (whole seconds, as Graph sends it). It
+// replaces an earlier FailNext or ThrottleNext.
+func (c *Cloud) ThrottleNext(n int, retryAfter time.Duration) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	c.graph.failN, c.graph.failStatus, c.graph.failRetryAfter = n, http.StatusTooManyRequests, retryAfter
+}
+
+// SetTeamsAppInstalled says whether the Teams app is installed for the
+// people with these object IDs in tenant (it is, unless said otherwise).
+// Graph only notifies people who have the app: a request naming someone
+// without it is refused.
+func (c *Cloud) SetTeamsAppInstalled(tenant string, installed bool, objectIDs ...string) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	t := strings.ToLower(tenant)
+	if c.graph.withoutApp[t] == nil {
+		c.graph.withoutApp[t] = map[string]bool{}
+	}
+	for _, oid := range objectIDs {
+		if installed {
+			delete(c.graph.withoutApp[t], strings.ToLower(oid))
+		} else {
+			c.graph.withoutApp[t][strings.ToLower(oid)] = true
+		}
+	}
 }
 
 // StallNext delays the next n Graph requests by d before they are
@@ -278,7 +314,7 @@ func (c *Cloud) graphRoute(next func(w http.ResponseWriter, r *http.Request, cal
 		}
 
 		c.graph.mu.Lock()
-		fail := 0
+		fail, retryAfter := 0, c.graph.failRetryAfter
 		if c.graph.failN > 0 {
 			c.graph.failN--
 			fail = c.graph.failStatus
@@ -286,7 +322,7 @@ func (c *Cloud) graphRoute(next func(w http.ResponseWriter, r *http.Request, cal
 		c.graph.mu.Unlock()
 		if fail != 0 {
 			if fail == http.StatusTooManyRequests || fail == http.StatusServiceUnavailable {
-				w.Header().Set("Retry-After", "1")
+				w.Header().Set("Retry-After", strconv.Itoa(max(int(retryAfter/time.Second), 1)))
 			}
 			writeGraphError(w, r, fail, graphCode(fail), "Injected failure (msfake FailNext).")
 			return
@@ -589,8 +625,27 @@ func (c *Cloud) sendToRecipients(w http.ResponseWriter, r *http.Request, caller 
 	}
 	c.graph.mu.Lock()
 	published := false
+	var appName string
 	for _, app := range c.graph.catalog[caller.tenant] {
-		published = published || app.ID == req.TeamsAppID
+		if app.ID == req.TeamsAppID {
+			published, appName = true, app.DisplayName
+		}
+	}
+	var without string
+	for _, oid := range n.Recipients {
+		if c.graph.withoutApp[caller.tenant][strings.ToLower(oid)] {
+			without = oid
+			break
+		}
+	}
+	if published && without != "" {
+		c.graph.mu.Unlock()
+		// Graph's answer when a recipient lacks the app, as it gives it for
+		// the one-person endpoint: the whole request is refused.
+		writeGraphError(w, r, http.StatusForbidden, "Forbidden", fmt.Sprintf(
+			"Application '%s' is not authorized to send activity notifications to the recipient '%s'. Ensure that the expected Teams app is installed in the target scope (user, team, or chat).",
+			appName, without))
+		return
 	}
 	if published {
 		n.At = c.graph.clock()

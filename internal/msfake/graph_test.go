@@ -359,3 +359,33 @@ func TestStallNext(t *testing.T) {
 		t.Errorf("short stall: status %d after %v", resp.StatusCode, time.Since(start))
 	}
 }
+
+func TestThrottleNextSendsItsRetryAfter(t *testing.T) {
+	t.Parallel()
+	c, token, catalogID := setupGraph(t)
+	c.ThrottleNext(1, 90*time.Second)
+	r := graphDo(t, c, http.MethodPost, sendPath, token, activity(1, catalogID))
+	wantStatus(t, "throttled", r, http.StatusTooManyRequests)
+	if got := r.header.Get("Retry-After"); got != "90" {
+		t.Errorf("Retry-After %q, want 90", got)
+	}
+	wantStatus(t, "after", graphDo(t, c, http.MethodPost, sendPath, token, activity(1, catalogID)), http.StatusAccepted)
+}
+
+func TestSendRefusesARecipientWithoutTheApp(t *testing.T) {
+	t.Parallel()
+	c, token, catalogID := setupGraph(t)
+	body := activity(3, catalogID)
+	lacking := body["recipients"].([]map[string]any)[1]["userId"].(string)
+	c.SetTeamsAppInstalled(testTenant, false, lacking)
+	r := graphDo(t, c, http.MethodPost, sendPath, token, body)
+	wantStatus(t, "a recipient without the app", r, http.StatusForbidden)
+	if code, msg := r.graphErr(t); code != "Forbidden" || !strings.Contains(msg, lacking) || !strings.Contains(msg, "installed") {
+		t.Errorf("%s: %s", code, msg)
+	}
+	if len(c.Notifications()) != 0 {
+		t.Fatal("the others were told anyway")
+	}
+	c.SetTeamsAppInstalled(testTenant, true, lacking)
+	wantStatus(t, "once installed", graphDo(t, c, http.MethodPost, sendPath, token, body), http.StatusAccepted)
+}

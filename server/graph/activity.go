@@ -55,8 +55,7 @@ type activityBody struct {
 }
 
 // Send delivers an activity with sendActivityNotificationToRecipients.
-// When Graph no longer knows the app, the remembered catalog ID is
-// dropped so the next try looks it up again.
+// Its errors say what they mean for later requests through Classify.
 func (c *Client) Send(ctx context.Context, a Activity) error {
 	if len(a.Recipients) == 0 || len(a.Recipients) > MaxRecipients {
 		return fmt.Errorf("send activity: %d recipients; 1 to %d are allowed", len(a.Recipients), MaxRecipients)
@@ -83,12 +82,27 @@ func (c *Client) Send(ctx context.Context, a Activity) error {
 		return fmt.Errorf("encode activity: %w", err)
 	}
 	err = c.do(ctx, http.MethodPost, "/v1.0/teamwork/sendActivityNotificationToRecipients", bytes.NewReader(data), nil)
+	if err == nil {
+		return nil
+	}
 	var gerr *Error
 	if errors.As(err, &gerr) && gerr.Status == http.StatusNotFound {
-		c.forgetTeamsApp(a.AppExternalID)
+		err = c.recheckApp(ctx, a.AppExternalID, appID, gerr)
 	}
-	if err != nil {
-		return fmt.Errorf("send activity: %w", err)
+	return fmt.Errorf("send activity: %w", c.forbiddenFor(err, "TeamsActivity.Send"))
+}
+
+// recheckApp finds out what a 404 was about, which Graph does not say:
+// the app (removed, or uploaded anew under another catalog ID since it
+// was looked up) or a recipient. The catalog tells which.
+func (c *Client) recheckApp(ctx context.Context, externalID, used string, notFound *Error) error {
+	c.forgetTeamsApp(externalID)
+	now, err := c.TeamsAppID(ctx, externalID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("looking the Teams app up again after %v: %w", notFound, err)
+	case now != used:
+		return fmt.Errorf("%w (from %s to %s): %w", errAppReplaced, used, now, notFound)
 	}
-	return nil
+	return notFound
 }

@@ -54,7 +54,8 @@ func (c *Client) CatalogApp(ctx context.Context, externalID string) (*CatalogApp
 	}
 	path := "/v1.0/appCatalogs/teamsApps?$filter=" + url.QueryEscape(filter) + "&$expand=" + url.QueryEscape("appDefinitions($select=version)")
 	if err := c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
-		return nil, fmt.Errorf("find the Teams app %s: %w", externalID, err)
+		return nil, fmt.Errorf("find the Teams app %s: %w", externalID,
+			c.forbiddenFor(err, "AppCatalog.Read.All", "AppCatalog.ReadWrite.All"))
 	}
 	for _, app := range list.Value {
 		if strings.EqualFold(app.ExternalID, externalID) {
@@ -68,8 +69,8 @@ func (c *Client) CatalogApp(ctx context.Context, externalID string) (*CatalogApp
 	return nil, fmt.Errorf("%w (Application ID %s)", ErrNotInCatalog, externalID)
 }
 
-// forgetTeamsApp drops a remembered catalog ID, after Graph said it does
-// not know it: admins remove and upload the app again.
+// forgetTeamsApp drops a remembered catalog ID, after Graph answered 404:
+// admins remove and upload the app again.
 func (c *Client) forgetTeamsApp(externalID string) {
 	c.mu.Lock()
 	delete(c.catalog, strings.ToLower(externalID))

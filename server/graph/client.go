@@ -6,9 +6,11 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,17 +103,31 @@ type Error struct {
 	Code       string
 	Message    string
 	RetryAfter time.Duration
+
+	// roles are the permissions in the token a 403 answered: with them,
+	// a refusal is about the request, not about consent.
+	roles []string
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("graph: %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// Temporary reports whether trying again later may succeed.
-func (e *Error) Temporary() bool {
-	return e.Status == http.StatusTooManyRequests || e.Status >= 500 ||
-		e.Status == http.StatusUnauthorized || e.Status == http.StatusPreconditionFailed ||
-		e.Status == http.StatusNotFound || e.Status == http.StatusForbidden
+// forbiddenFor turns a 403 into a ConsentError when the token it answered
+// lacks every one of permissions (and drops the token, so that consent
+// granted since shows in the next one); other errors pass unchanged.
+func (c *Client) forbiddenFor(err error, permissions ...string) error {
+	var gerr *Error
+	if !errors.As(err, &gerr) || gerr.Status != http.StatusForbidden {
+		return err
+	}
+	for _, p := range permissions {
+		if slices.Contains(gerr.roles, p) {
+			return err
+		}
+	}
+	c.resetToken()
+	return &ConsentError{Permission: permissions[0], Err: gerr}
 }
 
 // do sends a Graph request with the app token and decodes a JSON answer
@@ -143,6 +159,9 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ou
 		gerr := decodeError(resp, data)
 		if gerr.Status == http.StatusUnauthorized || gerr.Status == http.StatusPreconditionFailed {
 			c.resetToken()
+		}
+		if gerr.Status == http.StatusForbidden {
+			gerr.roles, _ = tokenRoles(tok)
 		}
 		return gerr
 	}

@@ -18,6 +18,8 @@ import (
 
 // TokenError is Entra refusing the client credentials.
 type TokenError struct {
+	// Status is the HTTP status of Entra's answer.
+	Status int
 	// Code is Entra's AADSTS number, 0 when it gave none.
 	Code        int
 	Description string
@@ -37,6 +39,9 @@ func asTokenError(err error) (*TokenError, bool) {
 	}
 	desc, _, _ := strings.Cut(re.ErrorDescription, "\r\n")
 	te := &TokenError{Description: desc}
+	if re.Response != nil {
+		te.Status = re.Response.StatusCode
+	}
 	if m := aadsts.FindStringSubmatch(re.ErrorDescription); m != nil {
 		te.Code, _ = strconv.Atoi(m[1])
 	}
@@ -51,6 +56,11 @@ func (c *Client) Roles() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return tokenRoles(tok)
+}
+
+// tokenRoles reads the application permissions in an app token.
+func tokenRoles(tok string) ([]string, error) {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		return nil, errors.New("read app token: not a JWT")

@@ -75,7 +75,7 @@ func TestCatalogIDLookedUpAgainAfterReupload(t *testing.T) {
 	cloud.RemoveTeamsApp(appID)
 	newID := cloud.PublishTeamsApp(tenant, appID, "Mission")
 	var gerr *Error
-	if err := c.Send(ctx, activity(1)); !errors.As(err, &gerr) || gerr.Status != http.StatusNotFound || !gerr.Temporary() {
+	if err := c.Send(ctx, activity(1)); !errors.As(err, &gerr) || gerr.Status != http.StatusNotFound || Classify(err) != Transient {
 		t.Fatalf("stale catalog ID: err = %v", err)
 	}
 	if err := sendHonouringRetryAfter(ctx, c, activity(1)); err != nil {
@@ -118,13 +118,14 @@ func TestThrottledAnswerCarriesRetryAfter(t *testing.T) {
 	cloud.PublishTeamsApp(tenant, appID, "Mission")
 	ctx := context.Background()
 	var gerr *Error
+	var err error
 	for range 10 {
-		err := c.Send(ctx, activity(1))
+		err = c.Send(ctx, activity(1))
 		if errors.As(err, &gerr) {
 			break
 		}
 	}
-	if gerr == nil || gerr.Status != http.StatusTooManyRequests || gerr.RetryAfter < time.Second || !gerr.Temporary() {
+	if gerr == nil || gerr.Status != http.StatusTooManyRequests || gerr.RetryAfter < time.Second || Classify(err) != Throttled {
 		t.Fatalf("never throttled or no Retry-After: %+v", gerr)
 	}
 }

@@ -19,6 +19,7 @@ const (
 	IDPermissions = "permissions"
 	IDTeamsApp    = "teams_app"
 	IDSecret      = "client_secret"
+	IDQueue       = "notification_queue"
 )
 
 // RequiredRoles are the application permissions notifications need.

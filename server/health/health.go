@@ -64,6 +64,8 @@ type Input struct {
 	SiteURL  string
 	// Graph is a client for the settings; nil when they are incomplete.
 	Graph Graph
+	// Queue is the notification queue's state; nil when none runs.
+	Queue *Queue
 	Now   time.Time
 }
 
@@ -83,5 +85,6 @@ func Run(ctx context.Context, in Input) Report {
 	r.permissions()
 	r.teamsApp()
 	r.secret()
+	r.queue()
 	return r.report
 }

@@ -2,6 +2,7 @@ package health
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -43,10 +44,26 @@ type world struct {
 	publish bool
 	version string
 	expires time.Duration
+	queue   *Queue
 }
 
 func good() world {
-	return world{roles: []string{"TeamsActivity.Send", "AppCatalog.Read.All", ExpiryRole}, publish: true, version: "1.0.0", expires: 90 * 24 * time.Hour}
+	return world{roles: []string{"TeamsActivity.Send", "AppCatalog.Read.All", ExpiryRole}, publish: true, version: "1.0.0", expires: 90 * 24 * time.Hour,
+		queue: &Queue{MaxJobs: 10_000, MaxBytes: 64 << 20, MaxAge: 6 * time.Hour}}
+}
+
+// waiting is a queue of 3 posts, the oldest queued age ago.
+func waiting(age time.Duration) func(*world) {
+	return func(w *world) {
+		w.queue.Jobs, w.queue.Bytes, w.queue.Oldest = 3, 2500, time.Now().Add(-age)
+	}
+}
+
+func pausedFor(cause graph.Cause) func(*world) {
+	return func(w *world) {
+		waiting(time.Hour)(w)
+		w.queue.Paused, w.queue.Cause, w.queue.PausedSince = true, cause, time.Now().Add(-time.Hour)
+	}
 }
 
 func check(t *testing.T, w world, s config.Settings, siteURL string) map[string]Check {
@@ -60,7 +77,7 @@ func check(t *testing.T, w world, s config.Settings, siteURL string) map[string]
 		cloud.PublishTeamsApp(tenant, appID, "Mattermost")
 		cloud.SetTeamsAppVersion(tenant, appID, w.version)
 	}
-	in := Input{Settings: s, SiteURL: siteURL}
+	in := Input{Settings: s, SiteURL: siteURL, Queue: w.queue}
 	if s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" {
 		in.Graph = graph.New(graph.Config{TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 			AuthorityURL: cloud.URL(), GraphURL: cloud.URL(), HTTPClient: cloud.Client()})
@@ -102,6 +119,19 @@ func TestChecks(t *testing.T) {
 		{name: "secret expiring", world: func(w *world) { w.expires = 10 * 24 * time.Hour }, id: IDSecret, status: Warn, mention: "days"},
 		{name: "cannot read expiry", world: func(w *world) { w.roles = RequiredRoles }, id: IDSecret, status: Warn, mention: ExpiryRole},
 		{name: "later checks wait", set: func(s *config.Settings) { s.ClientSecret = "not-it" }, id: IDTeamsApp, status: Skip},
+		{name: "empty queue", id: IDQueue, status: Pass, mention: "10,000 posts or 64 MiB, each for at most 6 hours"},
+		{name: "queue sending", world: waiting(5 * time.Second), id: IDQueue, status: Pass, mention: "3 posts wait (2.4 KiB) to be sent, the oldest for 5 seconds"},
+		{name: "queue held up", world: waiting(25 * time.Minute), id: IDQueue, status: Warn, mention: "the oldest for 25 minutes"},
+		{name: "queue without the app", world: pausedFor(graph.NoApp), id: IDQueue, status: Warn, mention: "not in the tenant's app catalog"},
+		{name: "queue without consent", world: pausedFor(graph.NoConsent), id: IDQueue, status: Warn, mention: "TeamsActivity.Send"},
+		{name: "queue refused sign-in", world: pausedFor(graph.SignInRefused), id: IDQueue, status: Warn, mention: "sign-in"},
+		{name: "queue throttled", world: func(w *world) {
+			waiting(time.Minute)(w)
+			w.queue.NotBefore = time.Now().Add(2 * time.Minute)
+		}, id: IDQueue, status: Pass, mention: "throttled"},
+		{name: "queue unreadable", world: func(w *world) { w.queue = &Queue{Err: errors.New("database gone")} }, id: IDQueue, status: Warn, mention: "database gone"},
+		{name: "queue not running", world: func(w *world) { w.queue = nil }, id: IDQueue, status: Skip},
+		{name: "notifications off", world: waiting(time.Hour), set: func(s *config.Settings) { s.DisableNotifications = true }, id: IDQueue, status: Pass, mention: "off"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

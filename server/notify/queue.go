@@ -4,13 +4,28 @@
 package notify
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// The queue's limits: while Microsoft 365 cannot be reached or is not set
+// up, posts keep coming, and the queue must not grow without bound.
+const (
+	// MaxJobs is how many posts may wait. At 2 requests a second it is
+	// more than an hour and a half of sending, one request per post.
+	MaxJobs = 10_000
+	// MaxBytes is how much the waiting jobs may take in the KV store; a
+	// post to 2,000 people takes about 80 KB, a direct message 500 bytes.
+	MaxBytes = 64 << 20
+	// MaxAge is how long a job may wait: a stale alert helps nobody.
+	MaxAge = 6 * time.Hour
 )
 
 // KV is the part of the plugin API the queue uses.
@@ -35,8 +50,10 @@ type Job struct {
 	// Done is how many batches Graph has accepted; a restart resumes
 	// after them, so nobody is told twice.
 	Done int `json:"done"`
-	// FailingSince is when the current batch first failed.
+	// FailingSince is when the current batch first failed, and Attempts
+	// how often it was tried since, for the growing waits between tries.
 	FailingSince time.Time `json:"failing_since,omitzero"`
+	Attempts     int       `json:"attempts,omitzero"`
 }
 
 // Batch is one Graph request: up to 100 people, one activity type.
@@ -45,10 +62,50 @@ type Batch struct {
 	Recipients []string `json:"recipients"`
 }
 
+func (job *Job) people() int {
+	n := 0
+	for _, b := range job.Batches {
+		n += len(b.Recipients)
+	}
+	return n
+}
+
+func (job *Job) remaining() int {
+	n := 0
+	for _, b := range job.Batches[min(max(job.Done, 0), len(job.Batches)):] {
+		n += len(b.Recipients)
+	}
+	return n
+}
+
 // Queue is a first-in, first-out list of jobs in the KV store. Anyone may
 // add; only the worker holding the cluster lock takes.
 type Queue struct {
 	KV KV
+	// MaxJobs, MaxBytes and MaxAge replace the package's limits when set.
+	MaxJobs, MaxBytes int64
+	MaxAge            time.Duration
+}
+
+func (q Queue) maxJobs() int64 {
+	if q.MaxJobs > 0 {
+		return q.MaxJobs
+	}
+	return MaxJobs
+}
+
+func (q Queue) maxBytes() int64 {
+	if q.MaxBytes > 0 {
+		return q.MaxBytes
+	}
+	return MaxBytes
+}
+
+func (q Queue) maxAge() time.Duration {
+	if q.MaxAge > 0 {
+		return q.MaxAge
+	}
+	return MaxAge
 }
 
 const (
@@ -68,123 +125,265 @@ func slotKey(n int64) string      { return "nq_slot_" + strconv.FormatInt(n, 10)
 // ErrBusy means the queue's counter kept changing under concurrent adds.
 var ErrBusy = errors.New("the notification queue is busy")
 
+// mark is a place in the queue: a slot number, and the size of every job
+// queued before it. The head and the tail are marks, so the queue's
+// length and size are differences, with no other key to keep in step.
+type mark struct{ n, bytes int64 }
+
+// parseMark reads "n bytes", or a bare "n" from before sizes were kept.
+func parseMark(b []byte) mark {
+	n, size, _ := strings.Cut(string(b), " ")
+	var m mark
+	m.n, _ = strconv.ParseInt(n, 10, 64)
+	m.bytes, _ = strconv.ParseInt(size, 10, 64)
+	return m
+}
+
+func (m mark) text() []byte {
+	return []byte(strconv.FormatInt(m.n, 10) + " " + strconv.FormatInt(m.bytes, 10))
+}
+
+// entry is what a slot holds: the post, and enough about its job to
+// expire, drop and count it without reading the job itself.
+type entry struct {
+	PostID string `json:"post"`
+	// At is when the job was queued, in Unix seconds.
+	At     int64 `json:"at"`
+	Bytes  int64 `json:"bytes"`
+	People int   `json:"people"`
+}
+
+// parseEntry reads an entry, or a bare post ID from before entries.
+func parseEntry(b []byte) entry {
+	var e entry
+	if !bytes.HasPrefix(b, []byte("{")) || json.Unmarshal(b, &e) != nil {
+		return entry{PostID: string(b)}
+	}
+	return e
+}
+
+// expireIn is the KV store's expiry for a job queued at enqueued: the
+// store forgets jobs that outwait MaxAge wherever they are in the queue,
+// at no cost to the worker.
+func (q Queue) expireIn(enqueued time.Time) int64 {
+	return int64((q.maxAge() - time.Since(enqueued) + time.Second - 1) / time.Second)
+}
+
 // Add queues a job, once per post: adding a post already queued or
-// delivered does nothing and reports false.
+// delivered, or a job already too old to send, does nothing and reports
+// false. The queue may go over its limits until the worker next looks.
 func (q Queue) Add(job *Job) (bool, error) {
+	ttl := q.expireIn(job.Enqueued)
+	if ttl <= 0 {
+		return false, nil
+	}
 	data, err := json.Marshal(job)
 	if err != nil {
 		return false, fmt.Errorf("encode job: %w", err)
 	}
-	created, appErr := q.KV.KVSetWithOptions(jobKey(job.PostID), data, model.PluginKVSetOptions{Atomic: true})
+	created, appErr := q.KV.KVSetWithOptions(jobKey(job.PostID), data,
+		model.PluginKVSetOptions{Atomic: true, ExpireInSeconds: ttl})
 	if appErr != nil {
 		return false, fmt.Errorf("store job: %w", appErr)
 	}
 	if !created {
 		return false, nil
 	}
-	n, err := q.reserve()
+	n, err := q.reserve(int64(len(data)))
 	if err != nil {
 		return false, err
 	}
-	if appErr := q.KV.KVSet(slotKey(n), []byte(job.PostID)); appErr != nil {
+	e, err := json.Marshal(entry{PostID: job.PostID, At: job.Enqueued.Unix(), Bytes: int64(len(data)), People: job.people()})
+	if err != nil {
+		return false, fmt.Errorf("encode queue entry: %w", err)
+	}
+	if appErr := q.KV.KVSet(slotKey(n), e); appErr != nil {
 		return false, fmt.Errorf("queue job: %w", appErr)
 	}
 	return true, nil
 }
 
-// reserve takes the next slot number with compare-and-set, which is
-// atomic across the cluster.
-func (q Queue) reserve() (int64, error) {
+// reserve takes the next slot number, and counts size in, with
+// compare-and-set, which is atomic across the cluster.
+func (q Queue) reserve(size int64) (int64, error) {
 	for range 100 {
 		old, appErr := q.KV.KVGet(tailKey)
 		if appErr != nil {
 			return 0, fmt.Errorf("read queue tail: %w", appErr)
 		}
-		n := parseCount(old)
-		ok, appErr := q.KV.KVSetWithOptions(tailKey, []byte(strconv.FormatInt(n+1, 10)),
-			model.PluginKVSetOptions{Atomic: true, OldValue: old})
+		m := parseMark(old)
+		next := mark{m.n + 1, m.bytes + size}
+		ok, appErr := q.KV.KVSetWithOptions(tailKey, next.text(), model.PluginKVSetOptions{Atomic: true, OldValue: old})
 		if appErr != nil {
 			return 0, fmt.Errorf("advance queue tail: %w", appErr)
 		}
 		if ok {
-			return n, nil
+			return m.n, nil
 		}
 	}
 	return 0, ErrBusy
 }
 
-func parseCount(b []byte) int64 {
-	n, _ := strconv.ParseInt(string(b), 10, 64)
-	return n
-}
-
-func (q Queue) count(key string) (int64, error) {
+func (q Queue) mark(key string) (mark, error) {
 	b, appErr := q.KV.KVGet(key)
 	if appErr != nil {
-		return 0, fmt.Errorf("read %s: %w", key, appErr)
+		return mark{}, fmt.Errorf("read %s: %w", key, appErr)
 	}
-	return parseCount(b), nil
+	return parseMark(b), nil
+}
+
+// bounds returns the first slot not yet taken and the next free slot.
+func (q Queue) bounds() (head, tail mark, err error) {
+	if head, err = q.mark(headKey); err != nil {
+		return mark{}, mark{}, err
+	}
+	tail, err = q.mark(tailKey)
+	return head, tail, err
 }
 
 // Bounds returns the first slot not yet taken and the next free slot.
 func (q Queue) Bounds() (head, tail int64, err error) {
-	if head, err = q.count(headKey); err != nil {
-		return 0, 0, err
-	}
-	tail, err = q.count(tailKey)
-	return head, tail, err
+	h, t, err := q.bounds()
+	return h.n, t.n, err
 }
 
-// Slot returns the job in slot n, or nil when the slot is still being
-// written (or its writer stopped before writing it).
-func (q Queue) Slot(n int64) (*Job, error) {
-	postID, appErr := q.KV.KVGet(slotKey(n))
+// item is a slot's content.
+type item struct {
+	// entry is nil while the slot is still being written (or its writer
+	// stopped before writing it).
+	entry *entry
+	// job is nil when the post was delivered (delivered is then true) or
+	// its job expired.
+	job       *Job
+	delivered bool
+}
+
+func (q Queue) entry(n int64) (*entry, error) {
+	raw, appErr := q.KV.KVGet(slotKey(n))
 	if appErr != nil {
 		return nil, fmt.Errorf("read queue slot %d: %w", n, appErr)
 	}
-	if postID == nil {
+	if raw == nil {
 		return nil, nil
 	}
-	data, appErr := q.KV.KVGet(jobKey(string(postID)))
-	if appErr != nil {
-		return nil, fmt.Errorf("read job of post %s: %w", postID, appErr)
-	}
-	if data == nil || string(data) == string(doneMarker) {
-		return &Job{PostID: string(postID), Done: -1}, nil
-	}
-	var job Job
-	if err := json.Unmarshal(data, &job); err != nil {
-		return nil, fmt.Errorf("decode job of post %s: %w", postID, err)
-	}
-	return &job, nil
+	e := parseEntry(raw)
+	return &e, nil
 }
 
-// Save records a job's progress.
+func (q Queue) item(n int64) (item, error) {
+	e, err := q.entry(n)
+	if err != nil || e == nil {
+		return item{}, err
+	}
+	it := item{entry: e}
+	data, appErr := q.KV.KVGet(jobKey(e.PostID))
+	if appErr != nil {
+		return it, fmt.Errorf("read job of post %s: %w", e.PostID, appErr)
+	}
+	switch {
+	case data == nil:
+	case bytes.Equal(data, doneMarker):
+		it.delivered = true
+	default:
+		var job Job
+		if err := json.Unmarshal(data, &job); err != nil {
+			return it, fmt.Errorf("decode job of post %s: %w", e.PostID, err)
+		}
+		it.job = &job
+		if e.At == 0 {
+			e.At = job.Enqueued.Unix()
+		}
+	}
+	return it, nil
+}
+
+// Save records a job's progress, keeping its expiry.
 func (q Queue) Save(job *Job) error {
 	data, err := json.Marshal(job)
 	if err != nil {
 		return fmt.Errorf("encode job: %w", err)
 	}
-	if appErr := q.KV.KVSet(jobKey(job.PostID), data); appErr != nil {
+	if _, appErr := q.KV.KVSetWithOptions(jobKey(job.PostID), data,
+		model.PluginKVSetOptions{ExpireInSeconds: max(q.expireIn(job.Enqueued), 1)}); appErr != nil {
 		return fmt.Errorf("save job of post %s: %w", job.PostID, appErr)
 	}
 	return nil
 }
 
-// Finish moves the head past slot n, whose post (if any) is remembered as
-// delivered.
-func (q Queue) Finish(n int64, postID string) error {
-	if postID != "" {
-		if _, appErr := q.KV.KVSetWithOptions(jobKey(postID), doneMarker,
+// finish moves the head past its slot, whose post (if any) is remembered
+// as delivered, and returns the new head. A slot whose writer stopped
+// after counting its job's size in leaves that size counted: only a
+// crash in that instant does it.
+func (q Queue) finish(head mark, e entry) (mark, error) {
+	if e.PostID != "" {
+		if _, appErr := q.KV.KVSetWithOptions(jobKey(e.PostID), doneMarker,
 			model.PluginKVSetOptions{ExpireInSeconds: int64(doneFor / time.Second)}); appErr != nil {
-			return fmt.Errorf("mark post %s delivered: %w", postID, appErr)
+			return head, fmt.Errorf("mark post %s delivered: %w", e.PostID, appErr)
 		}
 	}
-	if appErr := q.KV.KVSet(headKey, []byte(strconv.FormatInt(n+1, 10))); appErr != nil {
-		return fmt.Errorf("advance queue head: %w", appErr)
+	next := mark{head.n + 1, head.bytes + e.Bytes}
+	if appErr := q.KV.KVSet(headKey, next.text()); appErr != nil {
+		return head, fmt.Errorf("advance queue head: %w", appErr)
 	}
-	if appErr := q.KV.KVDelete(slotKey(n)); appErr != nil {
-		return fmt.Errorf("free queue slot %d: %w", n, appErr)
+	if appErr := q.KV.KVDelete(slotKey(head.n)); appErr != nil {
+		return next, fmt.Errorf("free queue slot %d: %w", head.n, appErr)
 	}
-	return nil
+	return next, nil
+}
+
+// Trimmed is what Trim took off the front of the queue, in jobs and in
+// people never told.
+type Trimmed struct {
+	ExpiredJobs, ExpiredPeople int
+	DroppedJobs, DroppedPeople int
+}
+
+// Trim drops, from the front, the jobs that waited longer than MaxAge and
+// then the oldest jobs while the queue is over MaxJobs or MaxBytes. Jobs
+// are queued in the order posts are made, so the expired ones are at the
+// front; elsewhere the KV store has already forgotten them. Only the
+// worker holding the cluster lock may call it.
+func (q Queue) Trim(now time.Time) (Trimmed, error) {
+	var out Trimmed
+	head, tail, err := q.bounds()
+	if err != nil {
+		return out, err
+	}
+	for head.n < tail.n {
+		over := tail.n-head.n > q.maxJobs() || tail.bytes-head.bytes > q.maxBytes()
+		e, err := q.entry(head.n)
+		if err != nil || e == nil {
+			return out, err // a slot still being written: the worker waits for it
+		}
+		expired := e.At != 0 && now.Sub(time.Unix(e.At, 0)) > q.maxAge()
+		if !over && !expired && e.At != 0 {
+			return out, nil
+		}
+		it, err := q.item(head.n)
+		if err != nil {
+			return out, err
+		}
+		people := 0
+		switch {
+		case it.job != nil:
+			people = it.job.remaining()
+		case !it.delivered:
+			people = e.People
+		}
+		expired = expired || (it.job != nil && now.Sub(it.job.Enqueued) > q.maxAge())
+		if !over && !expired {
+			return out, nil
+		}
+		if head, err = q.finish(head, *it.entry); err != nil {
+			return out, err
+		}
+		if expired || (it.job == nil && !it.delivered) {
+			out.ExpiredJobs++
+			out.ExpiredPeople += people
+		} else {
+			out.DroppedJobs++
+			out.DroppedPeople += people
+		}
+	}
+	return out, nil
 }

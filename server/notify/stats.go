@@ -14,10 +14,12 @@ type Counts struct {
 	// other failures were retried.
 	Throttled int `json:"throttled"`
 	Retries   int `json:"retries"`
-	// GaveUp and Expired count people never told: after failing for too
-	// long, or after waiting in the queue too long.
+	// GaveUp, Expired and Dropped count people never told: after failing
+	// for too long or being refused, after waiting in the queue too long,
+	// or dropped as the oldest from a full queue.
 	GaveUp  int `json:"gave_up"`
 	Expired int `json:"expired"`
+	Dropped int `json:"dropped"`
 }
 
 const statsKey = "nq_stats"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -41,13 +42,14 @@ type Logger interface {
 type Limits struct {
 	// PerSecond is Microsoft's limit on the bulk endpoint per tenant.
 	PerSecond float64
-	// GiveUpAfter is how long one batch may keep failing.
+	// GiveUpAfter is how long one batch may keep failing for reasons of
+	// its own (server errors, throttling); a pause does not count.
 	GiveUpAfter time.Duration
-	// MaxAge drops jobs that waited longer than this (for instance while
-	// the settings were incomplete): a stale alert helps nobody.
-	MaxAge time.Duration
+	// Probe is how often a paused worker tries again; Reprobe makes it
+	// try at once.
+	Probe time.Duration
 	// Poll is how often an idle worker looks at the queue, for jobs other
-	// servers added or a previous run left.
+	// servers added or a previous run left, and trims it.
 	Poll time.Duration
 	// RequestTimeout bounds one Graph request.
 	RequestTimeout time.Duration
@@ -59,7 +61,7 @@ type Limits struct {
 var DefaultLimits = Limits{
 	PerSecond:      2,
 	GiveUpAfter:    time.Hour,
-	MaxAge:         6 * time.Hour,
+	Probe:          5 * time.Minute,
 	Poll:           5 * time.Second,
 	RequestTimeout: 30 * time.Second,
 	MaxBackoff:     time.Minute,
@@ -80,17 +82,23 @@ type Worker struct {
 	wake    chan struct{}
 	limiter *rate.Limiter
 	holes   map[int64]time.Time
+	// reprobe asks a paused worker to try now rather than at ProbeAt.
+	reprobe atomic.Bool
+	// expired and dropped sum what was thrown away, for the log.
+	expired, dropped tally
 
 	stop context.CancelFunc
 	done chan struct{}
 	once sync.Once
 }
 
-// Start runs the worker until Stop.
+// Start runs the worker until Stop. A pause recorded before is probed
+// at once: the plugin may have started with new settings.
 func (w *Worker) Start() {
 	w.wake = make(chan struct{}, 1)
 	w.limiter = rate.NewLimiter(rate.Limit(w.Limits.PerSecond), 1)
 	w.holes = map[int64]time.Time{}
+	w.reprobe.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop, w.done = cancel, make(chan struct{})
 	go w.run(ctx)
@@ -115,135 +123,305 @@ func (w *Worker) Wake() {
 	}
 }
 
+// Reprobe asks a paused worker to try sending now rather than at its
+// next probe: the settings changed, or an admin checked the connection
+// after fixing what paused it.
+func (w *Worker) Reprobe() {
+	w.reprobe.Store(true)
+	w.Wake()
+}
+
 func (w *Worker) run(ctx context.Context) {
 	defer close(w.done)
-	poll := time.NewTicker(w.Limits.Poll)
-	defer poll.Stop()
 	for {
-		w.drain(ctx)
+		wait := min(max(w.drain(ctx), 10*time.Millisecond), w.Limits.Poll)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-w.wake:
-		case <-poll.C:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
-// drain delivers queued jobs while this server holds the lock.
-func (w *Worker) drain(ctx context.Context) {
+// inlineWait is the longest wait made holding the lock; longer ones are
+// waited out without it, so that another server's worker may trim.
+const inlineWait = time.Second
+
+// drain delivers queued jobs while this server holds the lock, and
+// returns how long to wait before looking again.
+func (w *Worker) drain(ctx context.Context) time.Duration {
 	head, tail, err := w.Queue.Bounds()
 	if err != nil || head >= tail {
 		if err != nil {
 			w.Log.LogWarn("Reading the notification queue failed", "error", err.Error())
 		}
-		return
-	}
-	d, err := w.Delivery()
-	if err != nil {
-		return
+		return w.Limits.Poll
 	}
 	lockCtx, cancel := context.WithTimeout(ctx, w.Limits.Poll)
 	err = w.Lock.LockWithContext(lockCtx)
 	cancel()
 	if err != nil {
-		return // another server is draining
+		return w.Limits.Poll // another server is draining
 	}
 	defer w.Lock.Unlock()
-	// The server that held the lock before may have sent a moment ago.
-	if !sleep(ctx, time.Until(w.lastRequest().Add(w.interval()))) {
-		return
-	}
 	for ctx.Err() == nil {
-		more, err := w.next(ctx, d)
+		now := time.Now()
+		w.trim(now)
+		d, err := w.Delivery()
+		if err != nil {
+			return w.Limits.Poll
+		}
+		if wait := w.holdOff(now); wait > 0 {
+			if wait > inlineWait {
+				return wait
+			}
+			if !sleep(ctx, wait) {
+				return 0
+			}
+			continue
+		}
+		wait, err := w.next(ctx, d)
 		if err != nil {
 			w.Log.LogWarn("Delivering notifications failed", "error", err.Error())
-			return
+			return w.Limits.Poll
 		}
-		if !more {
-			return
+		if wait > 0 {
+			return wait
 		}
 	}
+	return 0
+}
+
+// holdOff is how long to wait before the next request: while paused,
+// until the next probe; after a 429 or a failure, until the time any
+// server stored; and whatever keeps to the rate limit across servers.
+func (w *Worker) holdOff(now time.Time) time.Duration {
+	var wait time.Duration
+	if p, err := w.Queue.pause(); err == nil && p != nil && !w.reprobe.Load() {
+		wait = p.ProbeAt.Sub(now)
+	}
+	if nb, err := w.Queue.notBefore(); err == nil {
+		wait = max(wait, nb.Sub(now))
+	}
+	return max(wait, w.lastRequest().Add(w.interval()).Sub(now))
+}
+
+// trim drops expired jobs, and the oldest while over the limits, and
+// says so in the log at most once a minute.
+func (w *Worker) trim(now time.Time) {
+	t, err := w.Queue.Trim(now)
+	if err != nil {
+		w.Log.LogWarn("Trimming the notification queue failed", "error", err.Error())
+	}
+	w.expired.add(t.ExpiredJobs, t.ExpiredPeople)
+	w.dropped.add(t.DroppedJobs, t.DroppedPeople)
+	if t.ExpiredPeople+t.DroppedPeople > 0 {
+		w.Stats.add(func(s *Counts) { s.Expired += t.ExpiredPeople; s.Dropped += t.DroppedPeople })
+	}
+	w.flushLog(now)
+}
+
+func (w *Worker) flushLog(now time.Time) {
+	if jobs, people, ok := w.expired.flush(now); ok {
+		w.Log.LogWarn("Dropped Teams notifications that waited too long",
+			"posts", jobs, "people", people, "max_wait", w.Queue.maxAge().String())
+	}
+	if jobs, people, ok := w.dropped.flush(now); ok {
+		w.Log.LogWarn("Dropped the oldest Teams notifications: the queue is full",
+			"posts", jobs, "people", people, "max_posts", w.Queue.maxJobs(), "max_bytes", w.Queue.maxBytes())
+	}
+}
+
+// tally sums what was thrown away between two log lines.
+type tally struct {
+	mu           sync.Mutex
+	jobs, people int
+	last         time.Time
+}
+
+// logEvery is how often thrown-away jobs are logged: once a job would
+// flood the log when thousands expire together.
+const logEvery = time.Minute
+
+func (t *tally) add(jobs, people int) {
+	t.mu.Lock()
+	t.jobs, t.people = t.jobs+jobs, t.people+people
+	t.mu.Unlock()
+}
+
+// flush returns the sums once a minute has passed since the last line.
+func (t *tally) flush(now time.Time) (jobs, people int, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.jobs == 0 || now.Sub(t.last) < logEvery {
+		return 0, 0, false
+	}
+	jobs, people = t.jobs, t.people
+	t.jobs, t.people, t.last = 0, 0, now
+	return jobs, people, true
 }
 
 // holeWait is how long an empty slot below the tail is waited for: its
 // writer may still be storing it.
 const holeWait = 30 * time.Second
 
-// next delivers the job at the head of the queue and reports whether
-// there may be more.
-func (w *Worker) next(ctx context.Context, d Delivery) (bool, error) {
-	head, tail, err := w.Queue.Bounds()
-	if err != nil || head >= tail {
-		return false, err
+// next makes the next step at the head of the queue: one Graph request,
+// or passing a finished or expired job. It returns how long to wait
+// before the next step, zero to go on.
+func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
+	head, tail, err := w.Queue.bounds()
+	if err != nil || head.n >= tail.n {
+		return w.Limits.Poll, err
 	}
-	job, err := w.Queue.Slot(head)
+	it, err := w.Queue.item(head.n)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	if job == nil {
-		first, seen := w.holes[head]
+	if it.entry == nil {
+		first, seen := w.holes[head.n]
 		if !seen {
-			w.holes[head] = time.Now()
-			return false, nil
+			w.holes[head.n] = time.Now()
 		}
-		if time.Since(first) < holeWait {
-			return false, nil
+		if !seen || time.Since(first) < holeWait {
+			return w.Limits.Poll, nil
 		}
-		delete(w.holes, head)
-		return true, w.Queue.Finish(head, "")
+		delete(w.holes, head.n)
+		_, err := w.Queue.finish(head, entry{})
+		return 0, err
 	}
-	if job.Done >= 0 && job.Done < len(job.Batches) {
-		if !w.deliver(ctx, d, job) {
-			return false, nil
+	job := it.job
+	if job == nil || job.Done >= len(job.Batches) {
+		if job == nil && !it.delivered {
+			// The KV store expired it while it waited.
+			w.expired.add(1, it.entry.People)
+			w.Stats.add(func(s *Counts) { s.Expired += it.entry.People })
 		}
+		_, err := w.Queue.finish(head, *it.entry)
+		return 0, err
 	}
-	return true, w.Queue.Finish(head, job.PostID)
+	if time.Since(job.Enqueued) > w.Queue.maxAge() {
+		n := job.remaining()
+		w.expired.add(1, n)
+		w.Stats.add(func(s *Counts) { s.Expired += n })
+		_, err := w.Queue.finish(head, *it.entry)
+		return 0, err
+	}
+	if err := w.limiter.Wait(ctx); err != nil {
+		return 0, nil // stopping
+	}
+	w.reprobe.Store(false)
+	b := job.Batches[job.Done]
+	err = w.send(ctx, d, job, b)
+	now := time.Now()
+	if err == nil {
+		job.Done++
+		job.FailingSince, job.Attempts = time.Time{}, 0
+		w.Stats.add(func(s *Counts) { s.Requests++; s.Delivered += len(b.Recipients) })
+		w.resume(now)
+		return 0, w.progress(head, *it.entry, job)
+	}
+	return w.failed(now, head, *it.entry, job, b, err)
 }
 
-// deliver sends a job's remaining batches and reports whether the job is
-// finished (delivered or given up); false means the worker is stopping.
-func (w *Worker) deliver(ctx context.Context, d Delivery, job *Job) bool {
-	if age := time.Since(job.Enqueued); age > w.Limits.MaxAge {
-		w.Log.LogWarn("Dropped a notification that waited too long", "post_id", job.PostID, "waited", age.Round(time.Second).String())
-		w.Stats.add(func(s *Counts) { s.Expired += job.remaining() })
-		return true
+// progress records a job's progress, or finishes it.
+func (w *Worker) progress(head mark, e entry, job *Job) error {
+	if job.Done >= len(job.Batches) {
+		_, err := w.Queue.finish(head, e)
+		return err
 	}
-	for attempt := 0; job.Done < len(job.Batches); {
-		if err := w.limiter.Wait(ctx); err != nil {
-			return false
-		}
-		b := job.Batches[job.Done]
-		err := w.send(ctx, d, job, b)
-		if err == nil {
-			job.Done++
-			job.FailingSince, attempt = time.Time{}, 0
-			w.Stats.add(func(s *Counts) { s.Requests++; s.Delivered += len(b.Recipients) })
-			w.save(job)
-			continue
-		}
-		wait, keep := w.judge(job, b, err, attempt)
-		attempt++
-		if !keep {
-			job.Done++
-			job.FailingSince, attempt = time.Time{}, 0
-			w.save(job)
-			continue
-		}
+	w.save(job)
+	return nil
+}
+
+// failed decides what a failed batch does next, by what Graph's answer
+// means: pause everything, give the batch up, or wait and try it again.
+func (w *Worker) failed(now time.Time, head mark, e entry, job *Job, b Batch, err error) (time.Duration, error) {
+	cause := graph.Classify(err)
+	if cause.EveryRequest() {
+		w.pauseFor(now, cause, err)
+		// Not the batch's fault: its time to give up starts afresh.
+		job.FailingSince, job.Attempts = time.Time{}, 0
 		w.save(job)
-		if !sleep(ctx, wait) {
-			return false
+		return w.Limits.Poll, nil
+	}
+	if cause == graph.Rejected {
+		// Graph answered about this batch itself: whatever paused the
+		// queue is gone.
+		w.resume(now)
+		return 0, w.giveUp(now, head, e, job, b, err)
+	}
+	if job.FailingSince.IsZero() {
+		job.FailingSince = now
+	}
+	if now.Sub(job.FailingSince) >= w.Limits.GiveUpAfter {
+		return 0, w.giveUp(now, head, e, job, b, err)
+	}
+	var wait time.Duration
+	var gerr *graph.Error
+	if cause == graph.Throttled && errors.As(err, &gerr) {
+		wait = max(gerr.RetryAfter, time.Second) + jitter(250*time.Millisecond)
+		w.Stats.add(func(s *Counts) { s.Throttled++ })
+	} else {
+		wait = backoff(job.Attempts, w.Limits.MaxBackoff)
+		w.Stats.add(func(s *Counts) { s.Retries++ })
+		if job.Attempts == 0 {
+			w.Log.LogWarn("A Teams notification failed; retrying", "post_id", job.PostID, "error", err.Error())
 		}
 	}
-	return true
+	job.Attempts++
+	// Stored, so that every server's worker, and this one after a
+	// restart, waits too.
+	if err := w.Queue.setNotBefore(now.Add(wait)); err != nil {
+		w.Log.LogWarn("Storing when to try again failed", "error", err.Error())
+	}
+	w.save(job)
+	return wait, nil
 }
 
-func (job *Job) remaining() int {
-	n := 0
-	for _, b := range job.Batches[max(job.Done, 0):] {
-		n += len(b.Recipients)
+func (w *Worker) giveUp(now time.Time, head mark, e entry, job *Job, b Batch, err error) error {
+	failingFor := time.Duration(0)
+	if !job.FailingSince.IsZero() {
+		failingFor = now.Sub(job.FailingSince)
 	}
-	return n
+	w.Log.LogError("Gave up on a Teams notification",
+		"post_id", job.PostID, "recipients", len(b.Recipients), "error", err.Error(),
+		"failing_for", failingFor.Round(time.Second).String())
+	w.Stats.add(func(s *Counts) { s.GaveUp += len(b.Recipients) })
+	job.Done++
+	job.FailingSince, job.Attempts = time.Time{}, 0
+	return w.progress(head, e, job)
+}
+
+// pauseFor stops sending until cause is gone, trying again every Probe.
+func (w *Worker) pauseFor(now time.Time, cause graph.Cause, err error) {
+	p := &Pause{Cause: cause, Error: err.Error(), Since: now, ProbeAt: now.Add(w.Limits.Probe)}
+	old, _ := w.Queue.pause()
+	if old != nil && old.Cause == cause {
+		p.Since = old.Since
+	} else {
+		w.Log.LogWarn("Teams notifications are paused; they resume by themselves once this is fixed",
+			"cause", cause.String(), "error", err.Error(), "next_try_in", w.Limits.Probe.String())
+	}
+	if err := w.Queue.setPause(p); err != nil {
+		w.Log.LogWarn("Recording the pause of Teams notifications failed", "error", err.Error())
+	}
+}
+
+func (w *Worker) resume(now time.Time) {
+	p, err := w.Queue.pause()
+	if err != nil || p == nil {
+		return
+	}
+	if err := w.Queue.setPause(nil); err != nil {
+		w.Log.LogWarn("Recording the end of a pause failed", "error", err.Error())
+		return
+	}
+	w.Log.LogInfo("Teams notifications resumed", "cause", p.Cause.String(),
+		"paused_for", now.Sub(p.Since).Round(time.Second).String())
 }
 
 func (w *Worker) save(job *Job) {
@@ -289,33 +467,6 @@ func (w *Worker) send(ctx context.Context, d Delivery, job *Job, b Batch) error 
 		Parameters:    map[string]string{"actor": job.Actor, "channel": job.Channel},
 		Recipients:    b.Recipients,
 	})
-}
-
-// judge decides what a failed batch does next: wait and try again, or be
-// given up (a request Graph will never accept, or failing for too long).
-func (w *Worker) judge(job *Job, b Batch, err error, attempt int) (time.Duration, bool) {
-	now := time.Now()
-	if job.FailingSince.IsZero() {
-		job.FailingSince = now
-	}
-	var gerr *graph.Error
-	permanent := errors.As(err, &gerr) && !gerr.Temporary()
-	if permanent || now.Sub(job.FailingSince) >= w.Limits.GiveUpAfter {
-		w.Log.LogError("Gave up on a Teams notification",
-			"post_id", job.PostID, "recipients", len(b.Recipients), "error", err.Error(),
-			"failing_for", now.Sub(job.FailingSince).Round(time.Second).String())
-		w.Stats.add(func(s *Counts) { s.GaveUp += len(b.Recipients) })
-		return 0, false
-	}
-	if errors.As(err, &gerr) && gerr.Status == 429 {
-		w.Stats.add(func(s *Counts) { s.Throttled++ })
-		return max(gerr.RetryAfter, time.Second) + jitter(250*time.Millisecond), true
-	}
-	w.Stats.add(func(s *Counts) { s.Retries++ })
-	if attempt == 0 {
-		w.Log.LogWarn("A Teams notification failed; retrying", "post_id", job.PostID, "error", err.Error())
-	}
-	return backoff(attempt, w.Limits.MaxBackoff), true
 }
 
 // backoff is exponential from 1 s, capped, with half of it random so

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,17 +17,38 @@ import (
 )
 
 // memKV is the plugin KV store's semantics in memory, compare-and-set
-// included, so the worker and the cluster lock run unchanged.
+// and expiry included, so the worker and the cluster lock run unchanged.
+// Its clock moves only when a test says so, on top of the real one.
 type memKV struct {
-	mu   sync.Mutex
-	data map[string][]byte
+	mu      sync.Mutex
+	data    map[string][]byte
+	expires map[string]time.Time
+	ahead   time.Duration
 }
 
-func newMemKV() *memKV { return &memKV{data: map[string][]byte{}} }
+func newMemKV() *memKV { return &memKV{data: map[string][]byte{}, expires: map[string]time.Time{}} }
+
+// advance moves the store's clock, so what expires meanwhile is gone.
+func (m *memKV) advance(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ahead += d
+}
+
+// live drops key if it expired; the caller holds mu.
+func (m *memKV) live(key string) bool {
+	if at, ok := m.expires[key]; ok && !time.Now().Add(m.ahead).Before(at) {
+		delete(m.data, key)
+		delete(m.expires, key)
+	}
+	_, ok := m.data[key]
+	return ok
+}
 
 func (m *memKV) KVGet(key string) ([]byte, *model.AppError) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.live(key)
 	return bytes.Clone(m.data[key]), nil
 }
 
@@ -34,6 +56,7 @@ func (m *memKV) KVSet(key string, value []byte) *model.AppError {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.data[key] = bytes.Clone(value)
+	delete(m.expires, key)
 	return nil
 }
 
@@ -41,20 +64,26 @@ func (m *memKV) KVDelete(key string) *model.AppError {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.data, key)
+	delete(m.expires, key)
 	return nil
 }
 
 func (m *memKV) KVSetWithOptions(key string, value []byte, o model.PluginKVSetOptions) (bool, *model.AppError) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, exists := m.data[key]
+	exists := m.live(key)
+	cur := m.data[key]
 	if o.Atomic && ((o.OldValue == nil && exists) || (o.OldValue != nil && !bytes.Equal(cur, o.OldValue))) {
 		return false, nil
 	}
+	delete(m.expires, key)
 	if value == nil {
 		delete(m.data, key)
-	} else {
-		m.data[key] = bytes.Clone(value)
+		return true, nil
+	}
+	m.data[key] = bytes.Clone(value)
+	if o.ExpireInSeconds > 0 {
+		m.expires[key] = time.Now().Add(m.ahead + time.Duration(o.ExpireInSeconds)*time.Second)
 	}
 	return true, nil
 }
@@ -74,7 +103,8 @@ type setup struct {
 	cloud *msfake.Cloud
 	kv    *memKV
 	limit Limits
-	graph *graph.Client
+	queue Queue
+	graph atomic.Pointer[graph.Client]
 }
 
 func newSetup(t *testing.T) *setup {
@@ -86,13 +116,21 @@ func newSetup(t *testing.T) *setup {
 	t.Cleanup(cloud.Close)
 	cloud.RegisterApp(tenant, clientID, secret)
 	cloud.PublishTeamsApp(tenant, appID, "Mission")
-	return &setup{
-		cloud: cloud, kv: newMemKV(),
-		limit: Limits{PerSecond: 2, GiveUpAfter: time.Minute, MaxAge: time.Hour, Poll: 50 * time.Millisecond,
+	kv := newMemKV()
+	s := &setup{
+		cloud: cloud, kv: kv, queue: Queue{KV: kv, MaxAge: time.Hour},
+		limit: Limits{PerSecond: 2, GiveUpAfter: time.Minute, Probe: time.Hour, Poll: 50 * time.Millisecond,
 			RequestTimeout: 5 * time.Second, MaxBackoff: 200 * time.Millisecond},
-		graph: graph.New(graph.Config{TenantID: tenant, ClientID: clientID, ClientSecret: secret,
-			AuthorityURL: cloud.URL(), GraphURL: cloud.URL(), HTTPClient: cloud.Client()}),
 	}
+	s.useSecret(secret)
+	return s
+}
+
+// useSecret points the workers at a Graph client with this secret, as
+// saving new settings does.
+func (s *setup) useSecret(secret string) {
+	s.graph.Store(graph.New(graph.Config{TenantID: tenant, ClientID: clientID, ClientSecret: secret,
+		AuthorityURL: s.cloud.URL(), GraphURL: s.cloud.URL(), HTTPClient: s.cloud.Client()}))
 }
 
 func (s *setup) worker(t *testing.T) *Worker {
@@ -102,8 +140,8 @@ func (s *setup) worker(t *testing.T) *Worker {
 		t.Fatal(err)
 	}
 	w := &Worker{
-		Queue: Queue{KV: s.kv}, Lock: lock, Log: s.kv, Stats: &Stats{KV: s.kv}, Limits: s.limit,
-		Delivery: func() (Delivery, error) { return Delivery{Sender: s.graph, AppExternalID: appID}, nil },
+		Queue: s.queue, Lock: lock, Log: s.kv, Stats: &Stats{KV: s.kv}, Limits: s.limit,
+		Delivery: func() (Delivery, error) { return Delivery{Sender: s.graph.Load(), AppExternalID: appID}, nil },
 	}
 	w.Start()
 	t.Cleanup(w.Stop)
@@ -113,19 +151,31 @@ func (s *setup) worker(t *testing.T) *Worker {
 // add queues a job for a post with one batch per group of recipients.
 func (s *setup) add(t *testing.T, postID string, groups ...int) {
 	t.Helper()
-	job := &Job{PostID: postID, Topic: "Ops", WebURL: "https://teams.example/l/entity/x/" + postID, Preview: "hi",
-		Actor: "Alice", Channel: "Ops", Enqueued: time.Now()}
-	for g, n := range groups {
-		b := Batch{Type: "mention"}
-		for i := range n {
-			b.Recipients = append(b.Recipients, fmt.Sprintf("00000000-0000-4000-8%03d-%012d", g, i))
-		}
-		job.Batches = append(job.Batches, b)
-	}
-	if added, err := (Queue{KV: s.kv}).Add(job); err != nil || !added {
+	s.addAt(t, time.Now(), postID, groups...)
+}
+
+// addAt queues a job as if queued at enqueued.
+func (s *setup) addAt(t *testing.T, enqueued time.Time, postID string, groups ...int) {
+	t.Helper()
+	if added, err := s.queue.Add(newTestJob(enqueued, postID, groups...)); err != nil || !added {
 		t.Fatalf("add %s: %v %v", postID, added, err)
 	}
 }
+
+func newTestJob(enqueued time.Time, postID string, groups ...int) *Job {
+	job := &Job{PostID: postID, Topic: "Ops", WebURL: "https://teams.example/l/entity/x/" + postID, Preview: "hi",
+		Actor: "Alice", Channel: "Ops", Enqueued: enqueued}
+	for g, n := range groups {
+		b := Batch{Type: "mention"}
+		for i := range n {
+			b.Recipients = append(b.Recipients, recipientID(g, i))
+		}
+		job.Batches = append(job.Batches, b)
+	}
+	return job
+}
+
+func recipientID(group, i int) string { return fmt.Sprintf("00000000-0000-4000-8%03d-%012d", group, i) }
 
 // delivered counts each recipient's notifications per post.
 func (s *setup) delivered() map[string]int {
@@ -159,7 +209,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 func TestQueueTakesEachPostOnce(t *testing.T) {
 	q := Queue{KV: newMemKV()}
-	job := &Job{PostID: "p1", Batches: []Batch{{Type: "mention", Recipients: []string{"a"}}}}
+	job := &Job{PostID: "p1", Enqueued: time.Now(), Batches: []Batch{{Type: "mention", Recipients: []string{"a"}}}}
 	if added, err := q.Add(job); err != nil || !added {
 		t.Fatal(added, err)
 	}
@@ -170,7 +220,7 @@ func TestQueueTakesEachPostOnce(t *testing.T) {
 	if err != nil || head != 0 || tail != 1 {
 		t.Fatalf("bounds %d %d %v", head, tail, err)
 	}
-	if err := q.Finish(0, "p1"); err != nil {
+	if _, err := q.finish(mark{0, 0}, entry{PostID: "p1"}); err != nil {
 		t.Fatal(err)
 	}
 	if added, _ := q.Add(job); added {
