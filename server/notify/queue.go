@@ -312,8 +312,8 @@ func (q Queue) Save(job *Job) error {
 
 // finish moves the head past its slot, whose post (if any) is remembered
 // as delivered, and returns the new head. A slot whose writer stopped
-// after counting its job's size in leaves that size counted: only a
-// crash in that instant does it.
+// after counting its job's size in leaves that size counted until the
+// queue is next empty (see Trim): only a crash in that instant does it.
 func (q Queue) finish(head mark, e entry) (mark, error) {
 	if e.PostID != "" {
 		if _, appErr := q.KV.KVSetWithOptions(jobKey(e.PostID), doneMarker,
@@ -348,6 +348,16 @@ func (q Queue) Trim(now time.Time) (Trimmed, error) {
 	head, tail, err := q.bounds()
 	if err != nil {
 		return out, err
+	}
+	if head.n == tail.n && head.bytes != tail.bytes {
+		// An empty queue takes no room: a slot whose writer stopped after
+		// counting its size in is forgotten here. Only the worker writes
+		// the head, and the tail read is a valid mark, so a job added
+		// meanwhile is still counted.
+		if appErr := q.KV.KVSet(headKey, tail.text()); appErr != nil {
+			return out, fmt.Errorf("reset queue size: %w", appErr)
+		}
+		return out, nil
 	}
 	for head.n < tail.n {
 		over := tail.n-head.n > q.maxJobs() || tail.bytes-head.bytes > q.maxBytes()

@@ -117,3 +117,34 @@ func TestDropsAreLoggedAtMostOnceAMinute(t *testing.T) {
 		t.Fatal("logged with nothing dropped")
 	}
 }
+
+// A writer that stopped between counting its job in and writing its slot
+// leaves a hole the worker skips; the size it counted must not fill the
+// queue for good.
+func TestAnAbandonedSlotsSizeIsForgottenOnceTheQueueEmpties(t *testing.T) {
+	now := time.Now()
+	q := Queue{KV: newMemKV()}
+	if _, err := q.reserve(5000); err != nil { // the writer stops here
+		t.Fatal(err)
+	}
+	head, _, _ := q.bounds()
+	if _, err := q.finish(head, entry{}); err != nil { // the worker skips the hole
+		t.Fatal(err)
+	}
+	if st, _ := q.Status(); st.Jobs != 0 || st.Bytes != 5000 {
+		t.Fatalf("before: %+v", st)
+	}
+	if _, err := q.Trim(now); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := q.Status(); st.Jobs != 0 || st.Bytes != 0 {
+		t.Fatalf("after: %+v", st)
+	}
+	// The queue still works after.
+	if ok, err := q.Add(newTestJob(now, "next", 1)); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if st, _ := q.Status(); st.Jobs != 1 || st.Bytes != jobSize(t, newTestJob(now, "next", 1)) {
+		t.Fatalf("after a new job: %+v", st)
+	}
+}
