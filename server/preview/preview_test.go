@@ -20,7 +20,9 @@ type fakeAPI struct {
 	teams    map[string]bool // teamID/userID
 }
 
-func notFound() *model.AppError { return model.NewAppError("fake", "not found", nil, "", http.StatusNotFound) }
+func notFound() *model.AppError {
+	return model.NewAppError("fake", "not found", nil, "", http.StatusNotFound)
+}
 
 func (f *fakeAPI) GetPost(id string) (*model.Post, *model.AppError) {
 	if p, ok := f.posts[id]; ok {
