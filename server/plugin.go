@@ -45,14 +45,10 @@ type Plugin struct {
 
 	framingMu sync.Mutex
 
-	// links, for linksTenant, are the accounts linked to Teams.
-	links       *linkindex.Index
-	linksTenant string
-	// keywords are linked people's own mention keywords.
-	keywords     linkindex.Keywords
-	stopKeywords func()
-	resolver     *recipients.Resolver
-	worker       *notify.Worker
+	// links are the accounts linked to Teams, for the tenant in force.
+	links    *linkindex.Live
+	resolver *recipients.Resolver
+	worker   *notify.Worker
 
 	reminder *reminder.Reminder
 
@@ -64,9 +60,7 @@ type Plugin struct {
 // OnActivate runs when the plugin starts. It needs no license and no
 // settings: with settings missing it stays idle and says so in the log.
 func (p *Plugin) OnActivate() error {
-	if p.signIn == nil {
-		p.signIn = p.newSignIn()
-	}
+	p.makeParts()
 	p.router = p.routes()
 	if err := p.API.RegisterCommand(linkcmd.Definition()); err != nil {
 		return fmt.Errorf("register /%s: %w", linkcmd.Trigger, err)
@@ -99,8 +93,8 @@ func (p *Plugin) OnDeactivate() error {
 	if p.worker != nil {
 		p.worker.Stop()
 	}
-	if p.stopKeywords != nil {
-		p.stopKeywords()
+	if p.links != nil {
+		p.links.Stop()
 	}
 	if p.reminder != nil {
 		p.reminder.Close()
@@ -131,24 +125,17 @@ func (p *Plugin) OnConfigurationChange() error {
 		p.API.LogError("Plugin settings are invalid; fix them in the System Console", "error", err.Error())
 		s = config.Settings{Cloud: config.CloudCommercial, DisableNotifications: s.DisableNotifications}
 	}
-	if p.signIn == nil {
-		p.signIn = p.newSignIn()
-	}
+	p.makeParts()
 	p.signIn.Configure(s, serverCfg)
 	p.mu.Lock()
 	settingsChanged := s != p.settings
-	// Links made by email alone count only while email matching is on.
-	trustChanged := s.MatchAccountsByEmail != p.settings.MatchAccountsByEmail
 	p.settings = s
 	p.serverCfg = serverCfg
 	missing := s.Missing()
 	changed := !slices.Equal(missing, p.lastMissing)
 	p.lastMissing = missing
-	tenantChanged := p.links == nil || !strings.EqualFold(p.linksTenant, s.TenantID)
 	p.mu.Unlock()
-	if tenantChanged || trustChanged {
-		p.reloadLinks(s.TenantID, s.MatchAccountsByEmail)
-	}
+	p.links.Configure(s.TenantID, s.MatchAccountsByEmail)
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.
 	go p.ensureFrameAncestors()
@@ -213,4 +200,15 @@ func settingsError(err error) *model.AppError {
 	appErr.Message = "Mission Collaboration for Microsoft 365: " + strings.Join(msgs, "; ")
 	appErr.SkipTranslation = true
 	return appErr
+}
+
+// makeParts creates the parts both OnConfigurationChange, which the
+// server calls first, and OnActivate use.
+func (p *Plugin) makeParts() {
+	if p.links == nil {
+		p.links = &linkindex.Live{API: p.API}
+	}
+	if p.signIn == nil {
+		p.signIn = p.newSignIn()
+	}
 }

@@ -14,8 +14,8 @@ func (p *Plugin) newSignIn() *sso.SignIn {
 		API:         p.API,
 		DB:          p.database,
 		PreviewPath: "/plugins/" + pluginID + teamsapp.PreviewPath,
-		OnLink:      p.linked,
-		OnUnlink:    p.unlinked,
+		OnLink:      p.links.Linked,
+		OnUnlink:    p.links.Unlinked,
 	}
 }
 

@@ -1,0 +1,198 @@
+package linkindex
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+// API is the part of the plugin API that keeps the index current.
+type API interface {
+	kvstore.KV
+	kvstore.Lister
+	GetUser(userID string) (*model.User, *model.AppError)
+	GetUsersByIds(userIDs []string) ([]*model.User, *model.AppError)
+	PublishPluginClusterEvent(ev model.PluginClusterEvent, opts model.PluginClusterEventSendOptions) error
+	LogWarn(msg string, keyValuePairs ...any)
+	LogError(msg string, keyValuePairs ...any)
+}
+
+// Cluster events tell the other servers of a cluster about a link made
+// or removed.
+const (
+	LinkEvent   = "link"
+	UnlinkEvent = "unlink"
+)
+
+type linkMessage struct {
+	UserID string       `json:"user_id"`
+	Link   kvstore.Link `json:"identity"`
+}
+
+// KeywordRefresh is how often linked people's own mention keywords are
+// read again: the plugin API has no hook for a changed profile.
+const KeywordRefresh = 5 * time.Minute
+
+// usersPerRead is how many accounts one keyword read asks for.
+const usersPerRead = 1000
+
+// Live is the index of the tenant in force, loaded from the KV store,
+// kept in step with links made and removed on any server of a cluster,
+// with the linked people's keywords.
+type Live struct {
+	API API
+
+	keywords Keywords
+
+	mu         sync.RWMutex
+	index      *Index
+	tenant     string
+	matchEmail bool
+	loaded     bool
+	stop       chan struct{}
+}
+
+// Keywords are the linked people's own mention keywords.
+func (l *Live) Keywords() *Keywords { return &l.keywords }
+
+func (l *Live) current() *Index {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.index
+}
+
+// Len is the number of linked people in the tenant.
+func (l *Live) Len() int { return l.current().Len() }
+
+// Lookup returns the object ID a user is linked to in the tenant.
+func (l *Live) Lookup(userID string) (string, bool) { return l.current().Lookup(userID) }
+
+// UserIDs is every linked person in the tenant.
+func (l *Live) UserIDs() []string { return l.current().UserIDs() }
+
+// Configure loads the index again when the tenant or the trust of links
+// made by email changes; links made by email count only while email
+// matching is on.
+func (l *Live) Configure(tenant string, matchEmail bool) {
+	tenant = strings.ToLower(tenant)
+	l.mu.Lock()
+	same := l.loaded && l.tenant == tenant && l.matchEmail == matchEmail
+	l.mu.Unlock()
+	if same {
+		return
+	}
+	ix := New(tenant)
+	l.mu.Lock()
+	l.index, l.tenant, l.matchEmail, l.loaded = ix, tenant, matchEmail, true
+	l.mu.Unlock()
+	err := kvstore.Links{KV: l.API}.Each(l.API, func(userID string, link kvstore.Link) {
+		if link.Trusted(matchEmail) {
+			ix.Set(userID, link.TenantID, link.ObjectID)
+		}
+	})
+	if err != nil {
+		l.API.LogError("Loading the accounts linked to Teams failed; notifications reach only people who sign in again", "error", err.Error())
+	}
+	l.RefreshKeywords()
+}
+
+// Linked records a new link here and on the other servers.
+func (l *Live) Linked(userID string, link kvstore.Link) {
+	l.apply(LinkEvent, userID, link)
+	l.publish(LinkEvent, userID, link)
+}
+
+// Unlinked forgets a removed link here and on the other servers.
+func (l *Live) Unlinked(userID string, link kvstore.Link) {
+	l.apply(UnlinkEvent, userID, link)
+	l.publish(UnlinkEvent, userID, link)
+}
+
+// OnClusterEvent applies a link made or removed on another server.
+func (l *Live) OnClusterEvent(ev model.PluginClusterEvent) {
+	if ev.Id != LinkEvent && ev.Id != UnlinkEvent {
+		return
+	}
+	var msg linkMessage
+	if json.Unmarshal(ev.Data, &msg) != nil || msg.UserID == "" {
+		return
+	}
+	l.apply(ev.Id, msg.UserID, msg.Link)
+}
+
+func (l *Live) apply(event, userID string, link kvstore.Link) {
+	l.mu.RLock()
+	ix, matchEmail := l.index, l.matchEmail
+	l.mu.RUnlock()
+	if event == UnlinkEvent {
+		ix.Remove(userID)
+		return
+	}
+	if link.Trusted(matchEmail) {
+		ix.Set(userID, link.TenantID, link.ObjectID)
+		if u, appErr := l.API.GetUser(userID); appErr == nil {
+			l.keywords.Add(u)
+		}
+	}
+}
+
+func (l *Live) publish(event, userID string, link kvstore.Link) {
+	data, err := json.Marshal(linkMessage{UserID: userID, Link: link})
+	if err != nil {
+		return
+	}
+	if err := l.API.PublishPluginClusterEvent(model.PluginClusterEvent{Id: event, Data: data},
+		model.PluginClusterEventSendOptions{SendType: model.PluginClusterEventSendTypeReliable}); err != nil {
+		l.API.LogWarn("Telling the cluster about a Teams link failed", "event", event, "error", err.Error())
+	}
+}
+
+// RefreshKeywords reads every linked person's keywords, in batches.
+func (l *Live) RefreshKeywords() {
+	ids := l.UserIDs()
+	users := make([]*model.User, 0, len(ids))
+	for start := 0; start < len(ids); start += usersPerRead {
+		batch, appErr := l.API.GetUsersByIds(ids[start:min(start+usersPerRead, len(ids))])
+		if appErr != nil {
+			l.API.LogWarn("Reading mention keywords failed", "error", appErr.Error())
+			return
+		}
+		users = append(users, batch...)
+	}
+	l.keywords.Replace(users)
+}
+
+// StartRefresh reads the keywords again every KeywordRefresh until Stop.
+func (l *Live) StartRefresh() {
+	stop := make(chan struct{})
+	l.mu.Lock()
+	l.stop = stop
+	l.mu.Unlock()
+	go func() {
+		t := time.NewTicker(KeywordRefresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				l.RefreshKeywords()
+			}
+		}
+	}()
+}
+
+// Stop ends the keyword refresh.
+func (l *Live) Stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stop != nil {
+		close(l.stop)
+		l.stop = nil
+	}
+}

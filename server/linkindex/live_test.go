@@ -1,0 +1,118 @@
+package linkindex
+
+import (
+	"net/http"
+	"sort"
+	"testing"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+type fakeAPI struct {
+	kv        map[string][]byte
+	published []model.PluginClusterEvent
+	reads     int
+	refused   bool
+}
+
+func (f *fakeAPI) KVGet(k string) ([]byte, *model.AppError) { return f.kv[k], nil }
+func (f *fakeAPI) KVSet(k string, v []byte) *model.AppError  { f.kv[k] = v; return nil }
+func (f *fakeAPI) KVDelete(k string) *model.AppError         { delete(f.kv, k); return nil }
+func (f *fakeAPI) KVCompareAndSet(k string, _, v []byte) (bool, *model.AppError) {
+	f.kv[k] = v
+	return true, nil
+}
+func (f *fakeAPI) KVList(page, perPage int) ([]string, *model.AppError) {
+	var keys []string
+	for k := range f.kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	start := min(page*perPage, len(keys))
+	return keys[start:min(start+perPage, len(keys))], nil
+}
+func (f *fakeAPI) GetUser(id string) (*model.User, *model.AppError) {
+	return &model.User{Id: id}, nil
+}
+func (f *fakeAPI) GetUsersByIds(ids []string) ([]*model.User, *model.AppError) {
+	f.reads++
+	if len(ids) > usersPerRead {
+		f.refused = true
+		return nil, model.NewAppError("fake", "too many", nil, "", http.StatusBadRequest)
+	}
+	var out []*model.User
+	for _, id := range ids {
+		out = append(out, &model.User{Id: id})
+	}
+	return out, nil
+}
+func (f *fakeAPI) PublishPluginClusterEvent(ev model.PluginClusterEvent, _ model.PluginClusterEventSendOptions) error {
+	f.published = append(f.published, ev)
+	return nil
+}
+func (f *fakeAPI) LogWarn(string, ...any)  {}
+func (f *fakeAPI) LogError(string, ...any) {}
+
+func TestTheIndexHoldsOnlyLinksInForce(t *testing.T) {
+	api := &fakeAPI{kv: map[string][]byte{}}
+	links := kvstore.Links{KV: api}
+	for user, rule := range map[string]string{"mailed": kvstore.RuleEmail, "confirmed": kvstore.RuleConfirmed} {
+		if _, err := links.Link(kvstore.Identity{TenantID: "T1", ObjectID: "oid-" + user}, user, rule); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := links.Link(kvstore.Identity{TenantID: "t2", ObjectID: "oid-other"}, "other", kvstore.RuleConfirmed); err != nil {
+		t.Fatal(err)
+	}
+	l := &Live{API: api}
+	l.Configure("t1", true)
+	if l.Len() != 2 {
+		t.Fatalf("with email matching: %v", l.UserIDs())
+	}
+	l.Configure("T1", false)
+	if _, ok := l.Lookup("mailed"); ok || l.Len() != 1 {
+		t.Fatalf("with email matching off: %v", l.UserIDs())
+	}
+	if oid, ok := l.Lookup("confirmed"); !ok || oid != "oid-confirmed" {
+		t.Fatalf("confirmed: %q %v", oid, ok)
+	}
+}
+
+func TestLinksMadeAndRemovedReachTheOtherServers(t *testing.T) {
+	api := &fakeAPI{kv: map[string][]byte{}}
+	here, there := &Live{API: api}, &Live{API: &fakeAPI{kv: map[string][]byte{}}}
+	here.Configure("t", true)
+	there.Configure("t", true)
+	link := kvstore.Link{Identity: kvstore.Identity{TenantID: "t", ObjectID: "oid"}, Rule: kvstore.RuleConfirmed}
+	here.Linked("u", link)
+	for _, ev := range api.published {
+		there.OnClusterEvent(ev)
+	}
+	if _, ok := there.Lookup("u"); !ok {
+		t.Fatal("the other server did not hear of the link")
+	}
+	api.published = nil
+	here.Unlinked("u", link)
+	for _, ev := range api.published {
+		there.OnClusterEvent(ev)
+	}
+	if _, ok := there.Lookup("u"); ok || here.Len() != 0 {
+		t.Fatal("the removal did not reach both servers")
+	}
+}
+
+func TestKeywordsAreReadInBatches(t *testing.T) {
+	api := &fakeAPI{kv: map[string][]byte{}}
+	l := &Live{API: api}
+	l.Configure("t", true)
+	for range 2500 {
+		l.current().Set(model.NewId(), "t", "oid")
+	}
+	api.reads = 0
+	l.RefreshKeywords()
+	if api.refused || api.reads != 3 {
+		t.Fatalf("%d reads, refused %v", api.reads, api.refused)
+	}
+}
