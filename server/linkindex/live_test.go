@@ -18,8 +18,8 @@ type fakeAPI struct {
 }
 
 func (f *fakeAPI) KVGet(k string) ([]byte, *model.AppError) { return f.kv[k], nil }
-func (f *fakeAPI) KVSet(k string, v []byte) *model.AppError  { f.kv[k] = v; return nil }
-func (f *fakeAPI) KVDelete(k string) *model.AppError         { delete(f.kv, k); return nil }
+func (f *fakeAPI) KVSet(k string, v []byte) *model.AppError { f.kv[k] = v; return nil }
+func (f *fakeAPI) KVDelete(k string) *model.AppError        { delete(f.kv, k); return nil }
 func (f *fakeAPI) KVCompareAndSet(k string, _, v []byte) (bool, *model.AppError) {
 	f.kv[k] = v
 	return true, nil
