@@ -114,6 +114,17 @@ func TestKilledMidQueueLosesAndRepeatsNothing(t *testing.T) {
 	cloud.FailNext(1000, http.StatusServiceUnavailable)
 	ids := f.burst(author, ch.Id, 6, people...)
 	waitFor(t, "a retry", func() bool { return strings.Count(pluginLog(), "retrying") > retries })
+	// Every post's hook has queued it: a post whose hook dies with the
+	// process was never the queue's to keep.
+	kv := env.Server.PluginKV(env.PluginID)
+	waitFor(t, "every post queued", func() bool {
+		for _, id := range ids {
+			if v, _ := kv.KVGet("nq_job_" + id); v == nil {
+				return false
+			}
+		}
+		return true
+	})
 	killPlugin(t)
 	cloud.FailNext(0, 0)
 	ctx := testContext(t)
