@@ -2,8 +2,6 @@ package main
 
 import (
 	"errors"
-	"net/http"
-	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -64,63 +62,37 @@ func (p *Plugin) notifying() (config.Settings, bool) {
 	return s, ok
 }
 
-// MessageHasBeenPosted decides who to tell about a new post and queues
-// it; the worker delivers.
+// MessageHasBeenPosted queues a new post for the people linked to Teams
+// whom Mattermost would notify of it.
 func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
+	notify.Hook{
+		Resolver: p.resolver,
+		Queue:    notify.Queue{KV: p.API},
+		Wake:     p.worker.Wake,
+		Users:    p.API,
+		Log:      p.API,
+		Target:   p.notifyTarget,
+	}.Posted(post)
+}
+
+// notifyTarget is where notifications go under the settings in force.
+func (p *Plugin) notifyTarget() (notify.Target, bool) {
 	s, ok := p.notifying()
-	if !ok || p.resolver == nil {
-		return
-	}
-	start := time.Now()
-	d, err := p.resolver.Resolve(post)
-	if err != nil {
-		p.API.LogWarn("Deciding who to notify in Teams failed", "post_id", post.Id, "error", err.Error())
-		return
-	}
-	if d == nil {
-		return
+	if !ok {
+		return notify.Target{}, false
 	}
 	endpoints, err := s.Endpoints()
 	if err != nil {
-		return
-	}
-	job := notify.NewJob(notify.Post{
-		Post:    post,
-		Actor:   p.actorName(post, d.Channel),
-		Channel: channelName(d.Channel),
-		WebURL:  teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, post.Id),
-	}, d)
-	added, err := notify.Queue{KV: p.API}.Add(job)
-	if err != nil {
-		p.API.LogError("Queueing a Teams notification failed", "post_id", post.Id, "error", err.Error())
-		return
-	}
-	if added {
-		p.worker.Wake()
-		p.API.LogDebug("Queued a Teams notification", "post_id", post.Id, "recipients", len(d.Recipients),
-			"requests", len(job.Batches), "decided_in_ms", float64(time.Since(start).Microseconds())/1000)
-	}
-}
-
-// actorName is the author as Mattermost names them in its own
-// notifications.
-func (p *Plugin) actorName(post *model.Post, ch *model.Channel) string {
-	u, appErr := p.API.GetUser(post.UserId)
-	if appErr != nil {
-		u = nil
+		return notify.Target{}, false
 	}
 	cfg := p.serverConfig()
-	return sender.Name(post, u, ch.Type, sender.Settings{
-		NameFormat:       model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
-		UsernameOverride: model.SafeDereference(cfg.ServiceSettings.EnablePostUsernameOverride),
-	})
-}
-
-func channelName(ch *model.Channel) string {
-	if ch.DisplayName != "" {
-		return ch.DisplayName
-	}
-	return ch.Name
+	return notify.Target{
+		Link: func(postID string) string { return teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, postID) },
+		Names: sender.Settings{
+			NameFormat:       model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
+			UsernameOverride: model.SafeDereference(cfg.ServiceSettings.EnablePostUsernameOverride),
+		},
+	}, true
 }
 
 // delivery is where notifications go with the settings in force.
@@ -139,17 +111,8 @@ func (p *Plugin) delivery() (notify.Delivery, error) {
 // graphFor is the Graph client for the settings; one client, and so one
 // cached token, for as long as they stay the same.
 func (p *Plugin) graphFor(s config.Settings, endpoints config.Endpoints) *graph.Client {
-	cfg := graph.Config{
+	return p.graph.For(graph.Config{
 		TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		AuthorityURL: endpoints.AuthorityURL, GraphURL: endpoints.GraphURL,
-	}
-	p.graphMu.Lock()
-	defer p.graphMu.Unlock()
-	if p.graphClient == nil || p.graphCfg != cfg {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-		p.graphClient = graph.New(cfg)
-		cfg.HTTPClient = nil
-		p.graphCfg = cfg
-	}
-	return p.graphClient
+	})
 }

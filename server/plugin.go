@@ -2,7 +2,6 @@ package main
 
 import (
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -52,9 +51,7 @@ type Plugin struct {
 
 	reminder *reminder.Reminder
 
-	graphMu     sync.Mutex
-	graphCfg    graph.Config
-	graphClient *graph.Client
+	graph graph.Cache
 }
 
 // OnActivate runs when the plugin starts. It needs no license and no
@@ -164,42 +161,17 @@ func (p *Plugin) ConfigurationWillBeSaved(newCfg *model.Config) (*model.Config, 
 	if !ok {
 		return nil, nil
 	}
-	prepared, next, err := config.Prepare(raw)
-	if err != nil {
-		return nil, settingsError(err)
-	}
 	stored := map[string]any{}
 	if err := p.API.LoadPluginConfiguration(&stored); err != nil {
 		return nil, fmt.Errorf("load the stored settings: %w", err)
 	}
-	if old, err := config.FromMap(stored); err == nil {
-		// The System Console sends a placeholder for a secret left as is;
-		// the server puts the stored one back after this hook. Sending the
-		// stored secret itself proves knowing it, which is re-entering it.
-		if err := config.CheckSecretMove(old.Normalize(), next, next.ClientSecret == model.FakeSetting); err != nil {
-			return nil, settingsError(err)
-		}
+	prepared, appErr := config.PrepareSave(raw, stored)
+	if appErr != nil {
+		return nil, appErr
 	}
 	out := newCfg.Clone()
 	out.PluginSettings.Plugins[pluginID] = prepared
 	return out, nil
-}
-
-// settingsError turns validation errors into the error the System Console
-// shows verbatim: translation is skipped because the text is already final.
-func settingsError(err error) *model.AppError {
-	msgs := []string{err.Error()}
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
-		msgs = msgs[:0]
-		for _, e := range joined.Unwrap() {
-			msgs = append(msgs, e.Error())
-		}
-	}
-	appErr := model.NewAppError("ConfigurationWillBeSaved", "plugin.m365.settings.invalid", nil, "", http.StatusBadRequest)
-	appErr.Message = "Mission Collaboration for Microsoft 365: " + strings.Join(msgs, "; ")
-	appErr.SkipTranslation = true
-	return appErr
 }
 
 // makeParts creates the parts both OnConfigurationChange, which the

@@ -195,3 +195,17 @@ func TestRolesCatalogVersionAndSecretExpiry(t *testing.T) {
 		t.Fatalf("expiry %v %v %v, want %v", got, found, err, end)
 	}
 }
+
+func TestTheCacheKeepsOneClientPerConfiguration(t *testing.T) {
+	var c Cache
+	a := Config{TenantID: "t", ClientID: "c", ClientSecret: "s", AuthorityURL: "https://login.example", GraphURL: "https://graph.example"}
+	first := c.For(a)
+	if c.For(a) != first {
+		t.Fatal("the same configuration made a new client")
+	}
+	b := a
+	b.ClientSecret = "rotated"
+	if c.For(b) == first {
+		t.Fatal("a new secret kept the old client")
+	}
+}

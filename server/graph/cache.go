@@ -1,0 +1,34 @@
+package graph
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// requestTimeout bounds every Graph and token request the plugin makes.
+const requestTimeout = 30 * time.Second
+
+// Cache keeps one client, and so one app token, for as long as the
+// configuration it was made for stays the same.
+type Cache struct {
+	mu     sync.Mutex
+	cfg    Config
+	client *Client
+}
+
+// For returns the client for cfg, made anew when cfg changes. cfg's
+// HTTPClient is ignored: the cache gives each client its own, with a
+// timeout.
+func (c *Cache) For(cfg Config) *Client {
+	cfg.HTTPClient = nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.client == nil || c.cfg != cfg {
+		made := cfg
+		made.HTTPClient = &http.Client{Timeout: requestTimeout}
+		c.client = New(made)
+		c.cfg = cfg
+	}
+	return c.client
+}

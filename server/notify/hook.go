@@ -1,0 +1,86 @@
+package notify
+
+import (
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
+)
+
+// Target is where notifications go and how they name people, under the
+// settings in force.
+type Target struct {
+	// Link is the Teams deep link a notification about a post opens.
+	Link  func(postID string) string
+	Names sender.Settings
+}
+
+// HookLogger is the logging the post hook does.
+type HookLogger interface {
+	LogDebug(msg string, keyValuePairs ...any)
+	LogWarn(msg string, keyValuePairs ...any)
+	LogError(msg string, keyValuePairs ...any)
+}
+
+// Hook decides, in the post hook, whom to tell about a new post and
+// queues one job for it; the worker delivers.
+type Hook struct {
+	Resolver *recipients.Resolver
+	Queue    Queue
+	// Wake tells the worker a job is waiting.
+	Wake  func()
+	Users interface {
+		GetUser(userID string) (*model.User, *model.AppError)
+	}
+	Log HookLogger
+	// Target is where notifications go; false while they are off or not
+	// set up.
+	Target func() (Target, bool)
+}
+
+// Posted queues the post for whomever Mattermost would notify of it
+// among the people linked to Teams.
+func (h Hook) Posted(post *model.Post) {
+	target, ok := h.Target()
+	if !ok || h.Resolver == nil {
+		return
+	}
+	start := time.Now()
+	d, err := h.Resolver.Resolve(post)
+	if err != nil {
+		h.Log.LogWarn("Deciding who to notify in Teams failed", "post_id", post.Id, "error", err.Error())
+		return
+	}
+	if d == nil {
+		return
+	}
+	author, appErr := h.Users.GetUser(post.UserId)
+	if appErr != nil {
+		author = nil
+	}
+	job := NewJob(Post{
+		Post:    post,
+		Actor:   sender.Name(post, author, d.Channel.Type, target.Names),
+		Channel: channelName(d.Channel),
+		WebURL:  target.Link(post.Id),
+	}, d)
+	added, err := h.Queue.Add(job)
+	if err != nil {
+		h.Log.LogError("Queueing a Teams notification failed", "post_id", post.Id, "error", err.Error())
+		return
+	}
+	if added {
+		h.Wake()
+		h.Log.LogDebug("Queued a Teams notification", "post_id", post.Id, "recipients", len(d.Recipients),
+			"requests", len(job.Batches), "decided_in_ms", float64(time.Since(start).Microseconds())/1000)
+	}
+}
+
+func channelName(ch *model.Channel) string {
+	if ch.DisplayName != "" {
+		return ch.DisplayName
+	}
+	return ch.Name
+}
