@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/missioncollab/mattermost-plugin-m365/internal/graphwire"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 )
@@ -210,7 +211,7 @@ func TestFailureRollsBackWhatTheRunCreated(t *testing.T) {
 	// Without the grant permission, the run fails at delegated consent.
 	g := &Graph{BaseURL: cloud.URL(), Token: cloud.AdminToken(tenant, "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"), HTTP: cloud.Client()}
 	_, err := Run(context.Background(), g, options())
-	var gerr *GraphError
+	var gerr *graphwire.Error
 	if !errors.As(err, &gerr) || gerr.Status != http.StatusForbidden {
 		t.Fatalf("err = %v", err)
 	}

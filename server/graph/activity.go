@@ -1,9 +1,7 @@
 package graph
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,11 +75,7 @@ func (c *Client) Send(ctx context.Context, a Activity) error {
 	for _, oid := range a.Recipients {
 		body.Recipients = append(body.Recipients, recipient{Type: "microsoft.graph.aadUserNotificationRecipient", UserID: oid})
 	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("encode activity: %w", err)
-	}
-	err = c.do(ctx, http.MethodPost, "/v1.0/teamwork/sendActivityNotificationToRecipients", bytes.NewReader(data), nil)
+	err = c.do(ctx, http.MethodPost, "/v1.0/teamwork/sendActivityNotificationToRecipients", body, nil)
 	if err == nil {
 		return nil
 	}

@@ -5,19 +5,18 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/graphwire"
 )
 
 // Config is what the client signs in with and where it calls.
@@ -97,21 +96,9 @@ func (c *Client) token() (string, error) {
 	return tok.AccessToken, nil
 }
 
-// Error is an answer from Graph other than success.
-type Error struct {
-	Status     int
-	Code       string
-	Message    string
-	RetryAfter time.Duration
-
-	// roles are the permissions in the token a 403 answered: with them,
-	// a refusal is about the request, not about consent.
-	roles []string
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("graph: %d %s: %s", e.Status, e.Code, e.Message)
-}
+// Error is an answer from Graph other than success; the setup command
+// gets the same type.
+type Error = graphwire.Error
 
 // forbiddenFor turns a 403 into a ConsentError when the token it answered
 // lacks every one of permissions (and drops the token, so that consent
@@ -122,7 +109,7 @@ func (c *Client) forbiddenFor(err error, permissions ...string) error {
 		return err
 	}
 	for _, p := range permissions {
-		if slices.Contains(gerr.roles, p) {
+		if slices.Contains(gerr.Roles, p) {
 			return err
 		}
 	}
@@ -132,63 +119,24 @@ func (c *Client) forbiddenFor(err error, permissions ...string) error {
 
 // do sends a Graph request with the app token and decodes a JSON answer
 // into out, if any.
-func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	tok, err := c.token()
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.cfg.GraphURL, "/")+path, body)
-	if err != nil {
-		return fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return fmt.Errorf("read %s answer: %w", path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		gerr := decodeError(resp, data)
+	err = graphwire.Do(ctx, c.http, graphwire.Request{
+		Method: method, URL: strings.TrimRight(c.cfg.GraphURL, "/") + path, Token: tok, Body: body, MaxAnswer: maxResponse,
+	}, out)
+	var gerr *Error
+	if errors.As(err, &gerr) {
 		if gerr.Status == http.StatusUnauthorized || gerr.Status == http.StatusPreconditionFailed {
 			c.resetToken()
 		}
 		if gerr.Status == http.StatusForbidden {
-			gerr.roles, _ = tokenRoles(tok)
-		}
-		return gerr
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("decode %s answer: %w", path, err)
+			gerr.Roles, _ = tokenRoles(tok)
 		}
 	}
-	return nil
-}
-
-func decodeError(resp *http.Response, data []byte) *Error {
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(data, &body)
-	e := &Error{Status: resp.StatusCode, Code: body.Error.Code, Message: body.Error.Message}
-	if e.Code == "" {
-		e.Code = http.StatusText(resp.StatusCode)
-	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && secs >= 0 {
-		e.RetryAfter = time.Duration(secs) * time.Second
-	}
-	return e
+	return err
 }
 
 // tokenError turns Entra's refusal into a TokenError, which keeps its
