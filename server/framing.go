@@ -23,7 +23,7 @@ func (p *Plugin) ensureFrameAncestors() {
 // wantedFrameAncestors are the origins the settings need: none until the
 // tenant and client are set, since no tab can sign in before.
 func wantedFrameAncestors(s config.Settings) []string {
-	if s.TenantID == "" || s.ClientID == "" {
+	if !s.CanSignIn() {
 		return nil
 	}
 	endpoints, err := s.Endpoints()

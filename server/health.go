@@ -14,11 +14,9 @@ import (
 
 // healthReport runs the connection check with the settings in force.
 func (p *Plugin) healthReport(ctx context.Context) health.Report {
-	p.mu.RLock()
-	s := p.settings
-	p.mu.RUnlock()
+	s := p.currentSettings()
 	in := health.Input{Settings: s, SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL)}
-	if endpoints, err := s.Endpoints(); err == nil && s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" {
+	if endpoints, err := s.Endpoints(); err == nil && s.CanCallGraph() {
 		in.Graph = p.graphFor(s, endpoints)
 	}
 	in.Queue = p.queueHealth()

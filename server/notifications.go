@@ -55,11 +55,8 @@ func (p *Plugin) recipientOptions() recipients.Options {
 
 // notifying returns the settings when notifications are on and set up.
 func (p *Plugin) notifying() (config.Settings, bool) {
-	p.mu.RLock()
-	s := p.settings
-	p.mu.RUnlock()
-	ok := !s.DisableNotifications && s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" && s.AppID != ""
-	return s, ok
+	s := p.currentSettings()
+	return s, s.CanNotify()
 }
 
 // MessageHasBeenPosted queues a new post for the people linked to Teams

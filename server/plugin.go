@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -25,13 +26,14 @@ import (
 type Plugin struct {
 	plugin.MattermostPlugin
 
-	mu          sync.RWMutex
-	settings    config.Settings
+	// snap is the settings and server configuration as of the last
+	// change, replaced whole: this hook runs on every change, so requests
+	// read it instead of fetching the configuration again.
+	snap atomic.Pointer[config.Snapshot]
+
+	mu          sync.Mutex
 	lastMissing []string
 	signIn      *sso.SignIn
-	// serverCfg is the server configuration as of the last change; this
-	// hook runs on every change, so requests need not fetch it again.
-	serverCfg *model.Config
 
 	dbOnce sync.Once
 	db     *sql.DB
@@ -74,16 +76,19 @@ func (p *Plugin) OnActivate() error {
 	return nil
 }
 
-// serverConfig returns the server configuration in force.
-func (p *Plugin) serverConfig() *model.Config {
-	p.mu.RLock()
-	cfg := p.serverCfg
-	p.mu.RUnlock()
-	if cfg == nil {
-		return p.API.GetConfig()
+// snapshot is the settings and server configuration in force.
+func (p *Plugin) snapshot() *config.Snapshot {
+	if snap := p.snap.Load(); snap != nil {
+		return snap
 	}
-	return cfg
+	return config.NewSnapshot(config.Settings{Cloud: config.CloudCommercial}, p.API.GetConfig())
 }
+
+// serverConfig returns the server configuration in force.
+func (p *Plugin) serverConfig() *model.Config { return p.snapshot().Server }
+
+// currentSettings returns the plugin's settings in force.
+func (p *Plugin) currentSettings() config.Settings { return p.snapshot().Settings }
 
 // OnDeactivate stops background work.
 func (p *Plugin) OnDeactivate() error {
@@ -124,10 +129,9 @@ func (p *Plugin) OnConfigurationChange() error {
 	}
 	p.makeParts()
 	p.signIn.Configure(s, serverCfg)
+	previous := p.snap.Swap(config.NewSnapshot(s, serverCfg))
+	settingsChanged := previous == nil || s != previous.Settings
 	p.mu.Lock()
-	settingsChanged := s != p.settings
-	p.settings = s
-	p.serverCfg = serverCfg
 	missing := s.Missing()
 	changed := !slices.Equal(missing, p.lastMissing)
 	p.lastMissing = missing

@@ -9,7 +9,6 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
 
-	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/httpapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
@@ -55,12 +54,6 @@ func (p *Plugin) ServeHTTP(c *plugin.Context, w http.ResponseWriter, r *http.Req
 	p.router.ServeHTTP(w, r)
 }
 
-func (p *Plugin) currentSettings() config.Settings {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.settings
-}
-
 func (p *Plugin) serverForTeamsApp() teamsapp.Server {
 	cfg := p.serverConfig()
 	return teamsapp.Server{
@@ -71,9 +64,7 @@ func (p *Plugin) serverForTeamsApp() teamsapp.Server {
 }
 
 func (p *Plugin) tabSettings() httpapi.TabSettings {
-	p.mu.RLock()
-	s := p.settings
-	p.mu.RUnlock()
+	s := p.currentSettings()
 	t := httpapi.TabSettings{SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL), TenantID: s.TenantID}
 	if endpoints, err := s.Endpoints(); err == nil {
 		for _, origin := range endpoints.FrameAncestors {

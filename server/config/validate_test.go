@@ -148,3 +148,30 @@ func TestMovingTheSecretToOtherEndpointsNeedsItEnteredAgain(t *testing.T) {
 		t.Fatal("the message does not name the field")
 	}
 }
+
+func TestReadinessFollowsWhatEachPartNeeds(t *testing.T) {
+	full := Settings{Cloud: CloudCommercial, TenantID: "t", ClientID: "c", ClientSecret: "s", AppID: "a"}
+	if !full.CanSignIn() || !full.CanCallGraph() || !full.CanNotify() {
+		t.Fatal("complete settings are not ready")
+	}
+	off := full
+	off.DisableNotifications = true
+	if off.CanNotify() || !off.CanCallGraph() {
+		t.Fatal("notifications turned off")
+	}
+	noSecret := full
+	noSecret.ClientSecret = ""
+	if noSecret.CanCallGraph() || noSecret.CanNotify() || !noSecret.CanSignIn() {
+		t.Fatal("no secret")
+	}
+	noTenant := full
+	noTenant.TenantID = ""
+	if noTenant.CanSignIn() {
+		t.Fatal("no tenant")
+	}
+	badCloud := full
+	badCloud.Cloud = "moon"
+	if badCloud.CanSignIn() {
+		t.Fatal("an unknown cloud")
+	}
+}

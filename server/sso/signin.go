@@ -135,7 +135,7 @@ func (s *SignIn) Service() *Service {
 // ValidatorConfig is what the token validator needs from the settings and
 // the site URL; nil while anything is missing.
 func ValidatorConfig(s config.Settings, siteURL string) *entra.Config {
-	if s.TenantID == "" || s.ClientID == "" || siteURL == "" {
+	if !s.CanSignIn() || siteURL == "" {
 		return nil
 	}
 	endpoints, err := s.Endpoints()

@@ -1,0 +1,47 @@
+package config
+
+import (
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
+)
+
+// Readiness: what each part of the plugin needs set before it acts. Each
+// rule lives here alone.
+
+// CanSignIn reports whether tabs can be signed in: the tenant and client
+// identify the app registration whose tokens are accepted, and the
+// Microsoft hosts may frame the tab.
+func (s Settings) CanSignIn() bool {
+	_, err := s.Endpoints()
+	return s.TenantID != "" && s.ClientID != "" && err == nil
+}
+
+// CanCallGraph reports whether the plugin can sign in to Graph as the app.
+func (s Settings) CanCallGraph() bool {
+	return s.CanSignIn() && s.ClientSecret != ""
+}
+
+// CanNotify reports whether activity notifications are on and can be sent.
+func (s Settings) CanNotify() bool {
+	return !s.DisableNotifications && s.CanCallGraph() && s.AppID != ""
+}
+
+// Snapshot is the plugin's settings and the server configuration as of
+// one change, read together: it is replaced whole, never changed.
+type Snapshot struct {
+	Settings Settings
+	// Server is the server configuration; nil before the first change.
+	Server *model.Config
+	// Site is the parsed Site URL; its zero value when unset or unreadable.
+	Site site.Site
+}
+
+// NewSnapshot reads the parts of a snapshot.
+func NewSnapshot(s Settings, server *model.Config) *Snapshot {
+	snap := &Snapshot{Settings: s, Server: server}
+	if server != nil {
+		snap.Site, _ = site.Parse(model.SafeDereference(server.ServiceSettings.SiteURL))
+	}
+	return snap
+}
