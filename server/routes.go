@@ -14,14 +14,12 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
-	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
 func (p *Plugin) routes() http.Handler {
 	return httpapi.New(httpapi.Deps{
 		PluginID: pluginID,
-		Settings: p.currentSettings,
-		Server:   p.serverForTeamsApp,
+		Snapshot: p.snapshot,
 		IsSystemAdmin: func(userID string) bool {
 			return p.API.HasPermissionTo(userID, model.PermissionManageSystem)
 		},
@@ -29,7 +27,6 @@ func (p *Plugin) routes() http.Handler {
 		Log:      p.API,
 		SSO:      p.signIn.Service,
 		Users:    p.API,
-		Tab:      p.tabSettings,
 		TeamsSDK: p.teamsSDK,
 		Preview:  p.previewPost,
 		Health:   p.healthReport,
@@ -52,28 +49,6 @@ func (p *Plugin) ServeHTTP(c *plugin.Context, w http.ResponseWriter, r *http.Req
 		r = r.WithContext(httpapi.WithSessionID(r.Context(), c.SessionId))
 	}
 	p.router.ServeHTTP(w, r)
-}
-
-func (p *Plugin) serverForTeamsApp() teamsapp.Server {
-	cfg := p.serverConfig()
-	return teamsapp.Server{
-		SiteURL:        model.SafeDereference(cfg.ServiceSettings.SiteURL),
-		PrivacyLink:    model.SafeDereference(cfg.SupportSettings.PrivacyPolicyLink),
-		TermsOfUseLink: model.SafeDereference(cfg.SupportSettings.TermsOfServiceLink),
-	}
-}
-
-func (p *Plugin) tabSettings() httpapi.TabSettings {
-	s := p.currentSettings()
-	t := httpapi.TabSettings{SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL), TenantID: s.TenantID}
-	if endpoints, err := s.Endpoints(); err == nil {
-		for _, origin := range endpoints.FrameAncestors {
-			if origin != "" {
-				t.FrameAncestors = append(t.FrameAncestors, origin)
-			}
-		}
-	}
-	return t
 }
 
 // teamsSDK reads the Teams JS SDK from the installed bundle once.

@@ -29,18 +29,14 @@ type IconStore interface {
 // Deps are the plugin's parts the routes use.
 type Deps struct {
 	PluginID string
-	// Settings returns the saved settings in force.
-	Settings func() config.Settings
-	// Server returns what the Teams app package needs from the server config.
-	Server func() teamsapp.Server
+	// Snapshot returns the settings and server configuration in force.
+	Snapshot func() *config.Snapshot
 	// IsSystemAdmin reports whether a user may manage the system.
 	IsSystemAdmin func(userID string) bool
 	Icons         IconStore
 	Log           Logger
 	// SSO returns the sign-in service for the settings in force.
 	SSO func() *sso.Service
-	// Tab returns what the tab page is made from.
-	Tab func() TabSettings
 	// TeamsSDK returns the bundled Teams JS SDK.
 	TeamsSDK func() ([]byte, error)
 	// Preview returns a post as the notification preview shows it to a

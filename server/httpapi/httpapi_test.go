@@ -11,8 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
-	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
 )
 
@@ -27,12 +28,19 @@ func newAPI(s config.Settings, siteURL string) http.Handler {
 	icons := memIcons{}
 	return New(Deps{
 		PluginID:      "p",
-		Settings:      func() config.Settings { return s },
-		Server:        func() teamsapp.Server { return teamsapp.Server{SiteURL: siteURL} },
+		Snapshot:      func() *config.Snapshot { return snapshot(s, siteURL) },
 		IsSystemAdmin: func(id string) bool { return id == "admin" },
 		Icons:         icons,
 		Log:           icons,
 	})
+}
+
+// snapshot is the settings and a server configuration with siteURL.
+func snapshot(s config.Settings, siteURL string) *config.Snapshot {
+	cfg := &model.Config{}
+	cfg.SetDefaults()
+	cfg.ServiceSettings.SiteURL = model.NewPointer(siteURL)
+	return config.NewSnapshot(s, cfg)
 }
 
 func do(h http.Handler, method, path, user string, body []byte) *httptest.ResponseRecorder {

@@ -5,16 +5,51 @@ import (
 	"net/url"
 	"path"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
-// TabSettings are what the tab page is made from.
-type TabSettings struct {
+// tabSettings are what the tab and its pages are made from.
+type tabSettings struct {
 	SiteURL        string
 	TenantID       string
 	FrameAncestors []string
+}
+
+// tab reads the tab's settings from the snapshot in force: the Microsoft
+// hosts of the selected cloud may frame it.
+func (a *api) tab() tabSettings {
+	snap := a.Snapshot()
+	t := tabSettings{TenantID: snap.Settings.TenantID}
+	if snap.Server != nil {
+		t.SiteURL = model.SafeDereference(snap.Server.ServiceSettings.SiteURL)
+	}
+	if endpoints, err := snap.Settings.Endpoints(); err == nil {
+		for _, origin := range endpoints.FrameAncestors {
+			if origin != "" {
+				t.FrameAncestors = append(t.FrameAncestors, origin)
+			}
+		}
+	}
+	return t
+}
+
+// teamsServer is what the Teams app package needs from the server
+// configuration.
+func (a *api) teamsServer() teamsapp.Server {
+	cfg := a.Snapshot().Server
+	if cfg == nil {
+		return teamsapp.Server{}
+	}
+	return teamsapp.Server{
+		SiteURL:        model.SafeDereference(cfg.ServiceSettings.SiteURL),
+		PrivacyLink:    model.SafeDereference(cfg.SupportSettings.PrivacyPolicyLink),
+		TermsOfUseLink: model.SafeDereference(cfg.SupportSettings.TermsOfServiceLink),
+	}
 }
 
 // siteOf is where Mattermost is served; an unset or unreadable Site URL
@@ -26,7 +61,7 @@ func siteOf(siteURL string) site.Site {
 
 // tabPage serves the page the Microsoft hosts frame as the personal tab.
 func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {
-	t := a.Tab()
+	t := a.tab()
 	where := siteOf(t.SiteURL)
 	pluginBase := where.PluginPath(a.PluginID, "")
 	nonce := pages.Nonce()
@@ -91,7 +126,7 @@ const LinkPath = "/auth/link"
 // the tab's flow started with and the Mattermost account signed in here.
 // Without a session it sends the person to the Mattermost login first.
 func (a *api) linkPage(w http.ResponseWriter, r *http.Request) {
-	t := a.Tab()
+	t := a.tab()
 	where := siteOf(t.SiteURL)
 	pluginBase := where.PluginPath(a.PluginID, "")
 	flowSecret := r.URL.Query().Get("flow")

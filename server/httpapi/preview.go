@@ -20,7 +20,7 @@ func (a *api) previewPage(w http.ResponseWriter, r *http.Request) {
 		a.tabPage(w, r)
 		return
 	}
-	t := a.Tab()
+	t := a.tab()
 	where := siteOf(t.SiteURL)
 	d := pages.PreviewData{
 		Nonce:      pages.Nonce(),

@@ -154,7 +154,7 @@ func (a *api) jsonFromThisSite(w http.ResponseWriter, r *http.Request, browserOn
 		writeError(w, http.StatusUnsupportedMediaType, "Send the request as JSON.")
 		return false
 	}
-	if !sameOrigin(r, a.Server().SiteURL, browserOnly) {
+	if !sameOrigin(r, a.teamsServer().SiteURL, browserOnly) {
 		writeError(w, http.StatusForbidden, "Cross-site sign-in requests are refused.")
 		return false
 	}

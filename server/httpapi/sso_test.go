@@ -11,7 +11,6 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
-	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
 func TestSameOrigin(t *testing.T) {
@@ -68,8 +67,7 @@ func linkAPI(sessions sessionsOnly) http.Handler {
 	icons := memIcons{}
 	return New(Deps{
 		PluginID:      "p",
-		Settings:      func() config.Settings { return complete() },
-		Server:        func() teamsapp.Server { return teamsapp.Server{SiteURL: "https://mm.example.com"} },
+		Snapshot:      func() *config.Snapshot { return snapshot(complete(), "https://mm.example.com") },
 		IsSystemAdmin: func(id string) bool { return id == "admin" },
 		Icons:         icons,
 		Log:           icons,

@@ -24,7 +24,7 @@ type packageStatus struct {
 }
 
 func (a *api) plan() (teamsapp.Input, []teamsapp.Problem) {
-	return teamsapp.Plan(a.Settings(), a.Server(), a.PluginID)
+	return teamsapp.Plan(a.Snapshot().Settings, a.teamsServer(), a.PluginID)
 }
 
 func (a *api) packageStatus(w http.ResponseWriter, _ *http.Request) {
