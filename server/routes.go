@@ -14,6 +14,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
 func (p *Plugin) routes() http.Handler {
@@ -25,7 +26,7 @@ func (p *Plugin) routes() http.Handler {
 		},
 		Icons:    kvstore.Icons{KV: p.API},
 		Log:      p.API,
-		SSO:      p.signIn.Service,
+		SSO:      func() *sso.Service { return p.signIn.Service(p.snapshot()) },
 		Users:    p.API,
 		TeamsSDK: p.teamsSDK,
 		Preview:  p.previewPost,

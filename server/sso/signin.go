@@ -41,16 +41,14 @@ type SignIn struct {
 	mu           sync.RWMutex
 	validator    *entra.Validator
 	validatorCfg entra.Config
-	settings     config.Settings
-	server       *model.Config
 }
 
-// Configure takes the settings and server configuration in force.
+// Configure keeps the validator for the settings and server
+// configuration in force.
 func (s *SignIn) Configure(settings config.Settings, server *model.Config) {
 	want := ValidatorConfig(settings, model.SafeDereference(server.ServiceSettings.SiteURL))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.settings, s.server = settings, server
 	if want != nil && s.validator != nil && want.SameTarget(s.validatorCfg) {
 		return
 	}
@@ -103,11 +101,13 @@ func EndSessions(r Revoker, userID string, link kvstore.Link) {
 	}
 }
 
-// Service is the sign-in service for the settings in force.
-func (s *SignIn) Service() *Service {
+// Service is the sign-in service for the settings in force, as snap
+// holds them.
+func (s *SignIn) Service(snap *config.Snapshot) *Service {
 	s.mu.RLock()
-	validator, settings, server := s.validator, s.settings, s.server
+	validator := s.validator
 	s.mu.RUnlock()
+	settings, server := snap.Settings, snap.Server
 	if server == nil {
 		server = &model.Config{}
 		server.SetDefaults()
