@@ -26,15 +26,5 @@ func wantedFrameAncestors(s config.Settings) []string {
 	if !s.CanSignIn() {
 		return nil
 	}
-	endpoints, err := s.Endpoints()
-	if err != nil {
-		return nil
-	}
-	var wanted []string
-	for _, origin := range endpoints.FrameAncestors {
-		if origin != "" {
-			wanted = append(wanted, origin)
-		}
-	}
-	return wanted
+	return s.FrameAncestors()
 }

@@ -78,13 +78,14 @@ func (p *Plugin) notifyTarget() (notify.Target, bool) {
 	if !ok {
 		return notify.Target{}, false
 	}
-	endpoints, err := s.Endpoints()
-	if err != nil {
-		return notify.Target{}, false
-	}
 	cfg := p.serverConfig()
 	return notify.Target{
-		Link: func(postID string) string { return teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, postID) },
+		// Only a post that concerns someone needs the link; most posts
+		// concern nobody, and the endpoints are read only then.
+		Link: func(postID string) string {
+			endpoints, _ := s.Endpoints()
+			return teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, postID)
+		},
 		Names: sender.Settings{
 			NameFormat:       model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
 			UsernameOverride: model.SafeDereference(cfg.ServiceSettings.EnablePostUsernameOverride),

@@ -13,7 +13,6 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
-	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
@@ -35,9 +34,10 @@ func (p *Plugin) routes() http.Handler {
 }
 
 func (p *Plugin) previewPost(viewerID, postID string) (*pages.PreviewPost, error) {
-	cfg := p.serverConfig()
+	snap := p.snapshot()
+	cfg := snap.Server
 	return preview.Build(p.API, viewerID, postID, preview.Options{
-		Subpath:    subpathOf(model.SafeDereference(cfg.ServiceSettings.SiteURL)),
+		Subpath:    snap.Site.Subpath,
 		NameFormat: model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
 		// The preview names the author as the notification did.
 		UsernameOverride: model.SafeDereference(cfg.ServiceSettings.EnablePostUsernameOverride),
@@ -63,10 +63,4 @@ func (p *Plugin) teamsSDK() ([]byte, error) {
 		p.sdk, p.sdkErr = os.ReadFile(filepath.Join(dir, "assets", "teams-js", "MicrosoftTeams.min.js"))
 	})
 	return p.sdk, p.sdkErr
-}
-
-// subpathOf is the path Mattermost is served under, "" at the root.
-func subpathOf(siteURL string) string {
-	s, _ := site.Parse(siteURL)
-	return s.Subpath
 }

@@ -22,6 +22,22 @@ func (s Settings) CanCallGraph() bool {
 	return s.CanSignIn() && s.ClientSecret != ""
 }
 
+// FrameAncestors are the origins of the Microsoft hosts the selected
+// cloud frames the tab from; none for a cloud without them.
+func (s Settings) FrameAncestors() []string {
+	endpoints, err := s.Endpoints()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, origin := range endpoints.FrameAncestors {
+		if origin != "" {
+			out = append(out, origin)
+		}
+	}
+	return out
+}
+
 // CanNotify reports whether activity notifications are on and can be sent.
 func (s Settings) CanNotify() bool {
 	return !s.DisableNotifications && s.CanCallGraph() && s.AppID != ""

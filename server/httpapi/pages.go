@@ -15,7 +15,9 @@ import (
 
 // tabSettings are what the tab and its pages are made from.
 type tabSettings struct {
-	SiteURL        string
+	// Site is where Mattermost is served; its zero value when the Site
+	// URL is unset, so pages still render their paths.
+	Site           site.Site
 	TenantID       string
 	FrameAncestors []string
 }
@@ -24,18 +26,7 @@ type tabSettings struct {
 // hosts of the selected cloud may frame it.
 func (a *api) tab() tabSettings {
 	snap := a.Snapshot()
-	t := tabSettings{TenantID: snap.Settings.TenantID}
-	if snap.Server != nil {
-		t.SiteURL = model.SafeDereference(snap.Server.ServiceSettings.SiteURL)
-	}
-	if endpoints, err := snap.Settings.Endpoints(); err == nil {
-		for _, origin := range endpoints.FrameAncestors {
-			if origin != "" {
-				t.FrameAncestors = append(t.FrameAncestors, origin)
-			}
-		}
-	}
-	return t
+	return tabSettings{Site: snap.Site, TenantID: snap.Settings.TenantID, FrameAncestors: snap.Settings.FrameAncestors()}
 }
 
 // teamsServer is what the Teams app package needs from the server
@@ -52,17 +43,10 @@ func (a *api) teamsServer() teamsapp.Server {
 	}
 }
 
-// siteOf is where Mattermost is served; an unset or unreadable Site URL
-// reads as the root of no origin, so pages still render their paths.
-func siteOf(siteURL string) site.Site {
-	s, _ := site.Parse(siteURL)
-	return s
-}
-
 // tabPage serves the page the Microsoft hosts frame as the personal tab.
 func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {
 	t := a.tab()
-	where := siteOf(t.SiteURL)
+	where := t.Site
 	pluginBase := where.PluginPath(a.PluginID, "")
 	nonce := pages.Nonce()
 	pages.SetSecurityHeaders(w, nonce, t.FrameAncestors)
@@ -127,7 +111,7 @@ const LinkPath = "/auth/link"
 // Without a session it sends the person to the Mattermost login first.
 func (a *api) linkPage(w http.ResponseWriter, r *http.Request) {
 	t := a.tab()
-	where := siteOf(t.SiteURL)
+	where := t.Site
 	pluginBase := where.PluginPath(a.PluginID, "")
 	flowSecret := r.URL.Query().Get("flow")
 	d := pages.LinkData{

@@ -21,7 +21,7 @@ func (a *api) previewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := a.tab()
-	where := siteOf(t.SiteURL)
+	where := t.Site
 	d := pages.PreviewData{
 		Nonce:      pages.Nonce(),
 		StaticBase: where.PluginPath(a.PluginID, "/static"),

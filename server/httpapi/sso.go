@@ -10,7 +10,6 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
-	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
@@ -154,7 +153,7 @@ func (a *api) jsonFromThisSite(w http.ResponseWriter, r *http.Request, browserOn
 		writeError(w, http.StatusUnsupportedMediaType, "Send the request as JSON.")
 		return false
 	}
-	if !sameOrigin(r, a.teamsServer().SiteURL, browserOnly) {
+	if !sameOrigin(r, a.Snapshot().Site.Origin(), browserOnly) {
 		writeError(w, http.StatusForbidden, "Cross-site sign-in requests are refused.")
 		return false
 	}
@@ -187,8 +186,8 @@ func (a *api) answerSignIn(w http.ResponseWriter, res *sso.Result, err error) {
 // sameOrigin refuses requests a browser marks as cross-site or that name
 // another origin. Requests without these headers (not from a browser)
 // pass unless browserOnly, which asks for both: a same-origin fetch from
-// this site's own pages.
-func sameOrigin(r *http.Request, siteURL string, browserOnly bool) bool {
+// this site's own pages. siteOrigin is "" while the Site URL is unset.
+func sameOrigin(r *http.Request, siteOrigin string, browserOnly bool) bool {
 	fetchSite := r.Header.Get("Sec-Fetch-Site")
 	switch fetchSite {
 	case "same-origin":
@@ -203,11 +202,7 @@ func sameOrigin(r *http.Request, siteURL string, browserOnly bool) bool {
 	if origin == "" {
 		return !browserOnly
 	}
-	s, err := site.Parse(siteURL)
-	if err != nil {
-		return false
-	}
-	return origin == s.Origin()
+	return siteOrigin != "" && origin == siteOrigin
 }
 
 // refusals are what a sign-in or linking step refuses by its rules; any

@@ -14,7 +14,7 @@ import (
 )
 
 func TestSameOrigin(t *testing.T) {
-	const site = "https://mm.example.com:8443/chat"
+	const site = "https://mm.example.com:8443"
 	cases := []struct {
 		name              string
 		fetchSite, origin string

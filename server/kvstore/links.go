@@ -266,11 +266,11 @@ func (l Links) Each(list Lister, visit func(userID string, link Link)) error {
 			if link == nil {
 				continue
 			}
-			owner, _, err := l.UserFor(link.Identity)
-			if err != nil {
-				return err
+			owner, appErr := l.KV.KVGet(identityKey(link.Identity))
+			if appErr != nil {
+				return fmt.Errorf("read link: %w", appErr)
 			}
-			if owner == userID {
+			if string(owner) == userID {
 				visit(userID, *link)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
 
 func TestTargetStaysOnThisServer(t *testing.T) {
@@ -60,7 +62,8 @@ func TestTabSessionsLastTheSSOSessionLength(t *testing.T) {
 	cfg.ServiceSettings.SessionLengthSSOInHours = model.NewPointer(12)
 	cfg.ServiceSettings.SessionLengthWebInHours = model.NewPointer(999)
 	cfg.ServiceSettings.SiteURL = model.NewPointer("https://mm.example.com/chat/")
-	o := CookieOptionsFor(cfg)
+	where, _ := site.Parse(*cfg.ServiceSettings.SiteURL)
+	o := CookieOptionsFor(cfg, where)
 	if o.LengthHours != 12 || o.Path != "/chat" {
 		t.Fatalf("cookie options = %+v", o)
 	}

@@ -122,7 +122,7 @@ func (s *SignIn) Service(snap *config.Snapshot) *Service {
 		Sessions:    s.API,
 		Codes:       kvstore.AuthCodes(s.API),
 		Flows:       kvstore.LinkFlows(s.API),
-		Cookie:      CookieOptionsFor(server),
+		Cookie:      CookieOptionsFor(server, snap.Site),
 		PreviewPath: s.PreviewPath,
 		Audit:       Audit{Log: s.API},
 	}
@@ -156,16 +156,15 @@ func ValidatorConfig(s config.Settings, siteURL string) *entra.Config {
 }
 
 // CookieOptionsFor follows the server's cookie settings and its SSO
-// session length, as Mattermost's own single sign-on does.
-func CookieOptionsFor(cfg *model.Config) CookieOptions {
+// session length, as Mattermost's own single sign-on does, for the site
+// the server configuration names.
+func CookieOptionsFor(cfg *model.Config, where site.Site) CookieOptions {
 	o := CookieOptions{Path: "/", LengthHours: model.SafeDereference(cfg.ServiceSettings.SessionLengthSSOInHours)}
-	if where, err := site.Parse(model.SafeDereference(cfg.ServiceSettings.SiteURL)); err == nil {
-		if where.Subpath != "" {
-			o.Path = where.Subpath
-		}
-		if model.SafeDereference(cfg.ServiceSettings.AllowCookiesForSubdomains) {
-			o.Domain = where.Host
-		}
+	if where.Subpath != "" {
+		o.Path = where.Subpath
+	}
+	if where.Host != "" && model.SafeDereference(cfg.ServiceSettings.AllowCookiesForSubdomains) {
+		o.Domain = where.Host
 	}
 	if o.LengthHours <= 0 {
 		o.LengthHours = 30 * 24
