@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -114,12 +115,12 @@ func TestKilledMidQueueLosesAndRepeatsNothing(t *testing.T) {
 	cloud.FailNext(1000, http.StatusServiceUnavailable)
 	ids := f.burst(author, ch.Id, 6, people...)
 	waitFor(t, "a retry", func() bool { return strings.Count(pluginLog(), "retrying") > retries })
-	// Every post's hook has queued it: a post whose hook dies with the
-	// process was never the queue's to keep.
-	kv := env.Server.PluginKV(env.PluginID)
+	// Every post's hook has queued it, in a slot of the queue: a post
+	// whose hook dies with the process was never the queue's to keep.
 	waitFor(t, "every post queued", func() bool {
+		queued := queuedPosts()
 		for _, id := range ids {
-			if v, _ := kv.KVGet("nq_job_" + id); v == nil {
+			if !queued[id] {
 				return false
 			}
 		}
@@ -134,6 +135,29 @@ func TestKilledMidQueueLosesAndRepeatsNothing(t *testing.T) {
 	}
 	waitTold(t, 2*time.Minute, ids...)
 	assertEachToldOnce(t, f.settle(author, people[0]), ids, people...)
+}
+
+// queuedPosts are the posts in the queue's slots, read straight from the
+// plugin's KV store.
+func queuedPosts() map[string]bool {
+	kv := env.Server.PluginKV(env.PluginID)
+	mark := func(key string) int64 {
+		v, _ := kv.KVGet(key)
+		n, _, _ := strings.Cut(string(v), " ")
+		i, _ := strconv.ParseInt(n, 10, 64)
+		return i
+	}
+	out := map[string]bool{}
+	for n := mark("nq_head"); n < mark("nq_tail"); n++ {
+		v, _ := kv.KVGet("nq_slot_" + strconv.FormatInt(n, 10))
+		var e struct {
+			Post string `json:"post"`
+		}
+		if json.Unmarshal(v, &e) == nil && e.Post != "" {
+			out[e.Post] = true
+		}
+	}
+	return out
 }
 
 // killPlugin ends the plugin's process with SIGKILL, as a crash would.
