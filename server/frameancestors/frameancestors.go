@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // Plan is what the list should become.
@@ -74,10 +76,8 @@ func Reconcile(current string, owned, wanted []string) Plan {
 type API interface {
 	GetConfig() *model.Config
 	SaveConfig(cfg *model.Config) *model.AppError
-	KVGet(key string) ([]byte, *model.AppError)
-	KVSet(key string, value []byte) *model.AppError
-	LogInfo(msg string, keyValuePairs ...any)
-	LogError(msg string, keyValuePairs ...any)
+	mmapi.KV
+	mmapi.Logger
 }
 
 const ownedKey = "frame_ancestors_added"

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
 )
 
 var (
@@ -16,6 +18,7 @@ var (
 // fakeServer is a server configuration and KV store that counts saves and
 // runs the plugin's configuration hook after each, as the server does.
 type fakeServer struct {
+	mmapitest.Discard
 	cfg   *model.Config
 	kv    map[string][]byte
 	saves int
@@ -40,9 +43,14 @@ func (f *fakeServer) SaveConfig(c *model.Config) *model.AppError {
 }
 func (f *fakeServer) KVGet(k string) ([]byte, *model.AppError) { return f.kv[k], nil }
 func (f *fakeServer) KVSet(k string, v []byte) *model.AppError { f.kv[k] = v; return nil }
-func (f *fakeServer) LogInfo(string, ...any)                   {}
-func (f *fakeServer) LogError(string, ...any)                  {}
-func (f *fakeServer) list() string                             { return *f.cfg.ServiceSettings.FrameAncestors }
+func (f *fakeServer) KVDelete(k string) *model.AppError        { delete(f.kv, k); return nil }
+func (f *fakeServer) KVCompareAndSet(string, []byte, []byte) (bool, *model.AppError) {
+	panic("the keeper does not compare and set")
+}
+func (f *fakeServer) KVSetWithOptions(string, []byte, model.PluginKVSetOptions) (bool, *model.AppError) {
+	panic("the keeper does not set with options")
+}
+func (f *fakeServer) list() string { return *f.cfg.ServiceSettings.FrameAncestors }
 
 // apply runs Ensure the way the plugin does: on a settings change, and
 // again from the hook its own save triggers.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
@@ -34,7 +35,7 @@ type Deps struct {
 	// IsSystemAdmin reports whether a user may manage the system.
 	IsSystemAdmin func(userID string) bool
 	Icons         IconStore
-	Log           Logger
+	Log           mmapi.Logger
 	// SSO returns the sign-in service for the settings in force.
 	SSO func() *sso.Service
 	// TeamsSDK returns the bundled Teams JS SDK.
@@ -48,12 +49,6 @@ type Deps struct {
 	}
 	// Health runs the connection check.
 	Health func(ctx context.Context) health.Report
-}
-
-// Logger is the plugin API's structured logger.
-type Logger interface {
-	LogError(msg string, keyValuePairs ...any)
-	LogWarn(msg string, keyValuePairs ...any)
 }
 
 // maxRequestBody caps every request body the plugin reads; icon uploads

@@ -14,6 +14,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
 )
 
@@ -22,8 +23,6 @@ type memIcons map[icon.Kind][]byte
 func (m memIcons) Get(k icon.Kind) ([]byte, error) { return m[k], nil }
 func (m memIcons) Set(k icon.Kind, b []byte) error { m[k] = b; return nil }
 func (m memIcons) Delete(k icon.Kind) error        { delete(m, k); return nil }
-func (memIcons) LogError(string, ...any)           {}
-func (memIcons) LogWarn(string, ...any)            {}
 func newAPI(s config.Settings, siteURL string) http.Handler {
 	icons := memIcons{}
 	return New(Deps{
@@ -31,7 +30,7 @@ func newAPI(s config.Settings, siteURL string) http.Handler {
 		Snapshot:      func() *config.Snapshot { return snapshot(s, siteURL) },
 		IsSystemAdmin: func(id string) bool { return id == "admin" },
 		Icons:         icons,
-		Log:           icons,
+		Log:           mmapitest.Discard{},
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
@@ -70,7 +71,7 @@ func linkAPI(sessions sessionsOnly) http.Handler {
 		Snapshot:      func() *config.Snapshot { return snapshot(complete(), "https://mm.example.com") },
 		IsSystemAdmin: func(id string) bool { return id == "admin" },
 		Icons:         icons,
-		Log:           icons,
+		Log:           mmapitest.Discard{},
 		SSO:           func() *sso.Service { return &sso.Service{Sessions: sessions} },
 	})
 }

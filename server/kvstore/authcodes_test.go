@@ -27,6 +27,12 @@ func (m memKV) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppError) 
 	m[k] = v
 	return true, nil
 }
+func (m memKV) KVSetWithOptions(k string, v []byte, o model.PluginKVSetOptions) (bool, *model.AppError) {
+	if o.Atomic {
+		return m.KVCompareAndSet(k, o.OldValue, v)
+	}
+	return true, m.KVSet(k, v)
+}
 func (m memKV) KVSetWithExpiry(k string, v []byte, _ int64) *model.AppError {
 	m[k] = v
 	return nil

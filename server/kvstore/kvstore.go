@@ -5,22 +5,13 @@ package kvstore
 import (
 	"fmt"
 
-	"github.com/mattermost/mattermost/server/public/model"
-
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
 )
 
-// KV is the part of the plugin API this package uses.
-type KV interface {
-	KVGet(key string) ([]byte, *model.AppError)
-	KVSet(key string, value []byte) *model.AppError
-	KVDelete(key string) *model.AppError
-	KVCompareAndSet(key string, oldValue, newValue []byte) (bool, *model.AppError)
-}
-
 // Icons stores the admin's uploaded Teams app icons.
 type Icons struct {
-	KV KV
+	KV mmapi.KV
 }
 
 func iconKey(kind icon.Kind) string { return "teamsapp_icon_" + string(kind) }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // Identity is a person's Microsoft Entra identity: tenant and object ID.
@@ -76,7 +78,7 @@ func (l Link) Trusted(matchEmail bool) bool {
 // The two keys are written apart, so a reader trusts an identity's key
 // only when the account's key names the identity back.
 type Links struct {
-	KV KV
+	KV mmapi.KV
 	// OnLink, if set, hears of every link made.
 	OnLink func(userID string, link Link)
 	// OnUnlink, if set, hears of every link removed.

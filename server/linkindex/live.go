@@ -9,17 +9,17 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // API is the part of the plugin API that keeps the index current.
 type API interface {
-	kvstore.KV
+	mmapi.KV
 	kvstore.Lister
 	GetUser(userID string) (*model.User, *model.AppError)
 	GetUsersByIds(userIDs []string) ([]*model.User, *model.AppError)
 	PublishPluginClusterEvent(ev model.PluginClusterEvent, opts model.PluginClusterEventSendOptions) error
-	LogWarn(msg string, keyValuePairs ...any)
-	LogError(msg string, keyValuePairs ...any)
+	mmapi.Logger
 }
 
 // Cluster events tell the other servers of a cluster about a link made

@@ -8,9 +8,11 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
 )
 
 type fakeAPI struct {
+	mmapitest.Discard
 	kv        map[string][]byte
 	published []model.PluginClusterEvent
 	reads     int
@@ -23,6 +25,9 @@ func (f *fakeAPI) KVDelete(k string) *model.AppError        { delete(f.kv, k); r
 func (f *fakeAPI) KVCompareAndSet(k string, _, v []byte) (bool, *model.AppError) {
 	f.kv[k] = v
 	return true, nil
+}
+func (f *fakeAPI) KVSetWithOptions(string, []byte, model.PluginKVSetOptions) (bool, *model.AppError) {
+	panic("the index does not set with options")
 }
 func (f *fakeAPI) KVList(page, perPage int) ([]string, *model.AppError) {
 	var keys []string
@@ -52,8 +57,6 @@ func (f *fakeAPI) PublishPluginClusterEvent(ev model.PluginClusterEvent, _ model
 	f.published = append(f.published, ev)
 	return nil
 }
-func (f *fakeAPI) LogWarn(string, ...any)  {}
-func (f *fakeAPI) LogError(string, ...any) {}
 
 func TestTheIndexHoldsOnlyLinksInForce(t *testing.T) {
 	api := &fakeAPI{kv: map[string][]byte{}}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 )
@@ -17,13 +18,6 @@ type Target struct {
 	Names sender.Settings
 }
 
-// HookLogger is the logging the post hook does.
-type HookLogger interface {
-	LogDebug(msg string, keyValuePairs ...any)
-	LogWarn(msg string, keyValuePairs ...any)
-	LogError(msg string, keyValuePairs ...any)
-}
-
 // Hook decides, in the post hook, whom to tell about a new post and
 // queues one job for it; the worker delivers.
 type Hook struct {
@@ -34,7 +28,7 @@ type Hook struct {
 	Users interface {
 		GetUser(userID string) (*model.User, *model.AppError)
 	}
-	Log HookLogger
+	Log mmapi.Logger
 	// Target is where notifications go; false while they are off or not
 	// set up.
 	Target func() (Target, bool)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // The queue's limits: while Microsoft 365 cannot be reached or is not set
@@ -27,14 +29,6 @@ const (
 	// MaxAge is how long a job may wait: a stale alert helps nobody.
 	MaxAge = 6 * time.Hour
 )
-
-// KV is the part of the plugin API the queue uses.
-type KV interface {
-	KVGet(key string) ([]byte, *model.AppError)
-	KVSet(key string, value []byte) *model.AppError
-	KVDelete(key string) *model.AppError
-	KVSetWithOptions(key string, value []byte, options model.PluginKVSetOptions) (bool, *model.AppError)
-}
 
 // Job is the notification of one post: who gets which activity, and how
 // far delivery got.
@@ -81,7 +75,7 @@ func (job *Job) remaining() int {
 // Queue is a first-in, first-out list of jobs in the KV store. Anyone may
 // add; only the worker holding the cluster lock takes.
 type Queue struct {
-	KV KV
+	KV mmapi.KV
 	// MaxJobs, MaxBytes and MaxAge replace the package's limits when set.
 	MaxJobs, MaxBytes int64
 	MaxAge            time.Duration

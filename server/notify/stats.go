@@ -3,6 +3,8 @@ package notify
 import (
 	"encoding/json"
 	"sync"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // Counts are the worker's totals since the plugin was installed.
@@ -27,7 +29,7 @@ const statsKey = "nq_stats"
 // Stats keeps Counts in the KV store. Only the worker holding the lock
 // writes them.
 type Stats struct {
-	KV KV
+	KV mmapi.KV
 	mu sync.Mutex
 }
 

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // Sender delivers one Graph activity.
@@ -29,13 +30,6 @@ type Delivery struct {
 type Locker interface {
 	LockWithContext(ctx context.Context) error
 	Unlock()
-}
-
-// Logger is the plugin API's structured logger.
-type Logger interface {
-	LogInfo(msg string, keyValuePairs ...any)
-	LogWarn(msg string, keyValuePairs ...any)
-	LogError(msg string, keyValuePairs ...any)
 }
 
 // Limits bound how hard and how long the worker tries.
@@ -75,7 +69,7 @@ type Worker struct {
 	// Delivery returns where to send, or an error while notifications are
 	// off or the settings incomplete; jobs then wait.
 	Delivery func() (Delivery, error)
-	Log      Logger
+	Log      mmapi.Logger
 	Stats    *Stats
 	Limits   Limits
 

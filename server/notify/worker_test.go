@@ -88,6 +88,11 @@ func (m *memKV) KVSetWithOptions(key string, value []byte, o model.PluginKVSetOp
 	return true, nil
 }
 
+func (m *memKV) KVCompareAndSet(key string, oldValue, newValue []byte) (bool, *model.AppError) {
+	return m.KVSetWithOptions(key, newValue, model.PluginKVSetOptions{Atomic: true, OldValue: oldValue})
+}
+
+func (m *memKV) LogDebug(string, ...any) {}
 func (m *memKV) LogError(string, ...any) {}
 func (m *memKV) LogWarn(string, ...any)  {}
 func (m *memKV) LogInfo(string, ...any)  {}

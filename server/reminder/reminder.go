@@ -13,6 +13,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // API is the part of the plugin API the reminder uses.
@@ -23,8 +24,7 @@ type API interface {
 	GetUsers(options *model.UserGetOptions) ([]*model.User, *model.AppError)
 	GetDirectChannel(userID1, userID2 string) (*model.Channel, *model.AppError)
 	CreatePost(post *model.Post) (*model.Post, *model.AppError)
-	LogError(msg string, keyValuePairs ...any)
-	LogWarn(msg string, keyValuePairs ...any)
+	mmapi.Logger
 }
 
 // remindedKey exists for a day after admins were reminded; creating it is

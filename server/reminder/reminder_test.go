@@ -7,11 +7,14 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
 )
 
 // fakeAPI keeps the KV store and the posts in memory; it has pages of
 // admins to page through.
 type fakeAPI struct {
+	mmapitest.Discard
 	kv     map[string][]byte
 	admins int
 	posts  []*model.Post
@@ -28,8 +31,6 @@ func (f *fakeAPI) KVGet(k string) ([]byte, *model.AppError)    { return f.kv[k],
 func (f *fakeAPI) KVDelete(k string) *model.AppError           { delete(f.kv, k); return nil }
 func (f *fakeAPI) KVList(int, int) ([]string, *model.AppError) { return nil, nil }
 func (f *fakeAPI) EnsureBotUser(*model.Bot) (string, error)    { return "bot", nil }
-func (f *fakeAPI) LogError(string, ...any)                     {}
-func (f *fakeAPI) LogWarn(string, ...any)                      {}
 func (f *fakeAPI) CreatePost(p *model.Post) (*model.Post, *model.AppError) {
 	f.posts = append(f.posts, p)
 	return p, nil

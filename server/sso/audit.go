@@ -4,12 +4,13 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // AuditLog is where sign-ins and links are recorded: the plugin log,
 // which every edition keeps, and the server's audit log where it has one.
 type AuditLog interface {
-	LogInfo(msg string, keyValuePairs ...any)
+	mmapi.Logger
 	LogAuditRec(rec *model.AuditRecord)
 }
 

@@ -147,6 +147,13 @@ func (f *fakeAPI) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppErro
 	return true, nil
 }
 
+func (f *fakeAPI) KVSetWithOptions(k string, v []byte, o model.PluginKVSetOptions) (bool, *model.AppError) {
+	if o.Atomic {
+		return f.KVCompareAndSet(k, o.OldValue, v)
+	}
+	return true, f.KVSet(k, v)
+}
+
 func (f *fakeAPI) KVSetWithExpiry(k string, v []byte, _ int64) *model.AppError { return f.KVSet(k, v) }
 
 func (f *fakeAPI) KVCompareAndDelete(k string, old []byte) (bool, *model.AppError) {
@@ -167,7 +174,9 @@ func (f *fakeAPI) LogInfo(msg string, kv ...any) {
 	f.info = append(f.info, msg+" "+fmt.Sprint(kv...))
 }
 
-func (f *fakeAPI) LogWarn(string, ...any) {}
+func (f *fakeAPI) LogDebug(string, ...any) {}
+func (f *fakeAPI) LogWarn(string, ...any)  {}
+func (f *fakeAPI) LogError(string, ...any) {}
 
 func (f *fakeAPI) LogAuditRec(rec *model.AuditRecord) {
 	f.mu.Lock()

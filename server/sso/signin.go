@@ -12,6 +12,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
 
@@ -19,10 +20,9 @@ import (
 type API interface {
 	Users
 	Sessions
-	kvstore.KV
+	mmapi.KV
 	kvstore.ExpiringKV
 	AuditLog
-	LogWarn(msg string, keyValuePairs ...any)
 	RevokeSession(sessionID string) *model.AppError
 }
 
@@ -89,7 +89,7 @@ func (s *SignIn) Links() kvstore.Links {
 // Revoker ends sessions.
 type Revoker interface {
 	RevokeSession(sessionID string) *model.AppError
-	LogWarn(msg string, keyValuePairs ...any)
+	mmapi.Logger
 }
 
 // EndSessions revokes the sessions a removed link signed in.

@@ -1,0 +1,25 @@
+// Package mmapi declares, once, the parts of the Mattermost plugin API
+// that several of the plugin's packages consume: its logger and its
+// key-value store. Each package's own API interface embeds these and adds
+// only what is particular to it, so a fake of the plugin API written for
+// one package fits the others.
+package mmapi
+
+import "github.com/mattermost/mattermost/server/public/model"
+
+// Logger is the plugin API's structured logger.
+type Logger interface {
+	LogDebug(msg string, keyValuePairs ...any)
+	LogInfo(msg string, keyValuePairs ...any)
+	LogWarn(msg string, keyValuePairs ...any)
+	LogError(msg string, keyValuePairs ...any)
+}
+
+// KV is the plugin's key-value store, as the plugin uses it.
+type KV interface {
+	KVGet(key string) ([]byte, *model.AppError)
+	KVSet(key string, value []byte) *model.AppError
+	KVDelete(key string) *model.AppError
+	KVCompareAndSet(key string, oldValue, newValue []byte) (bool, *model.AppError)
+	KVSetWithOptions(key string, value []byte, options model.PluginKVSetOptions) (bool, *model.AppError)
+}
