@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/http"
@@ -8,11 +9,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/mattermost/mattermost/server/public/shared/driver"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkcmd"
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
@@ -20,6 +24,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/reminder"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
 // Plugin is the server half of the plugin, one per Mattermost server process.
@@ -31,20 +36,16 @@ type Plugin struct {
 	// read it instead of fetching the configuration again.
 	snap atomic.Pointer[config.Snapshot]
 
-	mu          sync.Mutex
-	lastMissing []string
-	signIn      *sso.SignIn
+	signIn *sso.SignIn
 
 	dbOnce sync.Once
 	db     *sql.DB
 
-	sdkOnce sync.Once
-	sdk     []byte
-	sdkErr  error
+	teamsSDK teamsapp.BundledSDK
 
 	router http.Handler
 
-	framingMu sync.Mutex
+	framing *frameancestors.Keeper
 
 	// links are the accounts linked to Teams, for the tenant in force.
 	links    *linkindex.Live
@@ -69,7 +70,11 @@ func (p *Plugin) OnActivate() error {
 	}
 	// Reminders are a convenience: a name clash with the bot must not keep
 	// the plugin from running.
-	p.reminder = p.newReminder()
+	p.reminder = &reminder.Reminder{
+		API:        p.API,
+		Expiry:     func(ctx context.Context) *time.Time { return p.healthReport(ctx).SecretExpires },
+		ConsoleURL: func() string { return p.snapshot().Site.ConsoleURL(pluginID) },
+	}
 	if err := p.reminder.Start(); err != nil {
 		p.API.LogError("Secret expiry reminders are off", "error", err.Error())
 	}
@@ -110,36 +115,24 @@ func (p *Plugin) OnDeactivate() error {
 // OnConfigurationChange loads the settings whenever they change.
 func (p *Plugin) OnConfigurationChange() error {
 	serverCfg := p.API.GetConfig()
-	// GetConfig and GetPluginConfig mask the client secret; only
-	// LoadPluginConfiguration gives the settings as stored.
-	raw := map[string]any{}
-	if err := p.API.LoadPluginConfiguration(&raw); err != nil {
-		return fmt.Errorf("load settings: %w", err)
-	}
-	s, err := config.FromMap(raw)
+	stored, err := config.Load(p.API.LoadPluginConfiguration)
 	if err != nil {
-		return fmt.Errorf("load settings: %w", err)
+		return err
 	}
-	s = s.Normalize()
-	if err := s.Validate(); err != nil {
-		// Settings that bypassed the save check (a config file edited by
-		// hand, say) are logged and left unused rather than half applied.
-		p.API.LogError("Plugin settings are invalid; fix them in the System Console", "error", err.Error())
-		s = config.Settings{Cloud: config.CloudCommercial, DisableNotifications: s.DisableNotifications}
+	s, invalid := stored.InForce()
+	if invalid != nil {
+		p.API.LogError("Plugin settings are invalid; fix them in the System Console", "error", invalid.Error())
 	}
 	p.makeParts()
 	p.signIn.Configure(s, serverCfg)
 	previous := p.snap.Swap(config.NewSnapshot(s, serverCfg))
 	settingsChanged := previous == nil || s != previous.Settings
-	p.mu.Lock()
 	missing := s.Missing()
-	changed := !slices.Equal(missing, p.lastMissing)
-	p.lastMissing = missing
-	p.mu.Unlock()
+	missingChanged := previous == nil || !slices.Equal(missing, previous.Settings.Missing())
 	p.links.Configure(s.TenantID, s.MatchAccountsByEmail)
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.
-	go p.ensureFrameAncestors()
+	go p.framing.Apply(func() []string { return p.currentSettings().ServerFrameAncestors() })
 	// New credentials may be close to expiry. This hook runs on any change
 	// to the server's configuration; only the plugin's own settings matter.
 	if settingsChanged {
@@ -150,7 +143,7 @@ func (p *Plugin) OnConfigurationChange() error {
 			p.worker.Reprobe()
 		}
 	}
-	if changed && len(missing) > 0 {
+	if missingChanged && len(missing) > 0 {
 		p.API.LogInfo("Plugin settings are incomplete; Microsoft 365 features stay off until they are set in the System Console",
 			"missing", strings.Join(missing, ", "))
 	}
@@ -161,30 +154,28 @@ func (p *Plugin) OnConfigurationChange() error {
 // Save, trims stray white space, and refuses bad values with a message that
 // names the field and the rule.
 func (p *Plugin) ConfigurationWillBeSaved(newCfg *model.Config) (*model.Config, error) {
-	raw, ok := newCfg.PluginSettings.Plugins[pluginID]
-	if !ok {
-		return nil, nil
-	}
-	stored := map[string]any{}
-	if err := p.API.LoadPluginConfiguration(&stored); err != nil {
-		return nil, fmt.Errorf("load the stored settings: %w", err)
-	}
-	prepared, appErr := config.PrepareSave(raw, stored)
-	if appErr != nil {
-		return nil, appErr
-	}
-	out := newCfg.Clone()
-	out.PluginSettings.Plugins[pluginID] = prepared
-	return out, nil
+	return config.WillBeSaved(newCfg, pluginID, p.API.LoadPluginConfiguration)
 }
 
 // makeParts creates the parts both OnConfigurationChange, which the
 // server calls first, and OnActivate use.
 func (p *Plugin) makeParts() {
-	if p.links == nil {
-		p.links = &linkindex.Live{API: p.API}
+	if p.links != nil {
+		return
 	}
-	if p.signIn == nil {
-		p.signIn = p.newSignIn()
+	p.links = &linkindex.Live{API: p.API}
+	p.signIn = &sso.SignIn{
+		API:         p.API,
+		DB:          p.database,
+		PreviewPath: "/plugins/" + pluginID + teamsapp.PreviewPath,
+		OnLink:      p.links.Linked,
+		OnUnlink:    p.links.Unlinked,
 	}
+	p.framing = &frameancestors.Keeper{API: p.API, Legacy: config.AllFrameAncestors()}
+}
+
+// database is the server's database, through the plugin RPC driver.
+func (p *Plugin) database() *sql.DB {
+	p.dbOnce.Do(func() { p.db = sql.OpenDB(driver.NewConnector(p.Driver, true)) })
+	return p.db
 }

@@ -38,6 +38,28 @@ func (s Settings) FrameAncestors() []string {
 	return out
 }
 
+// ServerFrameAncestors are the origins the plugin adds to the server's
+// own frame ancestors: none until sign-in is set up, since until then no
+// tab can be used and Mattermost need not be framed at all.
+func (s Settings) ServerFrameAncestors() []string {
+	if !s.CanSignIn() {
+		return nil
+	}
+	return s.FrameAncestors()
+}
+
+// InForce is s normalised, if it is valid. Settings that bypassed the
+// save check (a config file edited by hand, say) are never half applied:
+// in force are then none but the notification switch, and the error says
+// what is wrong.
+func (s Settings) InForce() (Settings, error) {
+	s = s.Normalize()
+	if err := s.Validate(); err != nil {
+		return Settings{Cloud: CloudCommercial, DisableNotifications: s.DisableNotifications}, err
+	}
+	return s, nil
+}
+
 // CanNotify reports whether activity notifications are on and can be sent.
 func (s Settings) CanNotify() bool {
 	return !s.DisableNotifications && s.CanCallGraph() && s.AppID != ""

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -43,4 +44,39 @@ func SaveError(err error) *model.AppError {
 	appErr.Message = "Mission Collaboration for Microsoft 365: " + strings.Join(msgs, "; ")
 	appErr.SkipTranslation = true
 	return appErr
+}
+
+// Load reads the settings as stored through load, the plugin API's
+// LoadPluginConfiguration: the server's other reads mask the secret.
+func Load(load func(dest any) error) (Settings, error) {
+	raw := map[string]any{}
+	if err := load(&raw); err != nil {
+		return Settings{}, fmt.Errorf("load settings: %w", err)
+	}
+	s, err := FromMap(raw)
+	if err != nil {
+		return Settings{}, fmt.Errorf("load settings: %w", err)
+	}
+	return s, nil
+}
+
+// WillBeSaved is the server configuration to save in place of newCfg:
+// its settings for pluginID prepared against those stored, which load
+// reads. It is nil when newCfg has no settings for the plugin.
+func WillBeSaved(newCfg *model.Config, pluginID string, load func(dest any) error) (*model.Config, error) {
+	raw, ok := newCfg.PluginSettings.Plugins[pluginID]
+	if !ok {
+		return nil, nil
+	}
+	stored := map[string]any{}
+	if err := load(&stored); err != nil {
+		return nil, fmt.Errorf("load the stored settings: %w", err)
+	}
+	prepared, appErr := PrepareSave(raw, stored)
+	if appErr != nil {
+		return nil, appErr
+	}
+	out := newCfg.Clone()
+	out.PluginSettings.Plugins[pluginID] = prepared
+	return out, nil
 }

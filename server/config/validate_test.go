@@ -175,3 +175,35 @@ func TestReadinessFollowsWhatEachPartNeeds(t *testing.T) {
 		t.Fatal("an unknown cloud")
 	}
 }
+
+func TestTheServerIsFramedOnlyOnceSignInIsSetUp(t *testing.T) {
+	full := valid()
+	if got := full.ServerFrameAncestors(); len(got) == 0 || strings.Join(got, " ") != strings.Join(full.FrameAncestors(), " ") {
+		t.Fatalf("set up: %v", got)
+	}
+	noClient := full
+	noClient.ClientID = ""
+	if got := noClient.ServerFrameAncestors(); got != nil {
+		t.Fatalf("without a client ID the server is framed by %v", got)
+	}
+	if len(noClient.FrameAncestors()) == 0 {
+		t.Fatal("the tab's own pages lost the hosts that frame them")
+	}
+}
+
+func TestInvalidSettingsAreNeverHalfApplied(t *testing.T) {
+	good, err := Settings{TenantID: " " + valid().TenantID + " ", ClientID: valid().ClientID}.InForce()
+	if err != nil || good.TenantID != valid().TenantID || good.Cloud != CloudCommercial {
+		t.Fatalf("valid settings: %+v %v", good, err)
+	}
+	bad := valid()
+	bad.AppID = "not-a-guid"
+	bad.DisableNotifications = true
+	inForce, err := bad.InForce()
+	if err == nil || !strings.Contains(err.Error(), "Application ID") {
+		t.Fatalf("the error does not name the field: %v", err)
+	}
+	if inForce != (Settings{Cloud: CloudCommercial, DisableNotifications: true}) {
+		t.Fatalf("invalid settings half applied: %+v", inForce)
+	}
+}

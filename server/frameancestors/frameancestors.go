@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -88,12 +89,26 @@ type Keeper struct {
 	// Legacy are the origins earlier versions added without keeping a
 	// record; with no record yet, those present count as the plugin's.
 	Legacy []string
+
+	applying sync.Mutex
+}
+
+// Apply runs Ensure with what wanted returns, logging a failure. Runs
+// are one at a time, each reading wanted once it starts, so that an
+// older change never undoes a newer one.
+func (k *Keeper) Apply(wanted func() []string) {
+	k.applying.Lock()
+	defer k.applying.Unlock()
+	if err := k.Ensure(wanted()); err != nil {
+		k.API.LogError("Updating the Microsoft hosts that may frame Mattermost failed; set them under ServiceSettings.FrameAncestors",
+			"error", err.Error())
+	}
 }
 
 // Ensure makes FrameAncestors hold exactly the wanted Microsoft origins
 // the plugin is responsible for (none when wanted is empty), saving the
 // server configuration only when it changes.
-func (k Keeper) Ensure(wanted []string) error {
+func (k *Keeper) Ensure(wanted []string) error {
 	owned, recorded, err := k.owned()
 	if err != nil {
 		return err
@@ -122,7 +137,7 @@ func (k Keeper) Ensure(wanted []string) error {
 	return k.setOwned(plan.Owned)
 }
 
-func (k Keeper) owned() ([]string, bool, error) {
+func (k *Keeper) owned() ([]string, bool, error) {
 	data, appErr := k.API.KVGet(ownedKey)
 	if appErr != nil {
 		return nil, false, fmt.Errorf("read the frame ancestors the plugin added: %w", appErr)
@@ -148,7 +163,7 @@ func present(current string, list []string) []string {
 	return out
 }
 
-func (k Keeper) setOwned(owned []string) error {
+func (k *Keeper) setOwned(owned []string) error {
 	data, err := json.Marshal(owned)
 	if err != nil {
 		return fmt.Errorf("encode the frame ancestors the plugin added: %w", err)

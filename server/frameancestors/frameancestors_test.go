@@ -54,7 +54,7 @@ func (f *fakeServer) list() string { return *f.cfg.ServiceSettings.FrameAncestor
 
 // apply runs Ensure the way the plugin does: on a settings change, and
 // again from the hook its own save triggers.
-func apply(t *testing.T, f *fakeServer, k Keeper, wanted []string) int {
+func apply(t *testing.T, f *fakeServer, k *Keeper, wanted []string) int {
 	t.Helper()
 	before := f.saves
 	f.hook = func() {
@@ -68,7 +68,7 @@ func apply(t *testing.T, f *fakeServer, k Keeper, wanted []string) int {
 
 func TestAddingKeepsTheAdminsEntriesAndSavesOnce(t *testing.T) {
 	f := newServer("https://intranet.example.com")
-	k := Keeper{API: f}
+	k := &Keeper{API: f}
 	if saves := apply(t, f, k, commercial); saves != 1 {
 		t.Fatalf("%d saves", saves)
 	}
@@ -82,7 +82,7 @@ func TestAddingKeepsTheAdminsEntriesAndSavesOnce(t *testing.T) {
 
 func TestChangingTheCloudRemovesOnlyWhatThePluginAdded(t *testing.T) {
 	f := newServer("https://intranet.example.com")
-	k := Keeper{API: f}
+	k := &Keeper{API: f}
 	apply(t, f, k, commercial)
 	if saves := apply(t, f, k, dod); saves != 1 {
 		t.Fatalf("%d saves", saves)
@@ -94,7 +94,7 @@ func TestChangingTheCloudRemovesOnlyWhatThePluginAdded(t *testing.T) {
 
 func TestClearingTheSettingsRemovesThePluginsEntries(t *testing.T) {
 	f := newServer("https://intranet.example.com")
-	k := Keeper{API: f}
+	k := &Keeper{API: f}
 	apply(t, f, k, commercial)
 	if saves := apply(t, f, k, nil); saves != 1 || f.list() != "https://intranet.example.com" {
 		t.Fatalf("%d saves, list %q", saves, f.list())
@@ -103,7 +103,7 @@ func TestClearingTheSettingsRemovesThePluginsEntries(t *testing.T) {
 
 func TestAnEntryTheAdminHadIsNeverTheAdminsToLose(t *testing.T) {
 	f := newServer("https://teams.microsoft.com https://intranet.example.com")
-	k := Keeper{API: f}
+	k := &Keeper{API: f}
 	apply(t, f, k, commercial)
 	apply(t, f, k, dod)
 	if got := f.list(); !strings.HasPrefix(got, "https://teams.microsoft.com https://intranet.example.com ") || strings.Contains(got, "cloud.microsoft") {
@@ -113,7 +113,7 @@ func TestAnEntryTheAdminHadIsNeverTheAdminsToLose(t *testing.T) {
 
 func TestEntriesAnEarlierVersionAddedCountAsThePlugins(t *testing.T) {
 	f := newServer("https://intranet.example.com https://teams.microsoft.com https://*.skype.com")
-	k := Keeper{API: f, Legacy: []string{"https://teams.microsoft.com", "https://*.skype.com"}}
+	k := &Keeper{API: f, Legacy: []string{"https://teams.microsoft.com", "https://*.skype.com"}}
 	if saves := apply(t, f, k, dod); saves != 1 {
 		t.Fatalf("%d saves", saves)
 	}
@@ -129,7 +129,7 @@ func TestEveryChangeReachesAFixedPointInOneSave(t *testing.T) {
 	steps := [][]string{commercial, dod, nil, commercial, {"https://teams.example.com:8443"}, commercial, commercial}
 	for _, start := range starts {
 		f := newServer(start)
-		k := Keeper{API: f}
+		k := &Keeper{API: f}
 		for i, wanted := range steps {
 			if saves := apply(t, f, k, wanted); saves > 1 {
 				t.Fatalf("start %q, step %d: %d saves", start, i, saves)

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 )
 
 // requestTimeout bounds every Graph and token request the plugin makes.
@@ -31,4 +33,17 @@ func (c *Cache) For(cfg Config) *Client {
 		c.cfg = cfg
 	}
 	return c.client
+}
+
+// ForSettings returns the client for the plugin's settings and their
+// cloud's endpoints.
+func (c *Cache) ForSettings(s config.Settings) (*Client, error) {
+	endpoints, err := s.Endpoints()
+	if err != nil {
+		return nil, err
+	}
+	return c.For(Config{
+		TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		AuthorityURL: endpoints.AuthorityURL, GraphURL: endpoints.GraphURL,
+	}), nil
 }

@@ -44,6 +44,16 @@ func (r *run) skip(id, name, why string) {
 	r.add(Check{ID: id, Name: name, Status: Skip, Detail: why})
 }
 
+// signedIn starts a check that needs the Graph sign-in, or records it
+// as skipped and reports false.
+func (r *run) signedIn(id, name string) (Check, bool) {
+	if !r.tokenOK {
+		r.skip(id, name, "Needs a Microsoft Graph sign-in.")
+		return Check{}, false
+	}
+	return Check{ID: id, Name: name}, true
+}
+
 func (r *run) siteURL() {
 	c := Check{ID: IDSiteURL, Name: "Site URL"}
 	u, err := url.Parse(r.in.SiteURL)
@@ -126,11 +136,10 @@ func explainTokenError(err error) (detail, fix string) {
 const permissionsName = "API permissions"
 
 func (r *run) permissions() {
-	if !r.tokenOK {
-		r.skip(IDPermissions, permissionsName, "Needs a Microsoft Graph sign-in.")
+	c, ok := r.signedIn(IDPermissions, permissionsName)
+	if !ok {
 		return
 	}
-	c := Check{ID: IDPermissions, Name: permissionsName}
 	var missing []string
 	for _, role := range RequiredRoles {
 		if !slices.Contains(r.roles, role) {
@@ -182,11 +191,10 @@ func (r *run) teamsApp() {
 const secretName = "Client secret expiry"
 
 func (r *run) secret() {
-	if !r.tokenOK {
-		r.skip(IDSecret, secretName, "Needs a Microsoft Graph sign-in.")
+	c, ok := r.signedIn(IDSecret, secretName)
+	if !ok {
 		return
 	}
-	c := Check{ID: IDSecret, Name: secretName}
 	if !slices.Contains(r.roles, ExpiryRole) {
 		c.Status = Warn
 		c.Detail = "The plugin cannot read when its client secret expires without the application permission " + ExpiryRole + "."

@@ -5,7 +5,11 @@ package health
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
@@ -87,4 +91,13 @@ func Run(ctx context.Context, in Input) Report {
 	r.secret()
 	r.queue()
 	return r.report
+}
+
+// SupportFile is the report as a file for a support packet.
+func SupportFile(r Report) (*model.FileData, error) {
+	body, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode connection check: %w", err)
+	}
+	return &model.FileData{Filename: "m365-connection-check.json", Body: body}, nil
 }

@@ -2,6 +2,7 @@ package health
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 )
 
 const (
@@ -49,7 +51,7 @@ type world struct {
 
 func good() world {
 	return world{roles: []string{"TeamsActivity.Send", "AppCatalog.Read.All", ExpiryRole}, publish: true, version: "1.0.0", expires: 90 * 24 * time.Hour,
-		queue: &Queue{MaxJobs: 10_000, MaxBytes: 64 << 20, MaxAge: 6 * time.Hour}}
+		queue: &Queue{Status: notify.Status{MaxJobs: 10_000, MaxBytes: 64 << 20, MaxAge: 6 * time.Hour}}}
 }
 
 // waiting is a queue of 3 posts, the oldest queued age ago.
@@ -62,7 +64,7 @@ func waiting(age time.Duration) func(*world) {
 func pausedFor(cause graph.Cause) func(*world) {
 	return func(w *world) {
 		waiting(time.Hour)(w)
-		w.queue.Paused, w.queue.Cause, w.queue.PausedSince = true, cause, time.Now().Add(-time.Hour)
+		w.queue.Pause = &notify.Pause{Cause: cause, Since: time.Now().Add(-time.Hour)}
 	}
 }
 
@@ -161,5 +163,17 @@ func TestChecks(t *testing.T) {
 				t.Error("the report shows the secret")
 			}
 		})
+	}
+}
+
+func TestTheSupportFileIsTheReportAsJSON(t *testing.T) {
+	report := Report{Checks: []Check{{ID: IDSiteURL, Name: "Site URL", Status: Fail, Detail: "not set"}}}
+	file, err := SupportFile(report)
+	if err != nil || file.Filename != "m365-connection-check.json" {
+		t.Fatalf("%v %v", file, err)
+	}
+	var back Report
+	if err := json.Unmarshal(file.Body, &back); err != nil || len(back.Checks) != 1 || back.Checks[0].Detail != "not set" {
+		t.Fatalf("decoded: %+v %v", back, err)
 	}
 }

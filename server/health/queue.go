@@ -5,25 +5,14 @@ import (
 	"time"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 )
 
 // Queue is the notification queue as the worker left it.
 type Queue struct {
-	// Err is why the queue could not be read; the rest is then empty.
+	notify.Status
+	// Err is why the queue could not be read; the status is then empty.
 	Err error
-	// Jobs (posts) and Bytes wait; Oldest is when the first was queued.
-	Jobs, Bytes int64
-	Oldest      time.Time
-	// Paused is set while sending is stopped for Cause.
-	Paused      bool
-	Cause       graph.Cause
-	PausedSince time.Time
-	// NotBefore is when Graph's Retry-After, or a failure's wait, lets
-	// the next request go.
-	NotBefore time.Time
-	// The queue's limits.
-	MaxJobs, MaxBytes int64
-	MaxAge            time.Duration
 }
 
 // QueueAgeWarning is the wait that is warned about: delivery normally
@@ -60,11 +49,11 @@ func (r *run) queue() {
 	switch {
 	case r.in.Settings.DisableNotifications:
 		c.Status, c.Detail = Pass, "Activity notifications are off. "+waiting+"; "+limits
-	case q.Paused:
-		reason, fix := pauseReason(q.Cause)
+	case q.Pause != nil:
+		reason, fix := pauseReason(q.Pause.Cause)
 		c.Status = Warn
 		c.Detail = fmt.Sprintf("Sending is paused since %s: %s. %s; they are sent once this is fixed, and %s",
-			clock(q.PausedSince), reason, waiting, limits)
+			clock(q.Pause.Since), reason, waiting, limits)
 		c.Fix = fix + "; sending then resumes within minutes, or at once when you run this check again."
 	case q.Jobs > 0 && !q.Oldest.IsZero() && now.Sub(q.Oldest) > QueueAgeWarning:
 		c.Status, c.Detail = Warn, waiting+"; "+limits

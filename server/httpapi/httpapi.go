@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/mattermost/mattermost/server/public/model"
-
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
@@ -44,9 +42,7 @@ type Deps struct {
 	// viewer, or preview.ErrUnavailable.
 	Preview func(viewerID, postID string) (*pages.PreviewPost, error)
 	// Users reads accounts, for the link confirmation.
-	Users interface {
-		GetUser(userID string) (*model.User, *model.AppError)
-	}
+	Users mmapi.Users
 	// Health runs the connection check.
 	Health func(ctx context.Context) health.Report
 }

@@ -16,7 +16,7 @@ import (
 type API interface {
 	mmapi.KV
 	kvstore.Lister
-	GetUser(userID string) (*model.User, *model.AppError)
+	mmapi.Users
 	GetUsersByIds(userIDs []string) ([]*model.User, *model.AppError)
 	PublishPluginClusterEvent(ev model.PluginClusterEvent, opts model.PluginClusterEventSendOptions) error
 	mmapi.Logger

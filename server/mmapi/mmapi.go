@@ -1,6 +1,6 @@
 // Package mmapi declares, once, the parts of the Mattermost plugin API
-// that several of the plugin's packages consume: its logger and its
-// key-value store. Each package's own API interface embeds these and adds
+// that several of the plugin's packages consume: its logger, its
+// key-value store and reading an account. Each package's own API interface embeds these and adds
 // only what is particular to it, so a fake of the plugin API written for
 // one package fits the others.
 package mmapi
@@ -13,6 +13,11 @@ type Logger interface {
 	LogInfo(msg string, keyValuePairs ...any)
 	LogWarn(msg string, keyValuePairs ...any)
 	LogError(msg string, keyValuePairs ...any)
+}
+
+// Users reads an account by its ID.
+type Users interface {
+	GetUser(userID string) (*model.User, *model.AppError)
 }
 
 // KV is the plugin's key-value store, as the plugin uses it.

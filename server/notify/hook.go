@@ -25,10 +25,8 @@ type Hook struct {
 	Queue    Queue
 	// Wake tells the worker a job is waiting.
 	Wake  func()
-	Users interface {
-		GetUser(userID string) (*model.User, *model.AppError)
-	}
-	Log mmapi.Logger
+	Users mmapi.Users
+	Log   mmapi.Logger
 	// Target is where notifications go; false while they are off or not
 	// set up.
 	Target func() (Target, bool)

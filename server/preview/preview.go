@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/message"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 )
@@ -25,7 +26,7 @@ import (
 type API interface {
 	GetPost(postID string) (*model.Post, *model.AppError)
 	GetChannel(channelID string) (*model.Channel, *model.AppError)
-	GetUser(userID string) (*model.User, *model.AppError)
+	mmapi.Users
 	GetPreferenceForUser(userID, category, name string) (model.Preference, *model.AppError)
 	HasPermissionToChannel(userID, channelID string, permission *model.Permission) bool
 	HasPermissionToTeam(userID, teamID string, permission *model.Permission) bool
@@ -40,10 +41,9 @@ var ErrUnavailable = errors.New("this message is not available to you")
 type Options struct {
 	// Subpath is the site URL's path, "" at the root.
 	Subpath string
-	// NameFormat is TeamSettings.TeammateNameDisplay.
-	NameFormat string
-	// UsernameOverride is ServiceSettings.EnablePostUsernameOverride.
-	UsernameOverride bool
+	// Names are how the notification named the author, which the
+	// preview follows.
+	Names sender.Settings
 }
 
 // Build returns the preview of postID for viewerID.
@@ -69,11 +69,11 @@ func Build(api API, viewerID, postID string, opts Options) (*pages.PreviewPost, 
 		return nil, err
 	}
 	at := time.UnixMilli(post.CreateAt).In(location(viewer))
-	name := sender.Name(post, author, ch.Type, sender.Settings{NameFormat: opts.NameFormat, UsernameOverride: opts.UsernameOverride})
+	name := sender.Name(post, author, ch.Type, opts.Names)
 	return &pages.PreviewPost{
 		AuthorName: name,
 		AvatarURL:  opts.Subpath + "/api/v4/users/" + author.Id + "/image?_=" + strconv.FormatInt(author.LastPictureUpdate, 10),
-		Channel:    channelName(api, ch, viewerID, opts.NameFormat),
+		Channel:    channelName(api, ch, viewerID, opts.Names.NameFormat),
 		Time:       at.Format(timeLayout(api, viewerID)),
 		ISOTime:    at.Format(time.RFC3339),
 		// message.HTML has sanitised it.

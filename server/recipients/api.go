@@ -43,6 +43,15 @@ type Options struct {
 	CollapsedThreads bool
 }
 
+// OptionsFrom reads the options from the server's configuration.
+func OptionsFrom(cfg *model.Config) Options {
+	crt := model.SafeDereference(cfg.ServiceSettings.CollapsedThreads)
+	return Options{
+		MaxNotificationsPerChannel: model.SafeDereference(cfg.TeamSettings.MaxNotificationsPerChannel),
+		CollapsedThreads:           crt == model.CollapsedThreadsAlwaysOn || crt == model.CollapsedThreadsDefaultOn,
+	}
+}
+
 // batchSize is how many IDs go in one plugin API call.
 const batchSize = 1000
 

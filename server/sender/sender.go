@@ -88,3 +88,11 @@ func clean(name string, limit int) string {
 	}
 	return name
 }
+
+// SettingsFrom reads the settings from the server's configuration.
+func SettingsFrom(cfg *model.Config) Settings {
+	return Settings{
+		NameFormat:       model.SafeDereference(cfg.TeamSettings.TeammateNameDisplay),
+		UsernameOverride: model.SafeDereference(cfg.ServiceSettings.EnablePostUsernameOverride),
+	}
+}

@@ -74,3 +74,8 @@ func (s Site) PluginURL(pluginID, path string) string {
 func (s Site) ResourceURI(clientID string) string {
 	return "api://" + s.HostPort + s.Subpath + "/" + strings.ToLower(clientID)
 }
+
+// ConsoleURL is the absolute URL of a plugin's page in the System Console.
+func (s Site) ConsoleURL(pluginID string) string {
+	return s.Origin() + s.Subpath + "/admin_console/plugins/plugin_" + pluginID
+}

@@ -23,6 +23,9 @@ func TestSiteParts(t *testing.T) {
 			t.Errorf("%s: %+v %s %s", c.url, s, s.ResourceURI("ABC"), s.PluginPath("p", "/tab"))
 		}
 	}
+	if got, _ := Parse("https://mm.example.com:8443/chat/"); got.ConsoleURL("p") != "https://mm.example.com:8443/chat/admin_console/plugins/plugin_p" {
+		t.Errorf("ConsoleURL under a subpath: %s", got.ConsoleURL("p"))
+	}
 	for _, bad := range []string{"", "mm.example.com", "ftp://mm.example.com", "https://"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) accepted it", bad)

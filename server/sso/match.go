@@ -15,12 +15,13 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
 
 // Users is the part of the plugin API that finds accounts and their
 // permissions.
 type Users interface {
-	GetUser(userID string) (*model.User, *model.AppError)
+	mmapi.Users
 	GetUserByEmail(email string) (*model.User, *model.AppError)
 	HasPermissionTo(userID string, permission *model.Permission) bool
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/health"
+	"github.com/missioncollab/mattermost-plugin-m365/server/httpapi"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkcmd"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
+	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
+	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
+	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
+	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
+)
+
+func (p *Plugin) routes() http.Handler {
+	return httpapi.New(httpapi.Deps{
+		PluginID: pluginID,
+		Snapshot: p.snapshot,
+		IsSystemAdmin: func(userID string) bool {
+			return p.API.HasPermissionTo(userID, model.PermissionManageSystem)
+		},
+		Icons:    kvstore.Icons{KV: p.API},
+		Log:      p.API,
+		SSO:      func() *sso.Service { return p.signIn.Service(p.snapshot()) },
+		Users:    p.API,
+		TeamsSDK: func() ([]byte, error) { return p.teamsSDK.Load(p.API.GetBundlePath) },
+		Preview:  p.previewPost,
+		Health:   p.healthReport,
+	})
+}
+
+func (p *Plugin) previewPost(viewerID, postID string) (*pages.PreviewPost, error) {
+	snap := p.snapshot()
+	return preview.Build(p.API, viewerID, postID, preview.Options{Subpath: snap.Site.Subpath, Names: sender.SettingsFrom(snap.Server)})
+}
+
+// ServeHTTP serves /plugins/<id>/... on the Mattermost server.
+func (p *Plugin) ServeHTTP(c *plugin.Context, w http.ResponseWriter, r *http.Request) {
+	if c != nil && c.SessionId != "" {
+		r = r.WithContext(httpapi.WithSessionID(r.Context(), c.SessionId))
+	}
+	p.router.ServeHTTP(w, r)
+}
+
+// ExecuteCommand runs /m365.
+func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (*model.CommandResponse, *model.AppError) {
+	audit := sso.Audit{Log: p.API}
+	return linkcmd.Command{
+		API:        p.API,
+		Links:      p.signIn.Links(),
+		MatchEmail: func() bool { return p.currentSettings().MatchAccountsByEmail },
+		Unlinked:   audit.Unlinked,
+	}.Execute(args), nil
+}
+
+// startNotifications builds the link index and starts the queue worker.
+func (p *Plugin) startNotifications() error {
+	mutex, err := cluster.NewMutex(p.API, "notify_worker")
+	if err != nil {
+		return err
+	}
+	p.worker = &notify.Worker{
+		Queue: notify.Queue{KV: p.API},
+		Lock:  mutex,
+		Delivery: func() (notify.Delivery, error) {
+			return notify.DeliveryFor(p.currentSettings(), &p.graph)
+		},
+		Log:    p.API,
+		Stats:  &notify.Stats{KV: p.API},
+		Limits: notify.DefaultLimits,
+	}
+	p.worker.Start()
+	p.links.StartRefresh()
+	// Only with a worker running does the post hook queue anything.
+	p.resolver = &recipients.Resolver{API: p.API, Linked: p.links, Keywords: p.links.Keywords(),
+		Options: func() recipients.Options { return recipients.OptionsFrom(p.serverConfig()) }}
+	return nil
+}
+
+// OnPluginClusterEvent hears of links made and removed on other servers.
+func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterEvent) {
+	p.links.OnClusterEvent(ev)
+}
+
+// MessageHasBeenPosted queues a new post for the people linked to Teams
+// whom Mattermost would notify of it.
+func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
+	notify.Hook{
+		Resolver: p.resolver,
+		Queue:    notify.Queue{KV: p.API},
+		Wake:     p.worker.Wake,
+		Users:    p.API,
+		Log:      p.API,
+		Target:   func() (notify.Target, bool) { return notify.TargetFor(p.snapshot()) },
+	}.Posted(post)
+}
+
+// healthReport runs the connection check with the settings in force.
+func (p *Plugin) healthReport(ctx context.Context) health.Report {
+	s := p.currentSettings()
+	in := health.Input{Settings: s, SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL)}
+	if s.CanCallGraph() {
+		if client, err := p.graph.ForSettings(s); err == nil {
+			in.Graph = client
+		}
+	}
+	if p.worker != nil {
+		st, err := p.worker.Queue.Status()
+		in.Queue = &health.Queue{Status: st, Err: err}
+		// An admin who fixed what paused the queue runs this check next:
+		// the worker tries at once rather than at its next probe.
+		if st.Pause != nil {
+			p.worker.Reprobe()
+		}
+	}
+	return health.Run(ctx, in)
+}
+
+// GenerateSupportData adds the connection check to support packets.
+func (p *Plugin) GenerateSupportData(_ *plugin.Context) ([]*model.FileData, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	file, err := health.SupportFile(p.healthReport(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return []*model.FileData{file}, nil
+}
