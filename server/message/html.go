@@ -7,14 +7,22 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/util"
 )
 
 var (
-	renderer = goldmark.New(
+	markdown = goldmark.New(
+		// The parser already reads strikethrough, tables and task lists;
+		// only their renderers, and links found in plain text, are added.
 		goldmark.WithParser(newParser()),
-		goldmark.WithExtensions(extension.Strikethrough, extension.Table, extension.Linkify, extension.TaskList),
-		goldmark.WithRendererOptions(html.WithHardWraps()),
+		goldmark.WithExtensions(extension.Linkify),
+		goldmark.WithRendererOptions(html.WithHardWraps(), renderer.WithNodeRenderers(
+			util.Prioritized(extension.NewStrikethroughHTMLRenderer(), 500),
+			util.Prioritized(extension.NewTableHTMLRenderer(), 500),
+			util.Prioritized(extension.NewTaskCheckBoxHTMLRenderer(), 500),
+		)),
 	)
 	// The renderer already drops raw HTML and unsafe links; the policy is
 	// the second line of defence and also forces rel and target on links.
@@ -33,7 +41,7 @@ func HTML(msg string) (string, error) {
 		src = src[:maxInput]
 	}
 	var buf bytes.Buffer
-	if err := renderer.Convert(src, &buf); err != nil {
+	if err := markdown.Convert(src, &buf); err != nil {
 		return "", fmt.Errorf("render message: %w", err)
 	}
 	return policy.Sanitize(buf.String()), nil

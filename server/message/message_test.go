@@ -82,6 +82,11 @@ func TestPreview(t *testing.T) {
 		"# Title\n\n- one\n- two":                         "Title one two",
 		"<script>alert(1)</script> hi":                    "<script>alert(1)</script> hi",
 		"":                                                "",
+		"~~old~~ new and ~gone~":                          "old new and gone",
+		"| Host | State |\n| --- | --- |\n| db1 | **down** |": "Host State db1 down",
+		"- [x] page on-call\n- [ ] ~~rollback~~":              "page on-call rollback",
+		"> quoted _reply_\n\n***\n\nafter":                    "quoted reply after",
+		"![diagram](https://x.test/a.png) see \\*":            "diagram see *",
 	}
 	for in, want := range cases {
 		if got := Preview(in, 150); got != want {
@@ -111,6 +116,30 @@ func TestPreviewCutsOnCharacters(t *testing.T) {
 	}
 }
 
+func TestPreviewNeverSplitsAGraphemeCluster(t *testing.T) {
+	clusters := map[string]string{
+		"flag":        "🇺🇦",
+		"family":      "👩\u200d👩\u200d👧",
+		"skin tone":   "👍🏽",
+		"keycap":      "1\ufe0f\u20e3",
+		"hangul jamo": "\u1100\u1161\u11a8",
+		"tag flag":    "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F",
+	}
+	for name, cluster := range clusters {
+		for offset := range 4 {
+			msg := strings.Repeat("a", offset) + strings.Repeat(cluster, 200)
+			got := Preview(msg, 150)
+			if n := utf8.RuneCountInString(got); n > 150 {
+				t.Errorf("%s+%d: %d characters", name, offset, n)
+			}
+			body := strings.TrimPrefix(strings.TrimSuffix(got, "…"), strings.Repeat("a", offset))
+			if strings.ReplaceAll(body, cluster, "") != "" || body == "" {
+				t.Errorf("%s+%d: cut inside a cluster: %+q", name, offset, body[max(0, len(body)-16):])
+			}
+		}
+	}
+}
+
 func TestHTMLIsSanitised(t *testing.T) {
 	cases := []struct{ in, must, mustNot string }{
 		{"<script>alert(1)</script>", "&lt;script&gt;", "<script"},
@@ -119,6 +148,9 @@ func TestHTMLIsSanitised(t *testing.T) {
 		{"**bold**", "<strong>bold</strong>", ""},
 		{"[site](https://example.test)", `rel="nofollow noopener"`, ""},
 		{"```\n<b>code</b>\n```", "&lt;b&gt;code&lt;/b&gt;", "<b>"},
+		{"~~old~~", "<del>old</del>", "~~"},
+		{"| a | b |\n| - | - |\n| 1 | 2 |", "<td>1</td>", "|"},
+		{"see https://example.test/x", `href="https://example.test/x"`, ""},
 	}
 	for _, c := range cases {
 		got, err := HTML(c.in)

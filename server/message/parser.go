@@ -3,19 +3,27 @@ package message
 import (
 	"reflect"
 
+	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/util"
 )
 
-// newParser is CommonMark without raw HTML: Mattermost shows HTML in a
-// message as the text it is, so it is never parsed as markup here either.
-func newParser(extra ...parser.Option) parser.Parser {
-	opts := append([]parser.Option{
+// newParser is the markdown Mattermost renders, CommonMark with
+// strikethrough, tables and task lists, without raw HTML: Mattermost shows
+// HTML in a message as the text it is, so it is never parsed as markup
+// here either.
+func newParser() parser.Parser {
+	return parser.NewParser(
 		parser.WithBlockParsers(without(parser.DefaultBlockParsers(), parser.NewHTMLBlockParser())...),
 		parser.WithInlineParsers(without(parser.DefaultInlineParsers(), parser.NewRawHTMLParser())...),
+		parser.WithInlineParsers(
+			util.Prioritized(extension.NewStrikethroughParser(), 500),
+			util.Prioritized(extension.NewTaskCheckBoxParser(), 0),
+		),
 		parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
-	}, extra...)
-	return parser.NewParser(opts...)
+		parser.WithParagraphTransformers(util.Prioritized(extension.NewTableParagraphTransformer(), 200)),
+		parser.WithASTTransformers(util.Prioritized(extension.NewTableASTTransformer(), 0)),
+	)
 }
 
 // without is list less the parsers of drop's type.

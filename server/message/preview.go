@@ -4,33 +4,33 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 )
 
 // Preview is the plain text of msg in one line of at most limit
-// characters, cut between characters (never inside a combining sequence)
-// and ended with "…" when cut.
+// characters (code points), ended with "…" when cut. The cut falls
+// between grapheme clusters (UAX #29), so a flag, an emoji sequence or a
+// letter with its marks is never split.
 func Preview(msg string, limit int) string {
+	if limit < 1 {
+		return ""
+	}
 	flat := strings.Join(strings.Fields(PlainText(msg)), " ")
-	if utf8.RuneCountInString(flat) <= limit || limit < 1 {
-		if limit < 1 {
-			return ""
-		}
+	if utf8.RuneCountInString(flat) <= limit {
 		return flat
 	}
-	runes := []rune(flat)
-	cut := limit - 1 // room for the ellipsis
-	for cut > 0 && (joinsPrevious(runes[cut]) || runes[cut-1] == zeroWidthJoiner) {
-		cut--
+	room := limit - 1 // for the ellipsis
+	var b strings.Builder
+	rest, state := flat, -1
+	for rest != "" {
+		var cluster string
+		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		room -= utf8.RuneCountInString(cluster)
+		if room < 0 {
+			break
+		}
+		b.WriteString(cluster)
 	}
-	return strings.TrimRightFunc(string(runes[:cut]), unicode.IsSpace) + "…"
-}
-
-const zeroWidthJoiner = 0x200D
-
-// joinsPrevious reports whether r belongs to the character before it:
-// a combining mark, a variation selector, a zero-width joiner or the
-// rune after one, or an emoji skin tone.
-func joinsPrevious(r rune) bool {
-	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) ||
-		(r >= 0xFE00 && r <= 0xFE0F) || r == zeroWidthJoiner || (r >= 0x1F3FB && r <= 0x1F3FF)
+	return strings.TrimRightFunc(b.String(), unicode.IsSpace) + "…"
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 var textParser = newParser()
@@ -41,7 +42,9 @@ func walkText(src []byte, skipCode bool, emit func(string)) {
 			// Indented code is still searched for mentions by Mattermost.
 			emit(string(lines(node, src)))
 		case *ast.Text:
-			emit(string(node.Segment.Value(src)))
+			// The source keeps a backslash escape; the reader sees the
+			// character alone.
+			emit(string(util.UnescapePunctuations(node.Segment.Value(src))))
 			if node.SoftLineBreak() || node.HardLineBreak() {
 				emit("\n")
 			}
