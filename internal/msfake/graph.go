@@ -132,7 +132,28 @@ type Notification struct {
 	TeamsAppID         string
 	Recipients         []string // user (object) IDs
 	TemplateParameters map[string]string
-	At                 time.Time
+	// ChainID is the request's chainId; 0 when it had none.
+	ChainID int64
+	At      time.Time
+}
+
+// Feed is what a person's activity feed shows of the notifications
+// accepted so far, oldest first: as Graph documents, a notification with
+// the chainId of an earlier one from the same app overrides it.
+func (c *Cloud) Feed(objectID string) []Notification {
+	var feed []Notification
+	for _, n := range c.Notifications() {
+		if !slices.ContainsFunc(n.Recipients, func(r string) bool { return strings.EqualFold(r, objectID) }) {
+			continue
+		}
+		if n.ChainID != 0 {
+			feed = slices.DeleteFunc(feed, func(old Notification) bool {
+				return old.ChainID == n.ChainID && old.TeamsAppID == n.TeamsAppID
+			})
+		}
+		feed = append(feed, n)
+	}
+	return feed
 }
 
 // Notifications is every notification accepted so far, oldest first.
@@ -560,6 +581,23 @@ type activityRequest struct {
 		UserID    string `json:"userId"`
 	} `json:"recipients"`
 	TeamsAppID string `json:"teamsAppId"`
+	// ChainID is kept raw: Graph's Int64 must be a JSON integer, which a
+	// Go int64 field would not tell from a float.
+	ChainID json.RawMessage `json:"chainId"`
+}
+
+// chainID is the request's chainId, 0 when absent, or why Graph would
+// refuse it.
+func (req *activityRequest) chainID() (int64, string) {
+	raw := strings.TrimSpace(string(req.ChainID))
+	if raw == "" || raw == "null" {
+		return 0, ""
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return 0, fmt.Sprintf("Cannot convert the literal '%s' to the expected type 'Edm.Int64'.", raw)
+	}
+	return n, ""
 }
 
 // sendToRecipients is POST /v1.0/teamwork/sendActivityNotificationToRecipients.
@@ -608,6 +646,11 @@ func (c *Cloud) sendToRecipients(w http.ResponseWriter, r *http.Request, caller 
 		writeGraphError(w, r, http.StatusBadRequest, "BadRequest", msg)
 		return
 	}
+	chain, msg := req.chainID()
+	if msg != "" {
+		writeGraphError(w, r, http.StatusBadRequest, "BadRequest", msg)
+		return
+	}
 
 	n := Notification{
 		Tenant:             caller.tenant,
@@ -616,6 +659,7 @@ func (c *Cloud) sendToRecipients(w http.ResponseWriter, r *http.Request, caller 
 		TopicWebURL:        req.Topic.WebURL,
 		TeamsAppID:         req.TeamsAppID,
 		TemplateParameters: map[string]string{},
+		ChainID:            chain,
 	}
 	for _, p := range req.TemplateParameters {
 		n.TemplateParameters[p.Name] = p.Value

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -388,4 +389,56 @@ func TestSendRefusesARecipientWithoutTheApp(t *testing.T) {
 	}
 	c.SetTeamsAppInstalled(testTenant, true, lacking)
 	wantStatus(t, "once installed", graphDo(t, c, http.MethodPost, sendPath, token, body), http.StatusAccepted)
+}
+
+func TestSendChainIDIsAnInt64AndOverridesTheEarlierItem(t *testing.T) {
+	t.Parallel()
+	c, token, catalogID := setupGraph(t)
+	clock := useFakeClock(c)
+	for name, chain := range map[string]any{
+		"a string":        "42",
+		"a fraction":      4.5,
+		"beyond Int64":    json.Number("9223372036854775808"),
+		"an object":       map[string]any{"id": 1},
+		"a boolean":       true,
+		"exponent syntax": json.Number("1e3"),
+	} {
+		clock.advance(time.Second)
+		body := activity(1, catalogID)
+		body["chainId"] = chain
+		r := graphDo(t, c, http.MethodPost, sendPath, token, body)
+		wantStatus(t, name, r, http.StatusBadRequest)
+		if _, msg := r.graphErr(t); !strings.Contains(msg, "Edm.Int64") {
+			t.Errorf("%s: %q", name, msg)
+		}
+	}
+	if n := len(c.Notifications()); n != 0 {
+		t.Fatalf("%d refused bodies were recorded", n)
+	}
+	send := func(chain any, preview string) {
+		t.Helper()
+		clock.advance(time.Second)
+		body := activity(2, catalogID)
+		if chain != nil {
+			body["chainId"] = chain
+		}
+		body["previewText"] = map[string]any{"content": preview}
+		wantStatus(t, preview, graphDo(t, c, http.MethodPost, sendPath, token, body), http.StatusAccepted)
+	}
+	send(7, "first in chain 7")
+	send(8, "chain 8")
+	send(7, "second in chain 7")
+	send(nil, "no chain")
+	send(nil, "no chain again")
+	feed := c.Feed("00000000-0000-0000-0000-000000000001")
+	var previews []string
+	for _, n := range feed {
+		previews = append(previews, n.Preview)
+	}
+	if want := []string{"chain 8", "second in chain 7", "no chain", "no chain again"}; !slices.Equal(previews, want) {
+		t.Fatalf("feed %q, want %q", previews, want)
+	}
+	if feed[1].ChainID != 7 || len(c.Feed("someone-else")) != 0 {
+		t.Fatalf("chain %d", feed[1].ChainID)
+	}
 }

@@ -25,6 +25,9 @@ type Activity struct {
 	Parameters map[string]string
 	// Recipients are Entra object IDs.
 	Recipients []string
+	// ChainID names the conversation: Teams replaces a person's earlier
+	// notification of the same chain with this one. Zero sends none.
+	ChainID int64
 }
 
 type keyValue struct {
@@ -50,6 +53,7 @@ type activityBody struct {
 	TeamsAppID         string      `json:"teamsAppId"`
 	TemplateParameters []keyValue  `json:"templateParameters"`
 	Recipients         []recipient `json:"recipients"`
+	ChainID            int64       `json:"chainId,omitempty"`
 }
 
 // Send delivers an activity with sendActivityNotificationToRecipients.
@@ -69,6 +73,7 @@ func (c *Client) Send(ctx context.Context, a Activity) error {
 	body.ActivityType = a.Type
 	body.PreviewText.Content = a.Preview
 	body.TeamsAppID = appID
+	body.ChainID = a.ChainID
 	for _, name := range sortedKeys(a.Parameters) {
 		body.TemplateParameters = append(body.TemplateParameters, keyValue{Name: name, Value: a.Parameters[name]})
 	}

@@ -52,6 +52,17 @@ func TestSendDeliversWithCatalogID(t *testing.T) {
 		got[0].TemplateParameters["actor"] != "Alice" || got[0].ActivityType != "mention" {
 		t.Fatalf("received %+v", got)
 	}
+	if got[0].ChainID != 0 {
+		t.Fatalf("an activity without a chain sent chainId %d", got[0].ChainID)
+	}
+	chained := activity(1)
+	chained.ChainID = 1<<53 - 1
+	if err := c.Send(context.Background(), chained); err != nil {
+		t.Fatal(err)
+	}
+	if got := cloud.Notifications(); got[1].ChainID != 1<<53-1 {
+		t.Fatalf("chainId %d", got[1].ChainID)
+	}
 }
 
 func TestSendRefusesTooManyRecipientsBeforeCalling(t *testing.T) {

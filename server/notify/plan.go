@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -35,6 +36,7 @@ func NewJob(p Post, d *recipients.Decision) *Job {
 		Actor:    p.Actor,
 		Channel:  p.Channel,
 		Enqueued: time.Now(),
+		Chain:    Chain(p.Post, d.Channel),
 	}
 	byReason := map[recipients.Reason][]string{}
 	for _, r := range d.Recipients {
@@ -46,6 +48,25 @@ func NewJob(p Post, d *recipients.Decision) *Job {
 		}
 	}
 	return job
+}
+
+// Chain is the Graph chainId of the conversation a post is in: its
+// thread in a channel, the whole conversation in a direct or group
+// message. Teams shows a person one feed item per chain, the latest, so
+// a busy thread is one item rather than one per post. The ID is a hash
+// kept within 53 bits, which every JSON reader holds exactly, and never
+// zero, which would send none.
+func Chain(post *model.Post, ch *model.Channel) int64 {
+	key := "thread:" + post.Id
+	switch {
+	case ch.Type == model.ChannelTypeDirect || ch.Type == model.ChannelTypeGroup:
+		key = "channel:" + ch.Id
+	case post.RootId != "":
+		key = "thread:" + post.RootId
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(key))
+	return max(int64(h.Sum64()&(1<<53-1)), 1)
 }
 
 func topic(ch *model.Channel, name string) string {

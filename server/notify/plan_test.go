@@ -43,3 +43,32 @@ func TestPreviewOfAPostWithoutText(t *testing.T) {
 		t.Errorf("DM topic %q", got)
 	}
 }
+
+func TestAThreadIsOneChainAndEveryConversationItsOwn(t *testing.T) {
+	open := &model.Channel{Id: "town", Type: model.ChannelTypeOpen}
+	private := &model.Channel{Id: "ops", Type: model.ChannelTypePrivate}
+	dm := &model.Channel{Id: "dm1", Type: model.ChannelTypeDirect}
+	gm := &model.Channel{Id: "gm1", Type: model.ChannelTypeGroup}
+	root := &model.Post{Id: "root", ChannelId: "town"}
+	reply := &model.Post{Id: "r1", RootId: "root", ChannelId: "town"}
+	reply2 := &model.Post{Id: "r2", RootId: "root", ChannelId: "town"}
+	other := &model.Post{Id: "root2", ChannelId: "town"}
+	if Chain(root, open) != Chain(reply, open) || Chain(reply, open) != Chain(reply2, open) {
+		t.Fatal("a thread's posts are in different chains")
+	}
+	if Chain(other, open) == Chain(root, open) {
+		t.Fatal("two threads of a channel share a chain")
+	}
+	if Chain(&model.Post{Id: "a"}, dm) != Chain(&model.Post{Id: "b", RootId: "a"}, dm) ||
+		Chain(&model.Post{Id: "c"}, dm) != Chain(&model.Post{Id: "d"}, dm) {
+		t.Fatal("a direct message is more than one chain")
+	}
+	if Chain(&model.Post{Id: "a"}, dm) == Chain(&model.Post{Id: "a"}, gm) || Chain(root, private) == Chain(&model.Post{Id: "x"}, gm) {
+		t.Fatal("conversations share a chain")
+	}
+	for _, c := range []int64{Chain(root, open), Chain(&model.Post{Id: "a"}, dm), Chain(&model.Post{}, gm)} {
+		if c <= 0 || c >= 1<<53 {
+			t.Fatalf("chain %d is outside 1..2^53-1", c)
+		}
+	}
+}

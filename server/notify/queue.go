@@ -41,6 +41,9 @@ type Job struct {
 	Channel  string    `json:"channel"`
 	Batches  []Batch   `json:"batches"`
 	Enqueued time.Time `json:"enqueued"`
+	// Chain is the conversation's Graph chainId: a person's feed keeps
+	// one item for it, the latest.
+	Chain int64 `json:"chain,omitzero"`
 	// Done is how many batches Graph has accepted; a restart resumes
 	// after them, so nobody is told twice.
 	Done int `json:"done"`

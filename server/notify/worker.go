@@ -460,6 +460,7 @@ func (w *Worker) send(ctx context.Context, d Delivery, job *Job, b Batch) error 
 		Preview:       job.Preview,
 		Parameters:    map[string]string{"actor": job.Actor, "channel": job.Channel},
 		Recipients:    b.Recipients,
+		ChainID:       job.Chain,
 	})
 }
 
