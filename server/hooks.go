@@ -9,6 +9,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
 	"github.com/missioncollab/mattermost-plugin-m365/server/httpapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
@@ -74,9 +75,10 @@ func (p *Plugin) startNotifications() error {
 		Delivery: func() (notify.Delivery, error) {
 			return notify.DeliveryFor(p.currentSettings(), &p.graph)
 		},
-		Log:    p.API,
-		Stats:  &notify.Stats{KV: p.API},
-		Limits: notify.DefaultLimits,
+		Log:       p.API,
+		Stats:     &notify.Stats{KV: p.API},
+		Limits:    notify.DefaultLimits,
+		Attention: attention.Check{API: p.API, Choice: p.links.Choice},
 	}
 	p.worker.Start()
 	p.links.StartRefresh()
@@ -101,7 +103,26 @@ func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 		Users:    p.API,
 		Log:      p.API,
 		Target:   func() (notify.Target, bool) { return notify.TargetFor(p.snapshot()) },
+		Choice:   p.links.Choice,
 	}.Posted(post)
+}
+
+// PreferencesHaveChanged mirrors a person's Teams notification choice,
+// made in the Settings dialog or with the slash command.
+func (p *Plugin) PreferencesHaveChanged(_ *plugin.Context, prefs []model.Preference) {
+	for _, pref := range prefs {
+		if pref.Category != attention.PreferenceCategory || pref.Name != attention.PreferenceName {
+			continue
+		}
+		choice, err := attention.ParseChoice(pref.Value)
+		if err != nil {
+			p.API.LogWarn("Ignored an invalid Teams notification choice", "user_id", pref.UserId, "error", err.Error())
+			continue
+		}
+		if err := p.links.SetChoice(pref.UserId, choice); err != nil {
+			p.API.LogError("Storing a Teams notification choice failed", "user_id", pref.UserId, "error", err.Error())
+		}
+	}
 }
 
 // healthReport runs the connection check with the settings in force.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"time"
+
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
@@ -82,4 +84,17 @@ func NewSnapshot(s Settings, server *model.Config) *Snapshot {
 		snap.Site, _ = site.Parse(model.SafeDereference(server.ServiceSettings.SiteURL))
 	}
 	return snap
+}
+
+// The hold's default and bounds: half a minute lets a person who is in
+// Mattermost see the post first, as Mattermost's own email notifications
+// wait 30 seconds; ten minutes is as late as an alert stays useful.
+const (
+	DefaultNotificationHoldSeconds = 30
+	MaxNotificationHoldSeconds     = 600
+)
+
+// NotificationHold is how long Teams notifications wait.
+func (s Settings) NotificationHold() time.Duration {
+	return time.Duration(min(max(s.NotificationHoldSeconds, 0), MaxNotificationHoldSeconds)) * time.Second
 }

@@ -6,6 +6,8 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +24,9 @@ type Settings struct {
 	CustomGraphURL       string
 	CustomTeamsURL       string
 	DisableNotifications bool
+	// NotificationHoldSeconds is how long a Teams notification waits, so
+	// that nobody who reads the post in Mattermost meanwhile is told.
+	NotificationHoldSeconds int
 	// MatchAccountsByEmail lets the tab sign people in by email address.
 	MatchAccountsByEmail bool
 
@@ -41,7 +46,7 @@ const maskedSecret = "********************************"
 // PluginSettings.Plugins, where the server stores keys in lower case.
 func FromMap(raw map[string]any) (Settings, error) {
 	// Email matching is on unless the admin turned it off.
-	s := Settings{MatchAccountsByEmail: true}
+	s := Settings{MatchAccountsByEmail: true, NotificationHoldSeconds: DefaultNotificationHoldSeconds}
 	if len(raw) == 0 {
 		return s, nil
 	}
@@ -90,6 +95,7 @@ func (s Settings) WriteTo(raw map[string]any) map[string]any {
 	out["cloud"] = string(s.Cloud)
 	out["disablenotifications"] = s.DisableNotifications
 	out["matchaccountsbyemail"] = s.MatchAccountsByEmail
+	out["notificationholdseconds"] = s.NotificationHoldSeconds
 	return out
 }
 
@@ -181,11 +187,52 @@ func (f boolField) set(s *Settings, value any) error {
 	return nil
 }
 
+// intField is a whole number; the System Console sends a number, a
+// configuration file or environment variable may send text.
+type intField struct {
+	label string
+	ptr   func(*Settings) *int
+}
+
+func (f intField) set(s *Settings, value any) error {
+	switch v := value.(type) {
+	case float64:
+		if v != math.Trunc(v) || math.Abs(v) > 1e9 {
+			return fmt.Errorf("%s must be a whole number of seconds, not %v", f.label, v)
+		}
+		*f.ptr(s) = int(v)
+	case int:
+		*f.ptr(s) = v
+	case string:
+		text := strings.TrimSpace(v)
+		if text == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(text)
+		if err != nil {
+			return fmt.Errorf("%s must be a whole number of seconds, not %q", f.label, capText(v))
+		}
+		*f.ptr(s) = n
+	default:
+		return fmt.Errorf("%s must be a whole number of seconds, not %s", f.label, jsonKind(value))
+	}
+	return nil
+}
+
+// capText shortens a value quoted in a message.
+func capText(v string) string {
+	if r := []rune(v); len(r) > 40 {
+		return string(r[:37]) + "..."
+	}
+	return v
+}
+
 var fieldByKey = func() map[string]fieldSetter {
 	m := map[string]fieldSetter{
-		"cloud":                cloudField{},
-		"disablenotifications": boolField{labelDisableNotifications, func(s *Settings) *bool { return &s.DisableNotifications }},
-		"matchaccountsbyemail": boolField{labelMatchAccountsByEmail, func(s *Settings) *bool { return &s.MatchAccountsByEmail }},
+		"cloud":                   cloudField{},
+		"disablenotifications":    boolField{labelDisableNotifications, func(s *Settings) *bool { return &s.DisableNotifications }},
+		"matchaccountsbyemail":    boolField{labelMatchAccountsByEmail, func(s *Settings) *bool { return &s.MatchAccountsByEmail }},
+		"notificationholdseconds": intField{labelNotificationHoldSeconds, func(s *Settings) *int { return &s.NotificationHoldSeconds }},
 	}
 	for _, f := range textFields {
 		m[f.key] = f
@@ -225,6 +272,8 @@ func label(key string) string {
 	case textField:
 		return f.label
 	case boolField:
+		return f.label
+	case intField:
 		return f.label
 	case cloudField:
 		return labelCloud

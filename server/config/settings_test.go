@@ -2,7 +2,9 @@ package config
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestFromMapReadsLowerCaseKeysAndNormalizes(t *testing.T) {
@@ -89,5 +91,28 @@ func TestEmailMatchingIsOnUnlessTurnedOff(t *testing.T) {
 	s, err = FromMap(map[string]any{"matchaccountsbyemail": false})
 	if err != nil || s.MatchAccountsByEmail {
 		t.Fatalf("turned off: %v %v", s.MatchAccountsByEmail, err)
+	}
+}
+
+func TestTheHoldIsAWholeNumberOfSecondsWithinBounds(t *testing.T) {
+	if s, _ := FromMap(map[string]any{"tenantid": "x"}); s.NotificationHoldSeconds != DefaultNotificationHoldSeconds || s.NotificationHold() != 30*time.Second {
+		t.Fatalf("default hold %d", s.NotificationHoldSeconds)
+	}
+	for in, want := range map[any]int{float64(0): 0, float64(600): 600, " 45 ": 45, 12: 12} {
+		s, err := FromMap(map[string]any{"notificationholdseconds": in})
+		if err != nil || s.NotificationHoldSeconds != want {
+			t.Errorf("%#v: %d %v", in, s.NotificationHoldSeconds, err)
+		}
+	}
+	for _, bad := range []any{2.5, "soon", true, []any{1}} {
+		if _, err := FromMap(map[string]any{"notificationholdseconds": bad}); err == nil || !strings.Contains(err.Error(), "Hold Teams notifications (seconds)") {
+			t.Errorf("%#v: %v", bad, err)
+		}
+	}
+	for _, out := range []int{-1, 601} {
+		s := Settings{Cloud: CloudCommercial, NotificationHoldSeconds: out}
+		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "Hold Teams notifications (seconds) must be from 0") {
+			t.Errorf("%d: %v", out, err)
+		}
 	}
 }

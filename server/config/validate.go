@@ -12,22 +12,23 @@ import (
 // The settings' names as the System Console shows them; every message an
 // admin sees names the field this way.
 const (
-	labelTenantID             = "Directory (tenant) ID"
-	labelClientID             = "Application (client) ID"
-	labelClientSecret         = "Client Secret"
-	labelAppVersion           = "Application Version"
-	labelAppID                = "Application ID"
-	labelAppDisplayName       = "Application Display Name"
-	labelCloud                = "Microsoft cloud"
-	labelCustomAuthorityURL   = "Custom cloud: Entra login authority URL"
-	labelCustomGraphURL       = "Custom cloud: Microsoft Graph URL"
-	labelCustomTeamsURL       = "Custom cloud: Teams web URL"
-	labelDisableNotifications = "Disable activity notifications"
-	labelMatchAccountsByEmail = "Sign in by matching email addresses"
-	labelDeveloperName        = "Publisher name"
-	labelDeveloperWebsiteURL  = "Publisher website URL"
-	labelPrivacyURL           = "Privacy statement URL"
-	labelTermsOfUseURL        = "Terms of use URL"
+	labelTenantID                = "Directory (tenant) ID"
+	labelClientID                = "Application (client) ID"
+	labelClientSecret            = "Client Secret"
+	labelAppVersion              = "Application Version"
+	labelAppID                   = "Application ID"
+	labelAppDisplayName          = "Application Display Name"
+	labelCloud                   = "Microsoft cloud"
+	labelCustomAuthorityURL      = "Custom cloud: Entra login authority URL"
+	labelCustomGraphURL          = "Custom cloud: Microsoft Graph URL"
+	labelCustomTeamsURL          = "Custom cloud: Teams web URL"
+	labelDisableNotifications    = "Disable activity notifications"
+	labelMatchAccountsByEmail    = "Sign in by matching email addresses"
+	labelNotificationHoldSeconds = "Hold Teams notifications (seconds)"
+	labelDeveloperName           = "Publisher name"
+	labelDeveloperWebsiteURL     = "Publisher website URL"
+	labelPrivacyURL              = "Privacy statement URL"
+	labelTermsOfUseURL           = "Terms of use URL"
 )
 
 // MaxDeveloperNameLength is the Teams manifest's limit for developer.name.
@@ -62,6 +63,10 @@ func (s Settings) Validate() error {
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
+	}
+	if s.NotificationHoldSeconds < 0 || s.NotificationHoldSeconds > MaxNotificationHoldSeconds {
+		add(fmt.Errorf("%s must be from 0 (send at once) to %d, not %d", labelNotificationHoldSeconds,
+			MaxNotificationHoldSeconds, s.NotificationHoldSeconds))
 	}
 	add(checkGUID(labelTenantID, s.TenantID))
 	add(checkGUID(labelClientID, s.ClientID))

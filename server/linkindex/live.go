@@ -8,6 +8,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
@@ -19,6 +20,7 @@ type API interface {
 	mmapi.Users
 	GetUsersByIds(userIDs []string) ([]*model.User, *model.AppError)
 	PublishPluginClusterEvent(ev model.PluginClusterEvent, opts model.PluginClusterEventSendOptions) error
+	GetPreferenceForUser(userID, category, name string) (model.Preference, *model.AppError)
 	mmapi.Logger
 }
 
@@ -55,6 +57,9 @@ type Live struct {
 	matchEmail bool
 	loaded     bool
 	stop       chan struct{}
+	// choices are the Teams notification choices of everyone who made
+	// one other than the default.
+	choices map[string]attention.Choice
 }
 
 // Keywords are the linked people's own mention keywords.
@@ -98,6 +103,7 @@ func (l *Live) Configure(tenant string, matchEmail bool) {
 	if err != nil {
 		l.API.LogError("Loading the accounts linked to Teams failed; notifications reach only people who sign in again", "error", err.Error())
 	}
+	l.loadChoices()
 	l.RefreshKeywords()
 }
 
@@ -105,6 +111,7 @@ func (l *Live) Configure(tenant string, matchEmail bool) {
 func (l *Live) Linked(userID string, link kvstore.Link) {
 	l.apply(LinkEvent, userID, link)
 	l.publish(LinkEvent, userID, link)
+	l.syncChoice(userID)
 }
 
 // Unlinked forgets a removed link here and on the other servers.
@@ -115,6 +122,15 @@ func (l *Live) Unlinked(userID string, link kvstore.Link) {
 
 // OnClusterEvent applies a link made or removed on another server.
 func (l *Live) OnClusterEvent(ev model.PluginClusterEvent) {
+	if ev.Id == ChoiceEvent {
+		var msg choiceMessage
+		if json.Unmarshal(ev.Data, &msg) == nil && msg.UserID != "" {
+			if c, err := attention.ParseChoice(string(msg.Choice)); err == nil {
+				l.applyChoice(msg.UserID, c)
+			}
+		}
+		return
+	}
 	if ev.Id != LinkEvent && ev.Id != UnlinkEvent {
 		return
 	}

@@ -7,12 +7,14 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
 )
 
 type fakeAPI struct {
 	mmapitest.Discard
+	prefs     map[string]string // user → stored Teams notification preference
 	kv        map[string][]byte
 	published []model.PluginClusterEvent
 	reads     int
@@ -52,6 +54,13 @@ func (f *fakeAPI) GetUsersByIds(ids []string) ([]*model.User, *model.AppError) {
 		out = append(out, &model.User{Id: id})
 	}
 	return out, nil
+}
+func (f *fakeAPI) GetPreferenceForUser(userID, category, name string) (model.Preference, *model.AppError) {
+	v, ok := f.prefs[userID]
+	if !ok || category != attention.PreferenceCategory || name != attention.PreferenceName {
+		return model.Preference{}, model.NewAppError("fake", "no preference", nil, "", http.StatusNotFound)
+	}
+	return model.Preference{UserId: userID, Category: category, Name: name, Value: v}, nil
 }
 func (f *fakeAPI) PublishPluginClusterEvent(ev model.PluginClusterEvent, _ model.PluginClusterEventSendOptions) error {
 	f.published = append(f.published, ev)
@@ -117,5 +126,45 @@ func TestKeywordsAreReadInBatches(t *testing.T) {
 	l.RefreshKeywords()
 	if api.refused || api.reads != 3 {
 		t.Fatalf("%d reads, refused %v", api.reads, api.refused)
+	}
+}
+
+func TestChoicesAreMirroredLoadedAndShared(t *testing.T) {
+	api := &fakeAPI{kv: map[string][]byte{}, prefs: map[string]string{"early": "all"}}
+	here := &Live{API: api}
+	here.Configure("t", true)
+	if here.Choice("anyone") != attention.Default {
+		t.Fatal("no choice is not the default")
+	}
+	if err := here.SetChoice("u", attention.Off); err != nil {
+		t.Fatal(err)
+	}
+	there := &Live{API: &fakeAPI{kv: map[string][]byte{}}}
+	there.Configure("t", true)
+	for _, ev := range api.published {
+		there.OnClusterEvent(ev)
+	}
+	if here.Choice("u") != attention.Off || there.Choice("u") != attention.Off {
+		t.Fatal("the choice did not reach both servers")
+	}
+	// A restart reads the mirror.
+	restarted := &Live{API: api}
+	restarted.Configure("t", true)
+	if restarted.Choice("u") != attention.Off {
+		t.Fatal("the choice was lost on restart")
+	}
+	// Back to the default removes the key.
+	if err := restarted.SetChoice("u", attention.Default); err != nil || api.kv["choice_u"] != nil {
+		t.Fatalf("default kept a key: %v", err)
+	}
+	// A choice made before linking is read when the link is made.
+	here.Linked("early", kvstore.Link{Identity: kvstore.Identity{TenantID: "t", ObjectID: "oid-early"}, Rule: kvstore.RuleConfirmed})
+	if here.Choice("early") != attention.All {
+		t.Fatal("the preference made before linking was not read")
+	}
+	// A forged cluster message with a bad value changes nothing.
+	there.OnClusterEvent(model.PluginClusterEvent{Id: ChoiceEvent, Data: []byte(`{"user_id":"u","choice":"loud"}`)})
+	if there.Choice("u") != attention.Off {
+		t.Fatal("an invalid choice was applied")
 	}
 }

@@ -1,10 +1,12 @@
 package notify
 
 import (
+	"slices"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
@@ -16,6 +18,9 @@ type Target struct {
 	// Link is the Teams deep link a notification about a post opens.
 	Link  func(postID string) string
 	Names sender.Settings
+	// Hold is how long a notification waits before it is sent to those
+	// who have not read the post by then.
+	Hold time.Duration
 }
 
 // Hook decides, in the post hook, whom to tell about a new post and
@@ -27,6 +32,9 @@ type Hook struct {
 	Wake  func()
 	Users mmapi.Users
 	Log   mmapi.Logger
+	// Choice is a person's Teams notification choice; nil is everyone's
+	// default.
+	Choice func(userID string) attention.Choice
 	// Target is where notifications go; false while they are off or not
 	// set up.
 	Target func() (Target, bool)
@@ -45,7 +53,12 @@ func (h Hook) Posted(post *model.Post) {
 		h.Log.LogWarn("Deciding who to notify in Teams failed", "post_id", post.Id, "error", err.Error())
 		return
 	}
-	if d == nil {
+	if d != nil && h.Choice != nil {
+		d.Recipients = slices.DeleteFunc(d.Recipients, func(r recipients.Recipient) bool {
+			return h.Choice(r.UserID) == attention.Off
+		})
+	}
+	if d == nil || len(d.Recipients) == 0 {
 		return
 	}
 	author, appErr := h.Users.GetUser(post.UserId)
@@ -57,6 +70,7 @@ func (h Hook) Posted(post *model.Post) {
 		Actor:   sender.Name(post, author, d.Channel.Type, target.Names),
 		Channel: channelName(d.Channel),
 		WebURL:  target.Link(post.Id),
+		Hold:    target.Hold,
 	}, d)
 	added, err := h.Queue.Add(job)
 	if err != nil {

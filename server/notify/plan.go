@@ -23,31 +23,51 @@ type Post struct {
 	// Actor is the author's name as the server displays names.
 	Actor  string
 	WebURL string
+	// Hold is how long the notification waits, so that a person who
+	// reads the post in Mattermost meanwhile is not told in Teams.
+	Hold time.Duration
 }
 
 // NewJob plans the delivery of a decision: one batch per activity type
 // and 100 people, the strongest reasons first.
 func NewJob(p Post, d *recipients.Decision) *Job {
+	now := time.Now()
 	job := &Job{
-		PostID:   p.Post.Id,
-		Topic:    topic(d.Channel, p.Channel),
-		WebURL:   p.WebURL,
-		Preview:  preview(p.Post),
-		Actor:    p.Actor,
-		Channel:  p.Channel,
-		Enqueued: time.Now(),
-		Chain:    Chain(p.Post, d.Channel),
+		PostID:    p.Post.Id,
+		Topic:     topic(d.Channel, p.Channel),
+		WebURL:    p.WebURL,
+		Preview:   preview(p.Post),
+		Actor:     p.Actor,
+		Channel:   p.Channel,
+		Enqueued:  now,
+		Chain:     Chain(p.Post, d.Channel),
+		ChannelID: d.Channel.Id,
+		PostAt:    p.Post.CreateAt,
+		Due:       now.Add(max(p.Hold, 0)),
 	}
-	byReason := map[recipients.Reason][]string{}
-	for _, r := range d.Recipients {
-		byReason[r.Reason] = append(byReason[r.Reason], r.ObjectID)
+	job.Batches = plan(d.Recipients)
+	return job
+}
+
+// plan makes one batch per activity type and 100 people, the strongest
+// reasons first.
+func plan(people []recipients.Recipient) []Batch {
+	byReason := map[recipients.Reason][]recipients.Recipient{}
+	for _, r := range people {
+		byReason[r.Reason] = append(byReason[r.Reason], r)
 	}
+	var batches []Batch
 	for reason := recipients.DirectMessage; reason > recipients.None; reason-- {
 		for chunk := range slices.Chunk(byReason[reason], graph.MaxRecipients) {
-			job.Batches = append(job.Batches, Batch{Type: reason.ActivityType(), Recipients: chunk})
+			b := Batch{Type: reason.ActivityType()}
+			for _, r := range chunk {
+				b.Recipients = append(b.Recipients, r.ObjectID)
+				b.Users = append(b.Users, r.UserID)
+			}
+			batches = append(batches, b)
 		}
 	}
-	return job
+	return batches
 }
 
 // Chain is the Graph chainId of the conversation a post is in: its
@@ -67,6 +87,51 @@ func Chain(post *model.Post, ch *model.Channel) int64 {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(key))
 	return max(int64(h.Sum64()&(1<<53-1)), 1)
+}
+
+// regroup keeps the people of batches that keep says to, in batches of
+// up to 100 of one activity type, in the order the types came.
+func regroup(batches []Batch, keep func(userID string) bool) []Batch {
+	type person struct{ oid, user string }
+	var types []string
+	byType := map[string][]person{}
+	for _, b := range batches {
+		if _, seen := byType[b.Type]; !seen {
+			types = append(types, b.Type)
+			byType[b.Type] = nil
+		}
+		for i, oid := range b.Recipients {
+			if keep(b.Users[i]) {
+				byType[b.Type] = append(byType[b.Type], person{oid, b.Users[i]})
+			}
+		}
+	}
+	var out []Batch
+	for _, t := range types {
+		for chunk := range slices.Chunk(byType[t], graph.MaxRecipients) {
+			b := Batch{Type: t}
+			for _, p := range chunk {
+				b.Recipients = append(b.Recipients, p.oid)
+				b.Users = append(b.Users, p.user)
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// screenable reports whether the job knows enough to be screened: its
+// channel, and the Mattermost ID of every recipient still to be told.
+func (job *Job) screenable() bool {
+	if job.ChannelID == "" {
+		return false
+	}
+	for _, b := range job.Batches[min(max(job.Done, 0), len(job.Batches)):] {
+		if len(b.Users) != len(b.Recipients) {
+			return false
+		}
+	}
+	return true
 }
 
 func topic(ch *model.Channel, name string) string {

@@ -44,6 +44,15 @@ type Job struct {
 	// Chain is the conversation's Graph chainId: a person's feed keeps
 	// one item for it, the latest.
 	Chain int64 `json:"chain,omitzero"`
+	// ChannelID and PostAt (Unix milliseconds) say what a recipient must
+	// have read for the notification to be dropped.
+	ChannelID string `json:"channel_id,omitempty"`
+	PostAt    int64  `json:"post_at,omitzero"`
+	// Due is when the hold ends: the worker sends nothing before, and
+	// then first drops whoever has read the post or is at work in
+	// Mattermost. Screened records that this was done.
+	Due      time.Time `json:"due,omitzero"`
+	Screened bool      `json:"screened,omitzero"`
 	// Done is how many batches Graph has accepted; a restart resumes
 	// after them, so nobody is told twice.
 	Done int `json:"done"`
@@ -57,6 +66,9 @@ type Job struct {
 type Batch struct {
 	Type       string   `json:"type"`
 	Recipients []string `json:"recipients"`
+	// Users are the recipients' Mattermost IDs, in the same order; jobs
+	// queued before they were kept have none and are sent unscreened.
+	Users []string `json:"users,omitempty"`
 }
 
 func (job *Job) people() int {

@@ -22,6 +22,10 @@ type Counts struct {
 	GaveUp  int `json:"gave_up"`
 	Expired int `json:"expired"`
 	Dropped int `json:"dropped"`
+	// Spared counts people not told because, by the end of the hold,
+	// they had read the post or were at work in Mattermost, or chose
+	// not to be told.
+	Spared int `json:"spared"`
 }
 
 const statsKey = "nq_stats"

@@ -27,6 +27,7 @@ func TargetFor(snap *config.Snapshot) (Target, bool) {
 			return teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, postID)
 		},
 		Names: sender.SettingsFrom(snap.Server),
+		Hold:  s.NotificationHold(),
 	}, true
 }
 

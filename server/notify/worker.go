@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
@@ -24,6 +25,12 @@ type Sender interface {
 type Delivery struct {
 	Sender        Sender
 	AppExternalID string
+}
+
+// Screener says, when a job's hold is over, why each of its people
+// should no longer be told (attention.Told for those who should).
+type Screener interface {
+	Who(post attention.Post, userIDs []string) (map[string]attention.Reason, error)
 }
 
 // Locker is the cluster-wide lock only one worker holds.
@@ -72,6 +79,9 @@ type Worker struct {
 	Log      mmapi.Logger
 	Stats    *Stats
 	Limits   Limits
+	// Attention drops people who have read the post or are at work in
+	// Mattermost; nil sends to everyone.
+	Attention Screener
 
 	wake    chan struct{}
 	limiter *rate.Limiter
@@ -304,6 +314,17 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 		_, err := w.Queue.finish(head, *it.entry)
 		return 0, err
 	}
+	if !job.Screened && job.screenable() {
+		if wait := time.Until(job.Due); wait > 0 {
+			return wait, nil
+		}
+		w.screen(job)
+		if job.Done >= len(job.Batches) {
+			_, err := w.Queue.finish(head, *it.entry)
+			return 0, err
+		}
+		w.save(job)
+	}
 	if err := w.limiter.Wait(ctx); err != nil {
 		return 0, nil // stopping
 	}
@@ -319,6 +340,38 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 		return 0, w.progress(head, *it.entry, job)
 	}
 	return w.failed(now, head, *it.entry, job, b, err)
+}
+
+// screen drops, once the hold is over, everyone the job should no longer
+// reach. It fails open: when the check cannot be made, everyone is told,
+// since a missed alert costs more than a repeated one.
+func (w *Worker) screen(job *Job) {
+	job.Screened = true
+	if w.Attention == nil {
+		return
+	}
+	var users []string
+	for _, b := range job.Batches[job.Done:] {
+		users = append(users, b.Users...)
+	}
+	why, err := w.Attention.Who(attention.Post{ChannelID: job.ChannelID, CreateAt: job.PostAt}, users)
+	if err != nil {
+		w.Log.LogWarn("Checking who has read a post failed; telling everyone", "post_id", job.PostID, "error", err.Error())
+		return
+	}
+	spared := 0
+	kept := regroup(job.Batches[job.Done:], func(userID string) bool {
+		if why[userID] != attention.Told {
+			spared++
+			return false
+		}
+		return true
+	})
+	job.Batches = append(job.Batches[:job.Done], kept...)
+	if spared > 0 {
+		w.Stats.add(func(s *Counts) { s.Spared += spared })
+		w.Log.LogDebug("Spared people a Teams notification they no longer need", "post_id", job.PostID, "spared", spared)
+	}
 }
 
 // progress records a job's progress, or finishes it.

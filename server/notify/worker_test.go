@@ -138,7 +138,7 @@ func (s *setup) useSecret(secret string) {
 		AuthorityURL: s.cloud.URL(), GraphURL: s.cloud.URL(), HTTPClient: s.cloud.Client()}))
 }
 
-func (s *setup) worker(t *testing.T) *Worker {
+func (s *setup) worker(t *testing.T, with ...func(*Worker)) *Worker {
 	t.Helper()
 	lock, err := cluster.NewMutex(s.kv, "notify_worker")
 	if err != nil {
@@ -147,6 +147,9 @@ func (s *setup) worker(t *testing.T) *Worker {
 	w := &Worker{
 		Queue: s.queue, Lock: lock, Log: s.kv, Stats: &Stats{KV: s.kv}, Limits: s.limit,
 		Delivery: func() (Delivery, error) { return Delivery{Sender: s.graph.Load(), AppExternalID: appID}, nil },
+	}
+	for _, f := range with {
+		f(w)
 	}
 	w.Start()
 	t.Cleanup(w.Stop)
@@ -264,6 +267,8 @@ func TestWorkerDropsWhatGraphRefusesAndGoesOn(t *testing.T) {
 	s.cloud.FailNext(1, http.StatusBadRequest)
 	w := s.worker(t)
 	waitUntil(t, "the second batch", func() bool { return s.total() == 2 })
+	// The worker counts a request once Graph has answered it.
+	waitUntil(t, "the count of the second batch", func() bool { c, _ := w.Stats.Read(); return c.Delivered == 2 })
 	counts, _ := w.Stats.Read()
 	if counts.GaveUp != 1 || counts.Delivered != 2 || counts.Retries != 0 {
 		t.Fatalf("counts %+v", counts)

@@ -1,0 +1,97 @@
+package linkindex
+
+import (
+	"encoding/json"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+// ChoiceEvent tells the other servers of a cluster about a person's new
+// Teams notification choice.
+const ChoiceEvent = "choice"
+
+type choiceMessage struct {
+	UserID string           `json:"user_id"`
+	Choice attention.Choice `json:"choice"`
+}
+
+// Choice is a person's Teams notification choice.
+func (l *Live) Choice(userID string) attention.Choice {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if c, ok := l.choices[userID]; ok {
+		return c
+	}
+	return attention.Default
+}
+
+// SetChoice records a person's choice here, in the KV store's mirror and
+// on the other servers; setting the one in force already does nothing.
+func (l *Live) SetChoice(userID string, c attention.Choice) error {
+	if l.Choice(userID) == c {
+		return nil
+	}
+	stored := string(c)
+	if c == attention.Default {
+		stored = ""
+	}
+	if err := (kvstore.Choices{KV: l.API}).Set(userID, stored); err != nil {
+		return err
+	}
+	l.applyChoice(userID, c)
+	data, err := json.Marshal(choiceMessage{UserID: userID, Choice: c})
+	if err != nil {
+		return err
+	}
+	if err := l.API.PublishPluginClusterEvent(model.PluginClusterEvent{Id: ChoiceEvent, Data: data},
+		model.PluginClusterEventSendOptions{SendType: model.PluginClusterEventSendTypeReliable}); err != nil {
+		l.API.LogWarn("Telling the cluster about a Teams notification choice failed", "error", err.Error())
+	}
+	return nil
+}
+
+func (l *Live) applyChoice(userID string, c attention.Choice) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.choices == nil {
+		l.choices = map[string]attention.Choice{}
+	}
+	if c == attention.Default {
+		delete(l.choices, userID)
+		return
+	}
+	l.choices[userID] = c
+}
+
+// loadChoices reads every stored choice.
+func (l *Live) loadChoices() {
+	choices := map[string]attention.Choice{}
+	err := kvstore.Choices{KV: l.API}.Each(l.API, func(userID, stored string) {
+		if c, err := attention.ParseChoice(stored); err == nil && c != attention.Default {
+			choices[userID] = c
+		}
+	})
+	if err != nil {
+		l.API.LogError("Loading the Teams notification choices failed; everyone has the default until they choose again", "error", err.Error())
+	}
+	l.mu.Lock()
+	l.choices = choices
+	l.mu.Unlock()
+}
+
+// syncChoice reads a person's stored preference once, for a choice made
+// before the plugin mirrored it (before linking, or while it was off).
+func (l *Live) syncChoice(userID string) {
+	pref, appErr := l.API.GetPreferenceForUser(userID, attention.PreferenceCategory, attention.PreferenceName)
+	if appErr != nil {
+		return // none made
+	}
+	if c, err := attention.ParseChoice(pref.Value); err == nil {
+		if err := l.SetChoice(userID, c); err != nil {
+			l.API.LogWarn("Storing a Teams notification choice failed", "user_id", userID, "error", err.Error())
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+)
+
+// screener answers from a table and counts its calls.
+type screener struct {
+	mu    sync.Mutex
+	why   map[string]attention.Reason
+	calls int
+	err   error
+	asked []string
+}
+
+func (s *screener) Who(post attention.Post, ids []string) (map[string]attention.Reason, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	s.asked = append(s.asked, ids...)
+	if s.err != nil {
+		return nil, s.err
+	}
+	out := map[string]attention.Reason{}
+	for _, id := range ids {
+		out[id] = s.why[id]
+	}
+	return out, nil
+}
+
+func (s *screener) count() (calls, asked int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls, len(s.asked)
+}
+
+// heldJob is a job of n people in one channel mention batch, due after hold.
+func heldJob(postID string, n int, hold time.Duration) *Job {
+	job := newTestJob(time.Now(), postID, n)
+	job.ChannelID, job.PostAt, job.Due = "ops", time.Now().UnixMilli(), time.Now().Add(hold)
+	for i := range n {
+		job.Batches[0].Users = append(job.Batches[0].Users, fmt.Sprint("user", i))
+	}
+	return job
+}
+
+func TestNothingIsSentBeforeTheHoldEnds(t *testing.T) {
+	s := newSetup(t)
+	sc := &screener{}
+	w := s.worker(t, func(w *Worker) { w.Attention = sc })
+	if _, err := s.queue.Add(heldJob("p1", 3, 700*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	w.Wake()
+	time.Sleep(400 * time.Millisecond)
+	if calls, _ := sc.count(); s.total() != 0 || calls != 0 {
+		t.Fatal("sent or screened during the hold")
+	}
+	waitUntil(t, "the held notification", func() bool { return s.total() == 3 })
+}
+
+func TestPeopleWhoReadOrAreAtWorkAreSparedAndTheRestRegrouped(t *testing.T) {
+	s := newSetup(t)
+	why := map[string]attention.Reason{}
+	for i := range 250 {
+		if i%2 == 0 {
+			why[fmt.Sprint("user", i)] = attention.Read
+		}
+	}
+	why["user1"] = attention.Active
+	sc := &screener{why: why}
+	w := s.worker(t, func(w *Worker) { w.Attention = sc })
+	job := heldJob("p1", 250, 0)
+	if _, err := s.queue.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	w.Wake()
+	waitUntil(t, "delivery", func() bool { return s.total() == 124 })
+	time.Sleep(200 * time.Millisecond)
+	got := s.cloud.Notifications()
+	if len(got) != 2 || len(got[0].Recipients) != 100 || len(got[1].Recipients) != 24 {
+		t.Fatalf("%d requests for 124 people", len(got))
+	}
+	for _, n := range got {
+		for _, oid := range n.Recipients {
+			var i int
+			fmt.Sscanf(oid[len(oid)-12:], "%d", &i)
+			if i%2 == 0 || i == 1 {
+				t.Fatalf("%s was told though spared", oid)
+			}
+		}
+	}
+	if calls, _ := sc.count(); calls != 1 {
+		t.Fatalf("screened %d times", calls)
+	}
+	if counts, _ := w.Stats.Read(); counts.Spared != 126 {
+		t.Fatalf("spared %d", counts.Spared)
+	}
+}
+
+func TestAJobWhoseEveryoneHasReadItIsFinishedWithoutARequest(t *testing.T) {
+	s := newSetup(t)
+	sc := &screener{why: map[string]attention.Reason{"user0": attention.Read, "user1": attention.ChoseOff}}
+	w := s.worker(t, func(w *Worker) { w.Attention = sc })
+	if _, err := s.queue.Add(heldJob("p1", 2, 0)); err != nil {
+		t.Fatal(err)
+	}
+	s.add(t, "p2", 1) // queued before Users were kept: sent unscreened
+	w.Wake()
+	waitUntil(t, "the next job", func() bool { return s.total() == 1 })
+	if st, _ := s.queue.Status(); st.Jobs != 0 {
+		t.Fatalf("%d jobs left", st.Jobs)
+	}
+	if _, asked := sc.count(); asked != 2 {
+		t.Fatalf("asked about %d people", asked)
+	}
+}
+
+func TestAFailedCheckTellsEveryone(t *testing.T) {
+	s := newSetup(t)
+	w := s.worker(t, func(w *Worker) { w.Attention = &screener{err: errors.New("database gone")} })
+	if _, err := s.queue.Add(heldJob("p1", 3, 0)); err != nil {
+		t.Fatal(err)
+	}
+	w.Wake()
+	waitUntil(t, "delivery", func() bool { return s.total() == 3 })
+}
+
+func TestAHoldSurvivesARestartAndScreensOnce(t *testing.T) {
+	s := newSetup(t)
+	sc := &screener{why: map[string]attention.Reason{"user0": attention.Read}}
+	first := s.worker(t, func(w *Worker) { w.Attention = sc })
+	if _, err := s.queue.Add(heldJob("p1", 2, 600*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	first.Wake()
+	time.Sleep(200 * time.Millisecond)
+	first.Stop()
+	second := s.worker(t, func(w *Worker) { w.Attention = sc })
+	second.Wake()
+	waitUntil(t, "delivery after the restart", func() bool { return s.total() == 1 })
+	time.Sleep(300 * time.Millisecond)
+	if calls, _ := sc.count(); s.total() != 1 || calls != 1 {
+		t.Fatalf("sent %d, screened %d times", s.total(), calls)
+	}
+}
