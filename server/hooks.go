@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -15,6 +16,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkcmd"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notifycmd"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
@@ -52,8 +54,16 @@ func (p *Plugin) ServeHTTP(c *plugin.Context, w http.ResponseWriter, r *http.Req
 	p.router.ServeHTTP(w, r)
 }
 
-// ExecuteCommand runs /m365.
+// ExecuteCommand runs /m365 and /teams.
 func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (*model.CommandResponse, *model.AppError) {
+	if trigger, _, _ := strings.Cut(strings.TrimPrefix(args.Command, "/"), " "); trigger == notifycmd.Trigger {
+		return notifycmd.Command{
+			API:     p.API,
+			Choices: p.links,
+			Linked:  func(userID string) bool { _, ok := p.links.Lookup(userID); return ok },
+			Status:  func() string { return p.currentSettings().NotNotifyingBecause() },
+		}.Execute(args), nil
+	}
 	audit := sso.Audit{Log: p.API}
 	return linkcmd.Command{
 		API:        p.API,

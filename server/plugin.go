@@ -21,6 +21,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkcmd"
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notifycmd"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/reminder"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
@@ -62,8 +63,10 @@ type Plugin struct {
 func (p *Plugin) OnActivate() error {
 	p.makeParts()
 	p.router = p.routes()
-	if err := p.API.RegisterCommand(linkcmd.Definition()); err != nil {
-		return fmt.Errorf("register /%s: %w", linkcmd.Trigger, err)
+	for _, cmd := range []*model.Command{linkcmd.Definition(), notifycmd.Definition()} {
+		if err := p.API.RegisterCommand(cmd); err != nil {
+			return fmt.Errorf("register /%s: %w", cmd.Trigger, err)
+		}
 	}
 	if err := p.startNotifications(); err != nil {
 		return fmt.Errorf("start notifications: %w", err)

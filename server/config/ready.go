@@ -98,3 +98,15 @@ const (
 func (s Settings) NotificationHold() time.Duration {
 	return time.Duration(min(max(s.NotificationHoldSeconds, 0), MaxNotificationHoldSeconds)) * time.Second
 }
+
+// NotNotifyingBecause says, in a sentence for the people who would be
+// told, why no Teams notification can be sent; "" when they can.
+func (s Settings) NotNotifyingBecause() string {
+	switch {
+	case s.DisableNotifications:
+		return "a system admin turned Teams notifications off."
+	case !s.CanNotify():
+		return "a system admin has not finished setting up Microsoft 365."
+	}
+	return ""
+}

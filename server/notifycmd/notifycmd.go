@@ -1,0 +1,115 @@
+// Package notifycmd is the /teams slash command, where a person sees and
+// sets their own Teams notification choice.
+package notifycmd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+)
+
+// Trigger is the command's name.
+const Trigger = "teams"
+
+// API is the part of the plugin API the command uses.
+type API interface {
+	UpdatePreferencesForUser(userID string, preferences []model.Preference) *model.AppError
+}
+
+// Choices read and set the mirrored choices.
+type Choices interface {
+	Choice(userID string) attention.Choice
+	SetChoice(userID string, c attention.Choice) error
+}
+
+// Command runs /teams.
+type Command struct {
+	API     API
+	Choices Choices
+	// Linked reports whether notifications can reach a person: linked
+	// to a Microsoft account of the tenant, by a link in force.
+	Linked func(userID string) bool
+	// Status says, when notifications cannot be sent to anyone, why
+	// ("" when they can).
+	Status func() string
+}
+
+// Definition registers the command.
+func Definition() *model.Command {
+	return &model.Command{
+		Trigger:          Trigger,
+		DisplayName:      "Teams notifications",
+		Description:      "See or choose when Microsoft Teams tells you about Mattermost messages.",
+		AutoComplete:     true,
+		AutoCompleteDesc: "See or choose your Teams notifications: notifications [all|away|off]",
+		AutoCompleteHint: "notifications [all|away|off]",
+	}
+}
+
+const usage = "Use `/teams notifications` to see when Teams tells you about Mattermost messages, and " +
+	"`/teams notifications all`, `away` or `off` to choose."
+
+// Execute runs one invocation.
+func (c Command) Execute(args *model.CommandArgs) *model.CommandResponse {
+	fields := strings.Fields(args.Command)
+	if len(fields) < 2 || len(fields) > 3 || fields[1] != "notifications" {
+		return reply(usage)
+	}
+	if len(fields) == 2 {
+		return reply(c.show(args.UserId))
+	}
+	choice, err := attention.ParseChoice(strings.ToLower(fields[2]))
+	if err != nil || fields[2] == "" {
+		return reply(fmt.Sprintf("`%s` is not a choice. %s", cut(fields[2]), usage))
+	}
+	pref := model.Preference{UserId: args.UserId, Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: string(choice)}
+	if appErr := c.API.UpdatePreferencesForUser(args.UserId, []model.Preference{pref}); appErr != nil {
+		return reply("Saving your choice failed; try again.")
+	}
+	// The preference hook mirrors it too, but in the background; the
+	// answer must already be true.
+	if err := c.Choices.SetChoice(args.UserId, choice); err != nil {
+		return reply("Saving your choice failed; try again.")
+	}
+	return reply("Saved. " + c.show(args.UserId))
+}
+
+func (c Command) show(userID string) string {
+	msg := "Teams tells you about Mattermost messages " + describe(c.Choices.Choice(userID)) + "."
+	if c.Linked(userID) {
+		msg += " This account is linked to your Microsoft account."
+	} else {
+		msg += " This account is not linked to a Microsoft account of your organization yet, so Teams cannot tell you anything: open Mattermost in Teams once to link it."
+	}
+	if why := c.Status(); why != "" {
+		msg += " For now no one is told: " + why
+	}
+	return msg
+}
+
+func describe(c attention.Choice) string {
+	switch c {
+	case attention.All:
+		return "whenever Mattermost would notify you and you have not read the message by then"
+	case attention.Off:
+		return "never (you chose off)"
+	}
+	return "only while you are away or offline in Mattermost and have not read the message (the default)"
+}
+
+func reply(text string) *model.CommandResponse {
+	return &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: text}
+}
+
+// cut keeps a typed value short in an answer, and without the backticks
+// that would end its code span.
+func cut(s string) string {
+	s = strings.ReplaceAll(s, "`", "")
+	if r := []rune(s); len(r) > 32 {
+		return string(r[:32]) + "…"
+	}
+	return s
+}
