@@ -51,4 +51,22 @@ describe('plugin entry point', () => {
         expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('TeamsAppPackage', section, {showTitle: false});
         expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('ConnectionCheck', check, {showTitle: false});
     });
+
+    it('adds a Teams notifications page to the Settings dialog where the server supports it', async () => {
+        const {plugin} = await loadPlugin();
+        const registerUserSettings = vi.fn();
+        await plugin.initialize({registerAdminConsoleCustomSetting: vi.fn(), registerUserSettings}, {});
+
+        expect(registerUserSettings).toHaveBeenCalledTimes(1);
+        const page = registerUserSettings.mock.calls[0][0];
+        expect(page.id).toBe('io.missioncollab.m365');
+        const setting = page.sections[0].settings[0];
+        expect(setting.name).toBe('teams_notifications');
+        expect(setting.type).toBe('radio');
+        expect(setting.default).toBe('away');
+        expect(setting.options.map((o: {value: string}) => o.value)).toEqual(['all', 'away', 'off']);
+
+        // An older server has no such registry call; the plugin still starts.
+        expect(() => plugin.initialize({registerAdminConsoleCustomSetting: vi.fn()}, {})).not.toThrow();
+    });
 });

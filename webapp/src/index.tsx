@@ -2,6 +2,7 @@ import {ConnectionCheck} from './components/connection_check';
 import {TeamsAppPackageSection} from './components/teams_app_package_section';
 import {pluginId} from './manifest';
 import type {MattermostPlugin, PluginRegistry} from './types';
+import {notificationSettings} from './user_settings';
 
 export const TEAMS_APP_PACKAGE_SECTION_KEY = 'TeamsAppPackage';
 export const CONNECTION_CHECK_KEY = 'ConnectionCheck';
@@ -13,6 +14,7 @@ export default class Plugin implements MattermostPlugin {
         // plugin keeps its settings flat and renders this block in place.
         registry.registerAdminConsoleCustomSetting(TEAMS_APP_PACKAGE_SECTION_KEY, TeamsAppPackageSection, {showTitle: false});
         registry.registerAdminConsoleCustomSetting(CONNECTION_CHECK_KEY, ConnectionCheck, {showTitle: false});
+        registry.registerUserSettings?.(notificationSettings);
     }
 }
 

@@ -34,6 +34,27 @@ export type AdminConsoleSettingProps = {
     showConfirm?: boolean;
 };
 
+// A plugin's page in the user's Settings dialog (PluginConfiguration in
+// mattermost/mattermost, webapp/channels/src/types/plugins/user_settings.ts).
+// Each setting's value is saved as the user's preference with category
+// "pp_<plugin id>" and the setting's name; nothing is saved until the user
+// changes it, so the server applies the same default.
+export type UserSettingsPage = {
+    id: string;
+    uiName: string;
+    sections: Array<{
+        title: string;
+        settings: Array<{
+            name: string;
+            title?: string;
+            helpText?: string;
+            type: 'radio';
+            default: string;
+            options: Array<{value: string; text: string; helpText?: string}>;
+        }>;
+    }>;
+};
+
 // The small part of Mattermost's plugin registry this plugin uses.
 export interface PluginRegistry {
     registerAdminConsoleCustomSetting: (
@@ -41,6 +62,9 @@ export interface PluginRegistry {
         component: ComponentType<AdminConsoleSettingProps>,
         options?: {showTitle?: boolean},
     ) => void;
+
+    // Missing on servers older than the plugin user settings.
+    registerUserSettings?: (page: UserSettingsPage) => void;
 }
 
 export interface MattermostPlugin {
