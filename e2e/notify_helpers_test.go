@@ -12,6 +12,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 )
 
 // useNotifySettings points the plugin at the fake cloud with an app
@@ -70,8 +71,30 @@ func (f *fixture) person(name string, linked bool) *person {
 		if r := exchange(f.t, cloud.Sign(tabToken(p.oid, u.Email)), "", nil); r.status != 200 {
 			f.t.Fatalf("link %s: %d %s", username, r.status, r.body)
 		}
+		// Tests of whom Mattermost would notify want everyone told, not
+		// only those away; the tests of the choice set their own.
+		f.choose(p, attention.All)
 	}
 	return p
+}
+
+// choose sets a person's Teams notification choice as the Settings
+// dialog does, through their preferences, and waits for the plugin to
+// take it in.
+func (f *fixture) choose(p *person, c attention.Choice) {
+	f.t.Helper()
+	pref := model.Preference{UserId: p.Id, Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: string(c)}
+	if _, err := p.Client.UpdatePreferences(testContext(f.t), p.Id, model.Preferences{pref}); err != nil {
+		f.t.Fatal(err)
+	}
+	want := string(c)
+	if c == attention.Default {
+		want = ""
+	}
+	waitFor(f.t, "the choice "+want, func() bool {
+		v, _ := env.Server.PluginKV(env.PluginID).KVGet("choice_" + p.Id)
+		return string(v) == want
+	})
 }
 
 func (f *fixture) channel(name string, members ...*person) *model.Channel {

@@ -25,6 +25,8 @@ func validSettings() map[string]any {
 		"customgraphurl":       "",
 		"customteamsurl":       "",
 		"disablenotifications": false,
+		// Tests of the hold set their own; the rest see notifications at once.
+		"notificationholdseconds": 0,
 	}
 }
 

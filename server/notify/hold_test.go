@@ -150,3 +150,29 @@ func TestAHoldSurvivesARestartAndScreensOnce(t *testing.T) {
 		t.Fatalf("sent %d, screened %d times", s.total(), calls)
 	}
 }
+
+func TestALaterPostOfTheChainStillQueuedReplacesAnEarlierOne(t *testing.T) {
+	s := newSetup(t)
+	sc := &screener{}
+	older, newer := heldJob("p1", 3, 0), heldJob("p2", 2, 300*time.Millisecond)
+	other := heldJob("p3", 3, 0)
+	older.Chain, newer.Chain, other.Chain = 7, 7, 8
+	newer.Enqueued = older.Enqueued.Add(time.Millisecond)
+	for _, j := range []*Job{older, newer, other} {
+		if _, err := s.queue.Add(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := s.worker(t, func(w *Worker) { w.Attention = sc })
+	w.Wake()
+	// p1's user2 is not in p2, so only it is told of p1; p2 tells two, p3 three.
+	waitUntil(t, "delivery", func() bool { return s.total() == 6 })
+	time.Sleep(200 * time.Millisecond)
+	got := s.cloud.Notifications()
+	if len(got) != 3 || len(got[0].Recipients) != 1 || got[0].Recipients[0] != recipientID(0, 2) {
+		t.Fatalf("requests %+v", got)
+	}
+	if counts, _ := w.Stats.Read(); counts.Replaced != 2 || counts.Spared != 0 {
+		t.Fatalf("counts %+v", counts)
+	}
+}

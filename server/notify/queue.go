@@ -209,7 +209,44 @@ func (q Queue) Add(job *Job) (bool, error) {
 	if appErr := q.KV.KVSet(slotKey(n), e); appErr != nil {
 		return false, fmt.Errorf("queue job: %w", appErr)
 	}
+	if job.Chain != 0 {
+		// Only a hint, for sparing people an item the next one replaces.
+		_, _ = q.KV.KVSetWithOptions(chainKey(job.Chain), []byte(job.PostID), model.PluginKVSetOptions{ExpireInSeconds: ttl})
+	}
 	return true, nil
+}
+
+func chainKey(chain int64) string { return "nq_chain_" + strconv.FormatInt(chain, 10) }
+
+// supersededBy is the job queued after job in its chain that is still
+// waiting, or nil: Teams replaces a chain's item with the next one, so
+// whoever the later job tells need not be told of this one.
+func (q Queue) supersededBy(job *Job) (*Job, error) {
+	if job.Chain == 0 {
+		return nil, nil
+	}
+	latest, appErr := q.KV.KVGet(chainKey(job.Chain))
+	if appErr != nil {
+		return nil, fmt.Errorf("read the chain's latest post: %w", appErr)
+	}
+	if latest == nil || string(latest) == job.PostID {
+		return nil, nil
+	}
+	data, appErr := q.KV.KVGet(jobKey(string(latest)))
+	if appErr != nil {
+		return nil, fmt.Errorf("read the chain's latest job: %w", appErr)
+	}
+	if data == nil || bytes.Equal(data, doneMarker) {
+		return nil, nil
+	}
+	var later Job
+	if err := json.Unmarshal(data, &later); err != nil {
+		return nil, fmt.Errorf("decode the chain's latest job: %w", err)
+	}
+	if later.Chain != job.Chain || !later.Enqueued.After(job.Enqueued) || later.Done >= len(later.Batches) {
+		return nil, nil
+	}
+	return &later, nil
 }
 
 // reserve takes the next slot number, and counts size in, with

@@ -26,6 +26,9 @@ type Counts struct {
 	// they had read the post or were at work in Mattermost, or chose
 	// not to be told.
 	Spared int `json:"spared"`
+	// Replaced counts people not told of a post because a later post of
+	// the same conversation, still queued, replaces it in their feed.
+	Replaced int `json:"replaced"`
 }
 
 const statsKey = "nq_stats"

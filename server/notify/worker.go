@@ -359,18 +359,33 @@ func (w *Worker) screen(job *Job) {
 		w.Log.LogWarn("Checking who has read a post failed; telling everyone", "post_id", job.PostID, "error", err.Error())
 		return
 	}
-	spared := 0
-	kept := regroup(job.Batches[job.Done:], func(userID string) bool {
-		if why[userID] != attention.Told {
-			spared++
-			return false
+	// Whoever a later post of the chain will tell has this one replaced
+	// in their feed before they could see it.
+	told := map[string]bool{}
+	if later, err := w.Queue.supersededBy(job); err == nil && later != nil {
+		for _, b := range later.Batches[later.Done:] {
+			for _, u := range b.Users {
+				told[u] = true
+			}
 		}
-		return true
+	}
+	spared, replaced := 0, 0
+	kept := regroup(job.Batches[job.Done:], func(userID string) bool {
+		switch {
+		case why[userID] != attention.Told:
+			spared++
+		case told[userID]:
+			replaced++
+		default:
+			return true
+		}
+		return false
 	})
 	job.Batches = append(job.Batches[:job.Done], kept...)
-	if spared > 0 {
-		w.Stats.add(func(s *Counts) { s.Spared += spared })
-		w.Log.LogDebug("Spared people a Teams notification they no longer need", "post_id", job.PostID, "spared", spared)
+	if spared+replaced > 0 {
+		w.Stats.add(func(s *Counts) { s.Spared += spared; s.Replaced += replaced })
+		w.Log.LogDebug("Spared people a Teams notification they no longer need", "post_id", job.PostID,
+			"spared", spared, "replaced", replaced)
 	}
 }
 
