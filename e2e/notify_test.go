@@ -63,6 +63,10 @@ func TestNotifiedAsMattermostWould(t *testing.T) {
 	must(nil, err)
 	gm, _, err := author.Client.CreateGroupChannel(ctx, []string{author.Id, bob.Id, gina.Id})
 	must(nil, err)
+	// Each case has a conversation of its own: a later post of the same
+	// conversation replaces an earlier one that is still queued.
+	gm2, _, err := author.Client.CreateGroupChannel(ctx, []string{author.Id, bob.Id, gina.Id, carol.Id})
+	must(nil, err)
 
 	type want map[*person]string
 	type tc struct {
@@ -76,6 +80,9 @@ func TestNotifiedAsMattermostWould(t *testing.T) {
 	root := f.post(bob, ops.Id, "", "incident bridge is up, "+"@"+ivy.Username+" has the details")
 	f.post(replier, ops.Id, root, "on it")
 	f.post(quiet, ops.Id, root, "me too")
+	root2 := f.post(bob, ops.Id, "", "second bridge, "+"@"+ivy.Username+" again")
+	f.post(replier, ops.Id, root2, "on it")
+	f.post(quiet, ops.Id, root2, "me too")
 	cases := []tc{
 		{"no mention", post(ops, "routine update"), want{}},
 		{"a mention", post(ops, "hi @"+bob.Username), want{bob: "mention"}},
@@ -97,10 +104,10 @@ func TestNotifiedAsMattermostWould(t *testing.T) {
 		{"a direct message", post(dm, "psst"), want{bob: "directMessage"}},
 		{"a direct message to someone not linked", post(dmFrank, "psst"), want{}},
 		{"a group message", post(gm, "all of us"), want{bob: "groupMessage", gina: "groupMessage"}},
-		{"a mention beats a group message", post(gm, "@"+bob.Username+" you"), want{bob: "mention", gina: "groupMessage"}},
+		{"a mention beats a group message", post(gm2, "@"+bob.Username+" you"), want{bob: "mention", gina: "groupMessage", carol: "groupMessage"}},
 		{"a reply tells the thread's followers", func() string { return f.post(author, ops.Id, root, "update") },
 			want{bob: "threadReply", ivy: "threadReply", replier: "threadReply"}},
-		{"a mention beats a reply", func() string { return f.post(author, ops.Id, root, "@"+bob.Username+" look") },
+		{"a mention beats a reply", func() string { return f.post(author, ops.Id, root2, "@"+bob.Username+" look") },
 			want{bob: "mention", ivy: "threadReply", replier: "threadReply"}},
 		{"a bot's post", func() string {
 			token, _, err := admin.CreateUserAccessToken(ctx, robot.Id, "integration")
