@@ -66,7 +66,7 @@ func TestForgedWebhookPropsDoNotRenameTheAuthor(t *testing.T) {
 	}
 	// Mattermost tags a post marked from_webhook as an integration's even
 	// under its author's own name; so does the plugin.
-	if got := notificationOf(t, created.Id).TemplateParameters["actor"]; got != author.Username+botMarker {
+	if got := notificationOf(t, created.Id).TemplateParameters["author"]; got != author.Username+botMarker {
 		t.Errorf("actor %q, want %q", got, author.Username+botMarker)
 	}
 	resp, body := previewAs(t, bob, created.Id)
@@ -101,7 +101,7 @@ func TestIncomingWebhookNamedAsItAsksAndMarked(t *testing.T) {
 		t.Fatalf("webhook: %d %s", resp.StatusCode, body)
 	}
 	postID := webhookPost(t, ch.Id)
-	if got := notificationOf(t, postID).TemplateParameters["actor"]; got != "Deploy Bot"+botMarker {
+	if got := notificationOf(t, postID).TemplateParameters["author"]; got != "Deploy Bot"+botMarker {
 		t.Errorf("actor %q, want %q", got, "Deploy Bot"+botMarker)
 	}
 	if resp, body := previewAs(t, bob, postID); resp.StatusCode != 200 || !strings.Contains(body, "Deploy Bot"+botMarker) {

@@ -210,7 +210,7 @@ func TestNotificationContent(t *testing.T) {
 	if want := "Deploy done, see logs @" + bob.Username; n.Preview != want {
 		t.Errorf("preview %q, want %q", n.Preview, want)
 	}
-	if n.TemplateParameters["actor"] != author.Username || n.TemplateParameters["channel"] != "Channel content" {
+	if n.TemplateParameters["author"] != author.Username || n.TemplateParameters["channel"] != "Channel content" {
 		t.Errorf("template parameters %v", n.TemplateParameters)
 	}
 	appID := validSettings()["appid"].(string)

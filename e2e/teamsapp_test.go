@@ -230,8 +230,24 @@ func downloadPackage(t *testing.T) map[string][]byte {
 		files[f.Name], _ = io.ReadAll(rc)
 		rc.Close()
 	}
-	if len(files) != 3 {
-		t.Fatalf("package holds %d files", len(files))
+	// The manifest, the two app icons, and the icon of each activity type.
+	var m struct {
+		Activities struct {
+			ActivityIcons []struct {
+				IconFile string `json:"iconFile"`
+			} `json:"activityIcons"`
+		} `json:"activities"`
+	}
+	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	for _, ai := range m.Activities.ActivityIcons {
+		if len(files[ai.IconFile]) == 0 {
+			t.Fatalf("the package lacks the activity icon %s", ai.IconFile)
+		}
+	}
+	if len(m.Activities.ActivityIcons) == 0 || len(files) != 3+len(m.Activities.ActivityIcons) {
+		t.Fatalf("package holds %d files for %d activity icons", len(files), len(m.Activities.ActivityIcons))
 	}
 	return files
 }

@@ -526,9 +526,11 @@ func (w *Worker) send(ctx context.Context, d Delivery, job *Job, b Batch) error 
 		Topic:         job.Topic,
 		WebURL:        job.WebURL,
 		Preview:       job.Preview,
-		Parameters:    map[string]string{"actor": job.Actor, "channel": job.Channel},
-		Recipients:    b.Recipients,
-		ChainID:       job.Chain,
+		// Not "actor": Teams reserves it for the sender, which in an
+		// app-only call is the Teams app's own name.
+		Parameters: map[string]string{"author": job.Actor, "channel": job.Channel},
+		Recipients: b.Recipients,
+		ChainID:    job.Chain,
 	})
 }
 

@@ -12,7 +12,7 @@ import (
 
 // BotMarker follows the name of a bot or an integration. Mattermost tags
 // such authors "BOT"; the Teams activity template is plain text
-// ("{actor} mentioned you in {channel}"), so the tag becomes a short
+// ("{author} mentioned you in {channel}"), so the tag becomes a short
 // suffix that readers of Mattermost already know.
 const BotMarker = " (BOT)"
 

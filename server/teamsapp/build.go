@@ -73,7 +73,7 @@ func NewManifest(in Input) *Manifest {
 		Authorization: Authorization{Permissions: AuthorizationPermissions{
 			ResourceSpecific: []ResourceSpecificPermission{{Name: "TeamsActivity.Send.User", Type: "Application"}},
 		}},
-		Activities: Activities{ActivityTypes: ActivityTypes},
+		Activities: activities(),
 	}
 }
 
@@ -81,7 +81,8 @@ func NewManifest(in Input) *Manifest {
 // the same bytes.
 var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Build writes the app package: manifest.json and the two icons.
+// Build writes the app package: manifest.json, the two app icons and
+// the activity types' icons.
 func Build(w io.Writer, m *Manifest, colorPNG, outlinePNG []byte) error {
 	var manifest bytes.Buffer
 	enc := json.NewEncoder(&manifest)
@@ -97,6 +98,12 @@ func Build(w io.Writer, m *Manifest, colorPNG, outlinePNG []byte) error {
 		{"manifest.json", manifest.Bytes()},
 		{m.Icons.Color, colorPNG},
 		{m.Icons.Outline, outlinePNG},
+	}
+	for _, ai := range m.Activities.ActivityIcons {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{ai.IconFile, icon.Activity(ai.ID)})
 	}
 	for _, f := range files {
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: zipTime})

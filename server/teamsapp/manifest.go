@@ -101,24 +101,50 @@ type ResourceSpecificPermission struct {
 	Type string `json:"type"`
 }
 
-// Activities declares the activity feed notification types.
+// Activities declares the activity feed notification types and their
+// icons.
 type Activities struct {
 	ActivityTypes []ActivityType `json:"activityTypes"`
+	ActivityIcons []ActivityIcon `json:"activityIcons,omitempty"`
 }
 
 // ActivityType is one kind of activity feed notification.
 type ActivityType struct {
-	Type         string `json:"type"`
-	Description  string `json:"description"`
-	TemplateText string `json:"templateText"`
+	Type           string   `json:"type"`
+	Description    string   `json:"description"`
+	TemplateText   string   `json:"templateText"`
+	AllowedIconIDs []string `json:"allowedIconIds,omitempty"`
+}
+
+// ActivityIcon is an icon file in the package an activity type may show.
+type ActivityIcon struct {
+	ID       string `json:"id"`
+	IconFile string `json:"iconFile"`
 }
 
 // ActivityTypes are the notification kinds the plugin sends, in the order
-// a person would rank them. Template parameters are filled in at send time.
+// a person would rank them. Template parameters are filled in at send
+// time: {author} as Mattermost names the post's author, {channel} the
+// channel's name. Posts of one conversation share a feed item, which
+// shows the latest.
 var ActivityTypes = []ActivityType{
-	{Type: "mention", Description: "Someone mentioned you in Mattermost", TemplateText: "{actor} mentioned you in {channel}"},
-	{Type: "directMessage", Description: "Someone sent you a direct message in Mattermost", TemplateText: "{actor} sent you a direct message"},
-	{Type: "groupMessage", Description: "Someone wrote in a group message you are in", TemplateText: "{actor} wrote in a group message"},
-	{Type: "channelMention", Description: "Someone notified everyone in a channel you are in", TemplateText: "{actor} notified everyone in {channel}"},
-	{Type: "threadReply", Description: "Someone replied in a thread you follow", TemplateText: "{actor} replied in a thread you follow"},
+	{Type: "mention", Description: "Someone mentioned you in Mattermost", TemplateText: "{author} mentioned you in {channel}"},
+	{Type: "directMessage", Description: "Someone sent you a direct message in Mattermost", TemplateText: "{author} sent you a message"},
+	{Type: "groupMessage", Description: "Someone wrote in a group message you are in", TemplateText: "{author} wrote in a group message with you"},
+	{Type: "channelMention", Description: "Someone notified everyone in a channel you are in", TemplateText: "{author} notified everyone in {channel}"},
+	{Type: "threadReply", Description: "Someone replied in a thread you follow", TemplateText: "{author} replied in a thread you follow in {channel}"},
+}
+
+// activityIconFile is where an activity type's icon is in the package.
+func activityIconFile(activityType string) string { return "activity-" + activityType + ".png" }
+
+// activities are the activity types, each allowed its own icon.
+func activities() Activities {
+	var a Activities
+	for _, t := range ActivityTypes {
+		t.AllowedIconIDs = []string{t.Type}
+		a.ActivityTypes = append(a.ActivityTypes, t)
+		a.ActivityIcons = append(a.ActivityIcons, ActivityIcon{ID: t.Type, IconFile: activityIconFile(t.Type)})
+	}
+	return a
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"image/png"
 	"io"
 	"strings"
 	"testing"
@@ -88,12 +89,26 @@ func TestBuildZipRoundTripsAwkwardNames(t *testing.T) {
 		files[f.Name], _ = io.ReadAll(rc)
 		rc.Close()
 	}
-	if len(files) != 3 || files["color.png"] == nil || files["outline.png"] == nil {
+	if len(files) != 3+len(ActivityTypes) || files["color.png"] == nil || files["outline.png"] == nil {
 		t.Fatalf("package holds %d files", len(files))
 	}
 	var m Manifest
 	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
 		t.Fatalf("manifest.json is not JSON: %v", err)
+	}
+	// Every activity type may show an icon the package carries, 32×32.
+	iconFiles := map[string]string{}
+	for _, ai := range m.Activities.ActivityIcons {
+		iconFiles[ai.ID] = ai.IconFile
+	}
+	for _, at := range m.Activities.ActivityTypes {
+		if len(at.AllowedIconIDs) != 1 || iconFiles[at.AllowedIconIDs[0]] == "" {
+			t.Fatalf("%s allows icons %v", at.Type, at.AllowedIconIDs)
+		}
+		img, err := png.Decode(bytes.NewReader(files[iconFiles[at.AllowedIconIDs[0]]]))
+		if err != nil || img.Bounds().Dx() != icon.ActivitySize || img.Bounds().Dy() != icon.ActivitySize {
+			t.Fatalf("%s's icon: %v", at.Type, err)
+		}
 	}
 	if m.Name.Short != `Ops "Room" <\> 🚀` {
 		t.Fatalf("name came back as %q", m.Name.Short)

@@ -206,3 +206,21 @@ func FuzzPrepare(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryActivityTypeHasItsOwnIcon(t *testing.T) {
+	seen := map[string]string{}
+	for _, kind := range []string{"mention", "directMessage", "groupMessage", "channelMention", "threadReply"} {
+		data := Activity(kind)
+		img := decode(t, data)
+		if img.Bounds().Dx() != ActivitySize || img.Bounds().Dy() != ActivitySize {
+			t.Fatalf("%s: %v", kind, img.Bounds())
+		}
+		if other, dup := seen[string(data)]; dup {
+			t.Fatalf("%s looks like %s", kind, other)
+		}
+		seen[string(data)] = kind
+	}
+	if Activity("unknown") != nil {
+		t.Fatal("an unknown activity type has an icon")
+	}
+}
