@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
+	"github.com/missioncollab/mattermost-plugin-m365/server/testnotify"
 )
 
 func (p *Plugin) routes() http.Handler {
@@ -38,6 +40,9 @@ func (p *Plugin) routes() http.Handler {
 		TeamsSDK: func() ([]byte, error) { return p.teamsSDK.Load(p.API.GetBundlePath) },
 		Preview:  p.previewPost,
 		Health:   p.healthReport,
+		TestNotification: func(ctx context.Context, userID string) testnotify.Result {
+			return p.tester().Send(ctx, userID)
+		},
 	})
 }
 
@@ -62,6 +67,9 @@ func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (*mo
 			Choices: p.links,
 			Linked:  func(userID string) bool { _, ok := p.links.Lookup(userID); return ok },
 			Status:  func() string { return p.currentSettings().NotNotifyingBecause() },
+			Test: func(userID string) testnotify.Result {
+				return p.tester().Send(context.Background(), userID)
+			},
 		}.Execute(args), nil
 	}
 	audit := sso.Audit{Log: p.API}
@@ -96,6 +104,18 @@ func (p *Plugin) startNotifications() error {
 	p.resolver = &recipients.Resolver{API: p.API, Linked: p.links, Keywords: p.links.Keywords(),
 		Options: func() recipients.Options { return recipients.OptionsFrom(p.serverConfig()) }}
 	return nil
+}
+
+// tester sends test notifications through the queue the worker drains.
+func (p *Plugin) tester() testnotify.Tester {
+	return testnotify.Tester{
+		Queue:   notify.Queue{KV: p.API},
+		Reprobe: p.worker.Reprobe,
+		Target:  func() (notify.Target, bool) { return notify.TargetFor(p.snapshot()) },
+		Why:     func() string { return p.currentSettings().NotNotifyingBecause() },
+		Lookup:  p.links.Lookup,
+		AppName: func() string { return cmp.Or(p.currentSettings().AppDisplayName, "Mattermost") },
+	}
 }
 
 // OnPluginClusterEvent hears of links made and removed on other servers.

@@ -50,7 +50,7 @@ func (r *run) queue() {
 	case r.in.Settings.DisableNotifications:
 		c.Status, c.Detail = Pass, "Activity notifications are off. "+waiting+"; "+limits
 	case q.Pause != nil:
-		reason, fix := pauseReason(q.Pause.Cause)
+		reason, fix := PauseReason(q.Pause.Cause)
 		c.Status = Warn
 		c.Detail = fmt.Sprintf("Sending is paused since %s: %s. %s; they are sent once this is fixed, and %s",
 			clock(q.Pause.Since), reason, waiting, limits)
@@ -64,8 +64,8 @@ func (r *run) queue() {
 	r.add(c)
 }
 
-// pauseReason says what stops every request, and what an admin does.
-func pauseReason(cause graph.Cause) (reason, fix string) {
+// PauseReason says what stops every request, and what an admin does.
+func PauseReason(cause graph.Cause) (reason, fix string) {
 	switch cause {
 	case graph.NoApp:
 		return "the Teams app is not in the tenant's app catalog",

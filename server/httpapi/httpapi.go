@@ -16,6 +16,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
+	"github.com/missioncollab/mattermost-plugin-m365/server/testnotify"
 )
 
 // IconStore keeps the admin's uploaded icons.
@@ -45,6 +46,9 @@ type Deps struct {
 	Users mmapi.Users
 	// Health runs the connection check.
 	Health func(ctx context.Context) health.Report
+	// TestNotification sends a person a test notification and says what
+	// happened.
+	TestNotification func(ctx context.Context, userID string) testnotify.Result
 }
 
 // maxRequestBody caps every request body the plugin reads; icon uploads
@@ -69,6 +73,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /static/teams-js/MicrosoftTeams.min.js", a.teamsJS)
 	mux.HandleFunc("GET /static/{name}", a.staticFile)
 	mux.Handle("GET /api/v1/health", a.adminOnly(a.health))
+	mux.Handle("POST /api/v1/notifications/test", a.adminOnly(a.testNotification))
 	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))
 	mux.Handle("GET /api/v1/teams-app/package", a.adminOnly(a.downloadPackage))
 	mux.Handle("GET /api/v1/teams-app/icons/{kind}", a.adminOnly(a.getIcon))
@@ -120,6 +125,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// testNotification sends the admin a test notification, for the System
+// Console's button.
+func (a *api) testNotification(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	writeJSON(w, http.StatusOK, a.TestNotification(ctx, r.Header.Get("Mattermost-User-Id")))
 }
 
 // health runs the connection check for the System Console's button.

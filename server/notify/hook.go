@@ -15,8 +15,10 @@ import (
 // Target is where notifications go and how they name people, under the
 // settings in force.
 type Target struct {
-	// Link is the Teams deep link a notification about a post opens.
+	// Link is the Teams deep link a notification about a post opens;
+	// Home opens the app's Mattermost tab.
 	Link  func(postID string) string
+	Home  string
 	Names sender.Settings
 	// Hold is how long a notification waits before it is sent to those
 	// who have not read the post by then.

@@ -53,6 +53,9 @@ type Job struct {
 	// Mattermost. Screened records that this was done.
 	Due      time.Time `json:"due,omitzero"`
 	Screened bool      `json:"screened,omitzero"`
+	// Test marks a test notification, whose outcome is kept for the
+	// person who asked.
+	Test bool `json:"test,omitzero"`
 	// Done is how many batches Graph has accepted; a restart resumes
 	// after them, so nobody is told twice.
 	Done int `json:"done"`

@@ -26,9 +26,15 @@ func TargetFor(snap *config.Snapshot) (Target, bool) {
 			endpoints, _ := s.Endpoints()
 			return teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, postID)
 		},
+		Home:  homeLink(s),
 		Names: sender.SettingsFrom(snap.Server),
 		Hold:  s.NotificationHold(),
 	}, true
+}
+
+func homeLink(s config.Settings) string {
+	endpoints, _ := s.Endpoints()
+	return teamsapp.HomeDeepLink(endpoints.TeamsURL, s.AppID)
 }
 
 // DeliveryFor is where the worker delivers under the settings s: their

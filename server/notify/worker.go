@@ -335,6 +335,9 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 	if err == nil {
 		job.Done++
 		job.FailingSince, job.Attempts = time.Time{}, 0
+		if job.Test {
+			w.Queue.setTestOutcome(job.PostID, TestOutcome{Sent: true})
+		}
 		w.Stats.add(func(s *Counts) { s.Requests++; s.Delivered += len(b.Recipients) })
 		w.resume(now)
 		return 0, w.progress(head, *it.entry, job)
@@ -403,6 +406,13 @@ func (w *Worker) progress(head mark, e entry, job *Job) error {
 // means: pause everything, give the batch up, or wait and try it again.
 func (w *Worker) failed(now time.Time, head mark, e entry, job *Job, b Batch, err error) (time.Duration, error) {
 	cause := graph.Classify(err)
+	if cause.EveryRequest() && job.Test {
+		// A test answers now; it does not wait out the pause it found.
+		w.pauseFor(now, cause, err)
+		w.Queue.setTestOutcome(job.PostID, outcomeOf(err))
+		_, ferr := w.Queue.finish(head, e)
+		return w.Limits.Poll, ferr
+	}
 	if cause.EveryRequest() {
 		w.pauseFor(now, cause, err)
 		// Not the batch's fault: its time to give up starts afresh.
@@ -453,6 +463,9 @@ func (w *Worker) giveUp(now time.Time, head mark, e entry, job *Job, b Batch, er
 		"post_id", job.PostID, "recipients", len(b.Recipients), "error", err.Error(),
 		"failing_for", failingFor.Round(time.Second).String())
 	w.Stats.add(func(s *Counts) { s.GaveUp += len(b.Recipients) })
+	if job.Test {
+		w.Queue.setTestOutcome(job.PostID, outcomeOf(err))
+	}
 	job.Done++
 	job.FailingSince, job.Attempts = time.Time{}, 0
 	return w.progress(head, e, job)

@@ -9,6 +9,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+	"github.com/missioncollab/mattermost-plugin-m365/server/testnotify"
 )
 
 // Trigger is the command's name.
@@ -35,6 +36,8 @@ type Command struct {
 	// Status says, when notifications cannot be sent to anyone, why
 	// ("" when they can).
 	Status func() string
+	// Test sends the person a test notification and says what happened.
+	Test func(userID string) testnotify.Result
 }
 
 // Definition registers the command.
@@ -44,17 +47,20 @@ func Definition() *model.Command {
 		DisplayName:      "Teams notifications",
 		Description:      "See or choose when Microsoft Teams tells you about Mattermost messages.",
 		AutoComplete:     true,
-		AutoCompleteDesc: "See or choose your Teams notifications: notifications [all|away|off]",
-		AutoCompleteHint: "notifications [all|away|off]",
+		AutoCompleteDesc: "See or choose your Teams notifications, or send yourself a test: notifications [all|away|off], test",
+		AutoCompleteHint: "notifications [all|away|off] | test",
 	}
 }
 
-const usage = "Use `/teams notifications` to see when Teams tells you about Mattermost messages, and " +
-	"`/teams notifications all`, `away` or `off` to choose."
+const usage = "Use `/teams notifications` to see when Teams tells you about Mattermost messages, " +
+	"`/teams notifications all`, `away` or `off` to choose, and `/teams test` to send yourself a test notification."
 
 // Execute runs one invocation.
 func (c Command) Execute(args *model.CommandArgs) *model.CommandResponse {
 	fields := strings.Fields(args.Command)
+	if len(fields) == 2 && fields[1] == "test" {
+		return reply(c.Test(args.UserId).Message)
+	}
 	if len(fields) < 2 || len(fields) > 3 || fields[1] != "notifications" {
 		return reply(usage)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+	"github.com/missioncollab/mattermost-plugin-m365/server/testnotify"
 )
 
 type fake struct {
@@ -42,6 +43,7 @@ func (f *fake) SetChoice(userID string, c attention.Choice) error {
 
 func command(f *fake, linked bool, status string) Command {
 	return Command{API: f, Choices: f, Status: func() string { return status },
+		Test:   func(userID string) testnotify.Result { return testnotify.Result{Message: "tested " + userID} },
 		Linked: func(userID string) bool { return linked && userID == "u1" }}
 }
 
@@ -90,5 +92,15 @@ func TestTheAnswerSaysWhyNothingCanArrive(t *testing.T) {
 	f.failPut = true
 	if got := run(command(f, true, ""), "/teams notifications all"); !strings.Contains(got, "failed") || f.choices["u1"] != attention.Off {
 		t.Fatalf("a failed save: %s", got)
+	}
+}
+
+func TestTestSendsATestToTheOneWhoAsked(t *testing.T) {
+	f := &fake{prefs: map[string]model.Preference{}, choices: map[string]attention.Choice{}}
+	if got := run(command(f, true, ""), "/teams test"); got != "tested u1" {
+		t.Fatalf("%s", got)
+	}
+	if got := run(command(f, true, ""), "/teams test @someone"); !strings.HasPrefix(got, "Use ") {
+		t.Fatalf("a test for someone else: %s", got)
 	}
 }

@@ -21,3 +21,10 @@ func PreviewDeepLink(teamsURL, appID, postID string) string {
 	return strings.TrimRight(teamsURL, "/") + "/l/entity/" + url.PathEscape(strings.ToLower(appID)) +
 		"/" + PreviewEntityID + "?" + q.Encode()
 }
+
+// HomeDeepLink is the Teams link that opens the app's Mattermost tab.
+func HomeDeepLink(teamsURL, appID string) string {
+	q := url.Values{"label": {"Mattermost"}}
+	return strings.TrimRight(teamsURL, "/") + "/l/entity/" + url.PathEscape(strings.ToLower(appID)) +
+		"/" + HomeEntityID + "?" + q.Encode()
+}

@@ -22,3 +22,10 @@ func TestPreviewDeepLink(t *testing.T) {
 		t.Fatalf("context %q: %v", u.Query().Get("context"), err)
 	}
 }
+
+func TestHomeDeepLinkOpensTheMattermostTab(t *testing.T) {
+	u, err := url.Parse(HomeDeepLink("https://teams.microsoft.com/", "ABC-1"))
+	if err != nil || u.Host != "teams.microsoft.com" || u.Path != "/l/entity/abc-1/"+HomeEntityID {
+		t.Fatalf("%v %v", u, err)
+	}
+}

@@ -1,7 +1,7 @@
 // Typed calls to the plugin's Teams app API. Requests go to the same origin
 // with the session cookie; writes also carry Mattermost's CSRF token.
 import {pluginId} from './manifest';
-import type {ApiErrorBody, HealthReport, IconKind, IconState, SettingProblem, TeamsAppStatus} from './types';
+import type {ApiErrorBody, HealthReport, IconKind, IconState, SettingProblem, TeamsAppStatus, TestNotificationResult} from './types';
 
 // The server refuses icons over 1 MiB; checked here too to spare the upload.
 export const MAX_ICON_BYTES = 1 << 20;
@@ -147,5 +147,12 @@ export async function removeIcon(kind: IconKind): Promise<IconState> {
 // Runs the connection check on the server with the saved settings.
 export async function fetchHealth(): Promise<HealthReport> {
     const response = await request('/health', {}, pluginApiRoot());
+    return response.json();
+}
+
+// Sends the signed-in admin a test notification through the queue and
+// Graph, and says what happened.
+export async function sendTestNotification(): Promise<TestNotificationResult> {
+    const response = await request('/notifications/test', {method: 'POST'}, pluginApiRoot());
     return response.json();
 }

@@ -124,3 +124,9 @@ export type HealthReport = {
     checks: HealthCheck[];
     secret_expires?: string;
 };
+
+// POST /api/v1/notifications/test
+export type TestNotificationResult = {
+    sent: boolean;
+    message: string;
+};

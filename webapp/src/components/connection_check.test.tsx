@@ -79,3 +79,35 @@ describe('ConnectionCheck', () => {
         await screen.findByText('Only system admins can do this.');
     });
 });
+
+describe('Send me a test notification', () => {
+    function testButton(): HTMLButtonElement {
+        return screen.getByRole('button', {name: /Send me a test notification|Sending/}) as HTMLButtonElement;
+    }
+
+    it('sends only when asked and says it was sent', async () => {
+        const api = mockFetch({'POST /notifications/test': [() => json(200, {sent: true, message: 'Sent: Microsoft Graph accepted it.'})]}, ROOT);
+        render(<ConnectionCheck/>);
+        expect(api.calls).toHaveLength(0);
+        fireEvent.click(testButton());
+        const said = await screen.findByText('Sent: Microsoft Graph accepted it.');
+        expect(said.closest('[data-test-notification]')?.getAttribute('data-test-notification')).toBe('sent');
+        expect(api.calls).toHaveLength(1);
+    });
+
+    it('says why a test was not sent', async () => {
+        mockFetch({'POST /notifications/test': [() => json(200, {sent: false, message: 'Not sent: the Teams app is not in the tenant\'s app catalog.'})]}, ROOT);
+        render(<ConnectionCheck/>);
+        fireEvent.click(testButton());
+        const said = await screen.findByText(/Not sent: the Teams app/);
+        expect(said.closest('[data-test-notification]')?.getAttribute('data-test-notification')).toBe('not-sent');
+    });
+
+    it('shows the server\'s refusal', async () => {
+        mockFetch({'POST /notifications/test': [() => json(403, {error: 'Only system admins can do this.'})]}, ROOT);
+        render(<ConnectionCheck/>);
+        fireEvent.click(testButton());
+        await screen.findByText('Only system admins can do this.');
+        await waitFor(() => expect(testButton().disabled).toBe(false));
+    });
+});

@@ -1,7 +1,7 @@
 import React, {useCallback, useRef, useState} from 'react';
 
-import {ApiError, fetchHealth} from '../api';
-import type {AdminConsoleSettingProps, HealthCheck, HealthReport, HealthStatus} from '../types';
+import {ApiError, fetchHealth, sendTestNotification} from '../api';
+import type {AdminConsoleSettingProps, HealthCheck, HealthReport, HealthStatus, TestNotificationResult} from '../types';
 
 const IDS = {
     heading: 'missioncollab-m365-connection-check-heading',
@@ -46,6 +46,50 @@ function summary(report: HealthReport): string {
         return `Connected, with ${warned} ${warned === 1 ? 'warning' : 'warnings'}.`;
     }
     return 'Connected: every check passed.';
+}
+
+// "Send me a test notification": one real notification to the admin,
+// through the same queue and Graph call as every other, and what became
+// of it.
+function TestNotification({disabled}: {disabled?: boolean}) {
+    const [result, setResult] = useState<TestNotificationResult | null>(null);
+    const [error, setError] = useState<string | null>(null);
+    const [sending, setSending] = useState(false);
+
+    const send = useCallback(async () => {
+        setSending(true);
+        setError(null);
+        setResult(null);
+        try {
+            setResult(await sendTestNotification());
+        } catch (err) {
+            setError(err instanceof ApiError || err instanceof Error ? err.message : 'The test could not be sent.');
+        } finally {
+            setSending(false);
+        }
+    }, []);
+
+    return (
+        <div style={{marginTop: 16}}>
+            <button
+                type='button'
+                className='btn btn-tertiary'
+                onClick={send}
+                disabled={sending || disabled}
+            >
+                {sending ? 'Sending…' : 'Send me a test notification'}
+            </button>
+            <p style={noteStyle}>{'Goes to your own Teams activity feed; your account must be linked (open Mattermost in Teams once).'}</p>
+            <div
+                role='status'
+                aria-live='polite'
+                data-test-notification={result ? (result.sent ? 'sent' : 'not-sent') : undefined}
+            >
+                {error && <p style={{color: LABELS.fail.color}}>{error}</p>}
+                {result && <p style={{color: result.sent ? LABELS.pass.color : LABELS.warn.color}}>{result.message}</p>}
+            </div>
+        </div>
+    );
 }
 
 // The System Console's "Check connection" button and its results.
@@ -111,6 +155,7 @@ export function ConnectionCheck(props: AdminConsoleSettingProps) {
                     ))}
                 </ul>
             )}
+            <TestNotification disabled={props.disabled}/>
         </section>
     );
 }
