@@ -49,14 +49,14 @@ func TestTheHoldSparesWhoeverReadsTheChannelAndTellsWhoeverIsAway(t *testing.T) 
 	if n := len(told()[post]); n != 0 {
 		t.Fatalf("%d people were told during the hold", n)
 	}
-	got := waitTold(t, time.Minute, post)
+	waitTold(t, time.Minute, post)
 	for _, n := range cloud.Notifications() {
 		if subEntity(n) == post && n.At.Sub(posted) < 3*time.Second {
 			t.Fatalf("sent %s after the post, within the hold", n.At.Sub(posted))
 		}
 	}
 	f.settle(author, away)
-	got = told()
+	got := told()
 	if len(got[post][away.oid]) != 1 || len(got[post][reader.oid]) != 0 {
 		t.Fatalf("told %v; want only the person away, once", got[post])
 	}
