@@ -140,19 +140,7 @@ func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 // PreferencesHaveChanged mirrors a person's Teams notification choice,
 // made in the Settings dialog or with the slash command.
 func (p *Plugin) PreferencesHaveChanged(_ *plugin.Context, prefs []model.Preference) {
-	for _, pref := range prefs {
-		if pref.Category != attention.PreferenceCategory || pref.Name != attention.PreferenceName {
-			continue
-		}
-		choice, err := attention.ParseChoice(pref.Value)
-		if err != nil {
-			p.API.LogWarn("Ignored an invalid Teams notification choice", "user_id", pref.UserId, "error", err.Error())
-			continue
-		}
-		if err := p.links.SetChoice(pref.UserId, choice); err != nil {
-			p.API.LogError("Storing a Teams notification choice failed", "user_id", pref.UserId, "error", err.Error())
-		}
-	}
+	p.links.PreferencesChanged(prefs)
 }
 
 // healthReport runs the connection check with the settings in force.

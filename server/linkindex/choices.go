@@ -66,6 +66,24 @@ func (l *Live) applyChoice(userID string, c attention.Choice) {
 	l.choices[userID] = c
 }
 
+// PreferencesChanged mirrors the Teams notification choices among
+// preferences a person saved; other preferences are not the plugin's.
+func (l *Live) PreferencesChanged(prefs []model.Preference) {
+	for _, pref := range prefs {
+		if pref.Category != attention.PreferenceCategory || pref.Name != attention.PreferenceName {
+			continue
+		}
+		choice, err := attention.ParseChoice(pref.Value)
+		if err != nil {
+			l.API.LogWarn("Ignored an invalid Teams notification choice", "user_id", pref.UserId, "error", err.Error())
+			continue
+		}
+		if err := l.SetChoice(pref.UserId, choice); err != nil {
+			l.API.LogError("Storing a Teams notification choice failed", "user_id", pref.UserId, "error", err.Error())
+		}
+	}
+}
+
 // loadChoices reads every stored choice.
 func (l *Live) loadChoices() {
 	choices := map[string]attention.Choice{}

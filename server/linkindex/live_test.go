@@ -168,3 +168,23 @@ func TestChoicesAreMirroredLoadedAndShared(t *testing.T) {
 		t.Fatal("an invalid choice was applied")
 	}
 }
+
+func TestOnlyTheChoicePreferenceIsMirrored(t *testing.T) {
+	api := &fakeAPI{kv: map[string][]byte{}}
+	l := &Live{API: api}
+	l.Configure("t", true)
+	l.PreferencesChanged([]model.Preference{
+		{UserId: "a", Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: "off"},
+		{UserId: "b", Category: "display_settings", Name: attention.PreferenceName, Value: "off"},
+		{UserId: "c", Category: attention.PreferenceCategory, Name: "other", Value: "off"},
+		{UserId: "d", Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: "loud"},
+	})
+	if l.Choice("a") != attention.Off {
+		t.Fatal("the choice was not mirrored")
+	}
+	for _, id := range []string{"b", "c", "d"} {
+		if l.Choice(id) != attention.Default || api.kv["choice_"+id] != nil {
+			t.Errorf("%s: %q", id, l.Choice(id))
+		}
+	}
+}
