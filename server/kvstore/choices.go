@@ -2,7 +2,6 @@ package kvstore
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 )
@@ -33,27 +32,14 @@ func (c Choices) Set(userID, choice string) error {
 
 // Each calls visit with every stored choice.
 func (c Choices) Each(list Lister, visit func(userID, choice string)) error {
-	const perPage = 1000
-	for page := 0; ; page++ {
-		keys, appErr := list.KVList(page, perPage)
+	return eachWithPrefix(list, choiceKeyPrefix, func(userID string) error {
+		data, appErr := c.KV.KVGet(choiceKeyPrefix + userID)
 		if appErr != nil {
-			return fmt.Errorf("list stored keys: %w", appErr)
+			return fmt.Errorf("read notification choice: %w", appErr)
 		}
-		for _, key := range keys {
-			userID, ok := strings.CutPrefix(key, choiceKeyPrefix)
-			if !ok {
-				continue
-			}
-			data, appErr := c.KV.KVGet(key)
-			if appErr != nil {
-				return fmt.Errorf("read notification choice: %w", appErr)
-			}
-			if data != nil {
-				visit(userID, string(data))
-			}
+		if data != nil {
+			visit(userID, string(data))
 		}
-		if len(keys) < perPage {
-			return nil
-		}
-	}
+		return nil
+	})
 }

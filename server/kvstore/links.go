@@ -250,6 +250,25 @@ type Lister interface {
 // Each calls visit with every stored link, account first; an account key
 // whose identity's key names another account is skipped.
 func (l Links) Each(list Lister, visit func(userID string, link Link)) error {
+	return eachWithPrefix(list, userKeyPrefix, func(userID string) error {
+		link, err := l.LinkOf(userID)
+		if err != nil || link == nil {
+			return err
+		}
+		owner, appErr := l.KV.KVGet(identityKey(link.Identity))
+		if appErr != nil {
+			return fmt.Errorf("read link: %w", appErr)
+		}
+		if string(owner) == userID {
+			visit(userID, *link)
+		}
+		return nil
+	})
+}
+
+// eachWithPrefix calls visit with the rest of every stored key that
+// starts with prefix, a page of keys at a time, stopping at an error.
+func eachWithPrefix(list Lister, prefix string, visit func(rest string) error) error {
 	const perPage = 1000
 	for page := 0; ; page++ {
 		keys, appErr := list.KVList(page, perPage)
@@ -257,23 +276,10 @@ func (l Links) Each(list Lister, visit func(userID string, link Link)) error {
 			return fmt.Errorf("list stored keys: %w", appErr)
 		}
 		for _, key := range keys {
-			userID, ok := strings.CutPrefix(key, userKeyPrefix)
-			if !ok {
-				continue
-			}
-			link, err := l.LinkOf(userID)
-			if err != nil {
-				return err
-			}
-			if link == nil {
-				continue
-			}
-			owner, appErr := l.KV.KVGet(identityKey(link.Identity))
-			if appErr != nil {
-				return fmt.Errorf("read link: %w", appErr)
-			}
-			if string(owner) == userID {
-				visit(userID, *link)
+			if rest, ok := strings.CutPrefix(key, prefix); ok {
+				if err := visit(rest); err != nil {
+					return err
+				}
 			}
 		}
 		if len(keys) < perPage {

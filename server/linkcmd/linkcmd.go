@@ -11,6 +11,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/slash"
 )
 
 // Trigger is the command's name.
@@ -41,14 +42,10 @@ type Command struct {
 
 // Definition registers the command.
 func Definition() *model.Command {
-	return &model.Command{
-		Trigger:          Trigger,
-		DisplayName:      "Microsoft 365",
-		Description:      "See or remove the link between your Mattermost account and your Microsoft account.",
-		AutoComplete:     true,
-		AutoCompleteDesc: "See or remove your Microsoft account link: link, unlink (admins: link @user, unlink @user)",
-		AutoCompleteHint: "[link|unlink] [@user]",
-	}
+	return slash.Define(Trigger, "Microsoft 365",
+		"See or remove the link between your Mattermost account and your Microsoft account.",
+		"See or remove your Microsoft account link: link, unlink (admins: link @user, unlink @user)",
+		"[link|unlink] [@user]")
 }
 
 const usage = "Use `/m365 link` to see which Microsoft account signs you in, `/m365 unlink` to remove it. " +
@@ -58,17 +55,17 @@ const usage = "Use `/m365 link` to see which Microsoft account signs you in, `/m
 func (c Command) Execute(args *model.CommandArgs) *model.CommandResponse {
 	fields := strings.Fields(args.Command)
 	if len(fields) < 2 || len(fields) > 3 || (fields[1] != "link" && fields[1] != "unlink") {
-		return reply(usage)
+		return slash.Reply(usage)
 	}
 	target, name := args.UserId, "Your account"
 	if len(fields) == 3 {
 		if !c.API.HasPermissionTo(args.UserId, model.PermissionManageSystem) {
-			return reply("Only system admins can see or remove someone else's Microsoft account link.")
+			return slash.Reply("Only system admins can see or remove someone else's Microsoft account link.")
 		}
 		username := strings.TrimPrefix(fields[2], "@")
 		u, appErr := c.API.GetUserByUsername(username)
 		if appErr != nil {
-			return reply(fmt.Sprintf("There is no account @%s.", cut(username)))
+			return slash.Reply(fmt.Sprintf("There is no account @%s.", slash.Quote(username)))
 		}
 		target, name = u.Id, "@"+u.Username
 	}
@@ -81,10 +78,10 @@ func (c Command) Execute(args *model.CommandArgs) *model.CommandResponse {
 func (c Command) show(userID, name string) *model.CommandResponse {
 	link, err := c.Links.LinkOf(userID)
 	if err != nil {
-		return reply("Reading the link failed; try again.")
+		return slash.Reply("Reading the link failed; try again.")
 	}
 	if link == nil {
-		return reply(name + " is not linked to a Microsoft account.")
+		return slash.Reply(name + " is not linked to a Microsoft account.")
 	}
 	msg := fmt.Sprintf("%s is linked to the Microsoft account with object ID `%s` in tenant `%s`, %s",
 		name, link.ObjectID, link.TenantID, madeBy(link.MadeBy()))
@@ -95,21 +92,21 @@ func (c Command) show(userID, name string) *model.CommandResponse {
 	if !link.Trusted(c.MatchEmail()) {
 		msg += " It signs nobody in while email matching is off; linking again through the tab makes it last."
 	}
-	return reply(msg)
+	return slash.Reply(msg)
 }
 
 func (c Command) unlink(userID, name, actorID string) *model.CommandResponse {
 	link, err := c.Links.Unlink(userID)
 	if err != nil {
-		return reply("Removing the link failed; try again.")
+		return slash.Reply("Removing the link failed; try again.")
 	}
 	if link == nil {
-		return reply(name + " is not linked to a Microsoft account.")
+		return slash.Reply(name + " is not linked to a Microsoft account.")
 	}
 	if c.Unlinked != nil {
 		c.Unlinked(userID, *link, actorID)
 	}
-	return reply(name + " is no longer linked to a Microsoft account. Opening Mattermost in Microsoft 365 asks to sign in or link again.")
+	return slash.Reply(name + " is no longer linked to a Microsoft account. Opening Mattermost in Microsoft 365 asks to sign in or link again.")
 }
 
 func madeBy(rule string) string {
@@ -121,15 +118,4 @@ func madeBy(rule string) string {
 	default:
 		return "found by email"
 	}
-}
-
-func reply(text string) *model.CommandResponse {
-	return &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: text}
-}
-
-func cut(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

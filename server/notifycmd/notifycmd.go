@@ -9,6 +9,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+	"github.com/missioncollab/mattermost-plugin-m365/server/slash"
 	"github.com/missioncollab/mattermost-plugin-m365/server/testnotify"
 )
 
@@ -42,14 +43,10 @@ type Command struct {
 
 // Definition registers the command.
 func Definition() *model.Command {
-	return &model.Command{
-		Trigger:          Trigger,
-		DisplayName:      "Teams notifications",
-		Description:      "See or choose when Microsoft Teams tells you about Mattermost messages.",
-		AutoComplete:     true,
-		AutoCompleteDesc: "See or choose your Teams notifications, or send yourself a test: notifications [all|away|off], test",
-		AutoCompleteHint: "notifications [all|away|off] | test",
-	}
+	return slash.Define(Trigger, "Teams notifications",
+		"See or choose when Microsoft Teams tells you about Mattermost messages.",
+		"See or choose your Teams notifications, or send yourself a test: notifications [all|away|off], test",
+		"notifications [all|away|off] | test")
 }
 
 const usage = "Use `/teams notifications` to see when Teams tells you about Mattermost messages, " +
@@ -59,28 +56,28 @@ const usage = "Use `/teams notifications` to see when Teams tells you about Matt
 func (c Command) Execute(args *model.CommandArgs) *model.CommandResponse {
 	fields := strings.Fields(args.Command)
 	if len(fields) == 2 && fields[1] == "test" {
-		return reply(c.Test(args.UserId).Message)
+		return slash.Reply(c.Test(args.UserId).Message)
 	}
 	if len(fields) < 2 || len(fields) > 3 || fields[1] != "notifications" {
-		return reply(usage)
+		return slash.Reply(usage)
 	}
 	if len(fields) == 2 {
-		return reply(c.show(args.UserId))
+		return slash.Reply(c.show(args.UserId))
 	}
 	choice, err := attention.ParseChoice(strings.ToLower(fields[2]))
 	if err != nil || fields[2] == "" {
-		return reply(fmt.Sprintf("`%s` is not a choice. %s", cut(fields[2]), usage))
+		return slash.Reply(fmt.Sprintf("`%s` is not a choice. %s", slash.Quote(fields[2]), usage))
 	}
 	pref := model.Preference{UserId: args.UserId, Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: string(choice)}
 	if appErr := c.API.UpdatePreferencesForUser(args.UserId, []model.Preference{pref}); appErr != nil {
-		return reply("Saving your choice failed; try again.")
+		return slash.Reply("Saving your choice failed; try again.")
 	}
 	// The preference hook mirrors it too, but in the background; the
 	// answer must already be true.
 	if err := c.Choices.SetChoice(args.UserId, choice); err != nil {
-		return reply("Saving your choice failed; try again.")
+		return slash.Reply("Saving your choice failed; try again.")
 	}
-	return reply("Saved. " + c.show(args.UserId))
+	return slash.Reply("Saved. " + c.show(args.UserId))
 }
 
 func (c Command) show(userID string) string {
@@ -104,18 +101,4 @@ func describe(c attention.Choice) string {
 		return "never (you chose off)"
 	}
 	return "only while you are away or offline in Mattermost and have not read the message (the default)"
-}
-
-func reply(text string) *model.CommandResponse {
-	return &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: text}
-}
-
-// cut keeps a typed value short in an answer, and without the backticks
-// that would end its code span.
-func cut(s string) string {
-	s = strings.ReplaceAll(s, "`", "")
-	if r := []rune(s); len(r) > 32 {
-		return string(r[:32]) + "…"
-	}
-	return s
 }

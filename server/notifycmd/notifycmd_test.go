@@ -71,7 +71,7 @@ func TestTheChoiceIsShownSetAndStoredAsAPreference(t *testing.T) {
 			t.Fatalf("%s: stored %+v", choice, p)
 		}
 	}
-	if got := run(c, "/teams notifications loud`**"); !strings.Contains(got, "`loud**` is not a choice") || f.choices["u1"] != attention.Away {
+	if got := run(c, "/teams notifications loud`**"); !strings.Contains(got, "`loud` is not a choice") || f.choices["u1"] != attention.Away {
 		t.Fatalf("a bad choice: %s", got)
 	}
 	for _, line := range []string{"/teams", "/teams notification", "/teams notifications all now"} {
