@@ -22,6 +22,8 @@ type Cloud struct {
 	ca        *testcert.Authority
 	server    *http.Server
 	transport *http.Transport
+	// mux serves every request, and each request of a JSON batch.
+	mux *http.ServeMux
 
 	mu   sync.RWMutex
 	keys []*signingKey // published keys, oldest first; the last one signs
@@ -59,6 +61,7 @@ func Start() (*Cloud, error) {
 		keys: []*signingKey{key},
 	}
 	c.graph.init()
+	c.mux = c.routes()
 	c.transport = &http.Transport{
 		TLSClientConfig:     ca.ClientConfig(),
 		ForceAttemptHTTP2:   true,
@@ -67,7 +70,7 @@ func Start() (*Cloud, error) {
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
 	c.server = &http.Server{
-		Handler:           c.routes(),
+		Handler:           c.mux,
 		TLSConfig:         serverTLS,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Clients that do not trust the CA are expected in tests; their

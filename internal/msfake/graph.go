@@ -35,9 +35,14 @@ type graphState struct {
 	stallN            int
 	stallFor          time.Duration
 
-	// withoutApp are the people (tenant → object IDs) for whom the Teams
-	// app is not installed.
+	// withoutApp are the people (tenant → object IDs) outside the
+	// directory for whom the Teams app is not installed.
 	withoutApp map[string]map[string]bool
+	// users are the directory's people (tenant → object ID).
+	users map[string]map[string]*dirUser
+	// directory and installs are the per-tenant throttling of user reads
+	// and app installations.
+	directory, installs map[string]*rateBucket
 }
 
 func (g *graphState) init() {
@@ -46,6 +51,9 @@ func (g *graphState) init() {
 	g.catalog = map[string]map[string]TeamsApp{}
 	g.buckets = map[string]*tokenBucket{}
 	g.withoutApp = map[string]map[string]bool{}
+	g.users = map[string]map[string]*dirUser{}
+	g.directory = map[string]*rateBucket{}
+	g.installs = map[string]*rateBucket{}
 }
 
 // clock is the current time; the caller holds mu.
@@ -65,6 +73,9 @@ type TeamsApp struct {
 	// Version is the uploaded package's version; Graph gives it only in
 	// the expanded appDefinitions.
 	Version string `json:"-"`
+	// clientID is the Entra client the manifest's webApplicationInfo
+	// names, lower case.
+	clientID string
 }
 
 // appDefinition is one version of a catalog app, as $expand gives it.
@@ -246,8 +257,10 @@ func (b *tokenBucket) take(now time.Time) (ok bool, wait time.Duration) {
 // graphCaller is the authenticated caller of a Graph request.
 type graphCaller struct {
 	tenant string
-	roles  []string
-	exp    time.Time
+	// appID is the calling client's ID, lower case.
+	appID string
+	roles []string
+	exp   time.Time
 }
 
 // graphError is Microsoft Graph's JSON error body.
@@ -423,6 +436,11 @@ func (c *Cloud) authenticate(r *http.Request) (graphCaller, string) {
 		return graphCaller{}, "Lifetime validation failed, the token is not yet valid."
 	}
 	caller := graphCaller{tenant: strings.ToLower(tid), exp: time.Unix(int64(exp), 0)}
+	for _, claim := range []string{"appid", "azp"} {
+		if id, ok := claims[claim].(string); ok && id != "" {
+			caller.appID = strings.ToLower(id)
+		}
+	}
 	if roles, ok := claims["roles"].([]any); ok {
 		for _, role := range roles {
 			if s, ok := role.(string); ok {
@@ -677,7 +695,7 @@ func (c *Cloud) sendToRecipients(w http.ResponseWriter, r *http.Request, caller 
 	}
 	var without string
 	for _, oid := range n.Recipients {
-		if c.graph.withoutApp[caller.tenant][strings.ToLower(oid)] {
+		if !c.graph.hasApp(caller.tenant, oid, req.TeamsAppID) {
 			without = oid
 			break
 		}

@@ -26,6 +26,10 @@ func (c *Cloud) routes() *http.ServeMux {
 	// by notFound as Graph answers an unknown segment.
 	mux.HandleFunc("GET /v1.0/appCatalogs/teamsApps", c.graphRoute(c.listTeamsApps))
 	mux.HandleFunc("POST /v1.0/teamwork/sendActivityNotificationToRecipients", c.graphRoute(c.sendToRecipients))
+	mux.HandleFunc("GET /v1.0/users", c.graphRoute(c.listUsers))
+	mux.HandleFunc("GET /v1.0/users/{user}/teamwork/installedApps", c.graphRoute(c.listInstalledApps))
+	mux.HandleFunc("POST /v1.0/users/{user}/teamwork/installedApps", c.graphRoute(c.installApp))
+	mux.HandleFunc("POST /v1.0/$batch", c.graphRoute(c.batch))
 	mux.HandleFunc("GET /v1.0/{object}", c.graphRoute(c.graphObject))
 
 	// Microsoft Graph v1.0: the directory, for setting up an app

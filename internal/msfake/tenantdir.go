@@ -23,6 +23,11 @@ var graphAppRoles = map[string]string{
 	RoleAppCatalogReadAll:                  "AppCatalog.Read.All",
 	RoleApplicationReadAll:                 "Application.Read.All",
 	"1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9": "Application.ReadWrite.All",
+	"df021288-bdef-4463-88db-98f22de89214": "User.Read.All",
+	"97235f07-e226-4f63-ace3-39588e11d3a1": "User.ReadBasic.All",
+	"9ce09611-f4f7-4abd-a629-a05450422a97": "TeamsAppInstallation.ReadForUser.All",
+	"908de74d-f8b2-4d6b-a9ed-2a17b3b78179": "TeamsAppInstallation.ReadWriteSelfForUser.All",
+	"74ef0291-ca83-4d02-8c7e-d2391e6a444f": "TeamsAppInstallation.ReadWriteForUser.All",
 }
 
 // graphScopes are its delegated permissions, by ID.
