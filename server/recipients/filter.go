@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/account"
 )
 
 // filter keeps the candidates Mattermost would notify: active people,
@@ -107,7 +109,7 @@ func (r *run) users(ids []string, members map[string]*model.ChannelMember) ([]*m
 			return fmt.Errorf("read accounts: %w", appErr)
 		}
 		for _, u := range us {
-			if u.DeleteAt == 0 && !u.IsBot && !u.IsRemote() {
+			if account.Unreachable(u) == "" {
 				out = append(out, u)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/account"
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
@@ -147,13 +148,6 @@ func (m Matcher) byEmail(id *entra.Identity, ident kvstore.Identity) (*Match, er
 	return nil, fmt.Errorf("%w: no account has the token's email", ErrNoAccount)
 }
 
-// Accounts whose email comes from the organisation's own directory: their
-// owners cannot change it. Office 365 and OpenID accounts are not among
-// them: Mattermost may let any Entra tenant sign up, whose admin can give
-// anyone's address to an account there. They are reached by their Entra
-// object ID (rule 2) only.
-var providerEmail = []string{model.UserAuthServiceLdap, model.UserAuthServiceSaml}
-
 // Roles that may manage the system or other people's accounts.
 var adminRoles = []string{model.SystemAdminRoleId, model.SystemManagerRoleId, model.SystemUserManagerRoleId, model.SystemReadOnlyAdminRoleId}
 
@@ -175,11 +169,8 @@ func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Id
 	if m.mayManage(u) {
 		return refuse("may manage the system or other accounts")
 	}
-	if u.IsSSOUser() && !slices.Contains(providerEmail, u.AuthService) {
-		return refuse("signs in through " + u.AuthService + ", whose email Mattermost does not vouch for")
-	}
-	if !u.EmailVerified && !slices.Contains(providerEmail, u.AuthService) {
-		return refuse("has an email address that is not verified")
+	if why := account.EmailUnproven(u); why != "" {
+		return refuse(why)
 	}
 	if linked != nil && !linked.Equal(ident) {
 		return refuse("is linked to another Microsoft account")
@@ -213,13 +204,8 @@ func (m Matcher) user(userID, rule string) (*model.User, error) {
 }
 
 func usable(u *model.User, rule string) error {
-	switch {
-	case u.DeleteAt != 0:
-		return fmt.Errorf("%w: account %s (found by %s) is deactivated", ErrNoAccount, u.Id, rule)
-	case u.IsBot:
-		return fmt.Errorf("%w: account %s (found by %s) is a bot", ErrNoAccount, u.Id, rule)
-	case u.IsRemote():
-		return fmt.Errorf("%w: account %s (found by %s) belongs to a remote server", ErrNoAccount, u.Id, rule)
+	if why := account.Unreachable(u); why != "" {
+		return fmt.Errorf("%w: account %s (found by %s) %s", ErrNoAccount, u.Id, rule, why)
 	}
 	return nil
 }

@@ -1,0 +1,54 @@
+// Package account holds the rules about Mattermost accounts that several
+// parts of the plugin apply: which accounts can be reached at all, and
+// whose email address proves who owns it.
+package account
+
+import (
+	"slices"
+
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// Unreachable says why an account can be neither signed in to nor
+// notified ("" when it can): deactivated, a bot, or another server's.
+func Unreachable(u *model.User) string {
+	switch {
+	case u.DeleteAt != 0:
+		return "is deactivated"
+	case u.IsBot:
+		return "is a bot"
+	case u.IsRemote():
+		return "belongs to a remote server"
+	}
+	return ""
+}
+
+// Accounts whose email comes from the organisation's own directory: their
+// owners cannot change it. Office 365 and OpenID accounts are not among
+// them: Mattermost may let any Entra tenant sign up, whose admin can give
+// anyone's address to an account there. They are reached by their Entra
+// object ID only.
+var providerEmail = []string{model.UserAuthServiceLdap, model.UserAuthServiceSaml}
+
+// EmailUnproven says why an account's email does not prove who owns it
+// ("" when it does): only an address the directory set, or one the owner
+// verified on an account with a password, does.
+func EmailUnproven(u *model.User) string {
+	if u.IsSSOUser() && !slices.Contains(providerEmail, u.AuthService) {
+		return "signs in through " + u.AuthService + ", whose email Mattermost does not vouch for"
+	}
+	if !u.EmailVerified && !slices.Contains(providerEmail, u.AuthService) {
+		return "has an email address that is not verified"
+	}
+	return ""
+}
+
+// EntraObjectID is the Entra object ID an account that signs in through
+// Entra (Office 365, or OpenID with Entra) carries as its auth data; ""
+// for any other account.
+func EntraObjectID(u *model.User) string {
+	if (u.AuthService == model.ServiceOffice365 || u.AuthService == model.ServiceOpenid) && u.AuthData != nil {
+		return *u.AuthData
+	}
+	return ""
+}
