@@ -39,6 +39,13 @@ const (
 	// RuleConfirmed: the person signed in to Mattermost in the host's popup
 	// and confirmed the link there.
 	RuleConfirmed = "confirmed"
+	// RuleNotifyAuthData and RuleNotifyDirectory make notification links,
+	// for people who never opened the app: by the Entra object ID their
+	// account signs in with, or by their proven email naming exactly one
+	// member of the directory. They route notifications and never sign
+	// anyone in.
+	RuleNotifyAuthData  = "notify: auth data"
+	RuleNotifyDirectory = "notify: directory email"
 )
 
 // Link is one account's link to an Entra identity.
@@ -65,6 +72,13 @@ func (l Link) MadeBy() string {
 		return RuleEmail
 	}
 	return l.Rule
+}
+
+// SignsIn reports whether the link may sign its person in: a
+// notification link never does, whatever the settings.
+func (l Link) SignsIn() bool {
+	rule := l.MadeBy()
+	return rule != RuleNotifyAuthData && rule != RuleNotifyDirectory
 }
 
 // Trusted reports whether the link may sign the person in and route

@@ -115,6 +115,10 @@ func madeBy(rule string) string {
 		return "confirmed with a Mattermost login"
 	case kvstore.RuleAuthData:
 		return "found by the account's Microsoft sign-in"
+	case kvstore.RuleNotifyAuthData:
+		return "made for notifications only, from the account's Microsoft sign-in; it signs nobody in"
+	case kvstore.RuleNotifyDirectory:
+		return "made for notifications only, from the organization's directory; it signs nobody in"
 	default:
 		return "found by email"
 	}

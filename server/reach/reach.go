@@ -13,15 +13,6 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 )
 
-// The rules a notification link is made by.
-const (
-	// RuleAuthData: the account signs in through Entra, with this object ID.
-	RuleAuthData = "notify: auth data"
-	// RuleDirectory: the account's proven email names exactly one member
-	// of the tenant's directory.
-	RuleDirectory = "notify: directory email"
-)
-
 // Plan is how an account's identity is found: ObjectID when the account
 // carries it, Email when the directory must be asked, or Skip with why
 // neither may be used.

@@ -84,7 +84,9 @@ func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error
 	if err != nil {
 		return nil, err
 	}
-	if linked != "" && link.Trusted(m.MatchEmail) {
+	// A notification link is no answer here: sign-in finds the account by
+	// its own rules, and links it anew if they allow.
+	if linked != "" && link.Trusted(m.MatchEmail) && link.SignsIn() {
 		// A linked account is the answer even if now unusable: never fall
 		// through to another account for the same person.
 		u, err := m.user(linked, RuleLink)

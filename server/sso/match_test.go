@@ -252,3 +252,35 @@ func TestSignInsAndLinksAreAudited(t *testing.T) {
 		t.Fatalf("audit record = %+v", rec)
 	}
 }
+
+// A notification link routes notifications only: the identity it names
+// signs in by the sign-in rules alone, never by the link.
+func TestANotificationLinkNeverSignsAnyoneIn(t *testing.T) {
+	for _, rule := range []string{kvstore.RuleNotifyAuthData, kvstore.RuleNotifyDirectory} {
+		t.Run(rule, func(t *testing.T) {
+			h := newHarness(t, false)
+			admin := h.api.addUser("admin", func(u *model.User) { u.Roles = "system_user system_admin" })
+			if _, err := h.svc.Matcher.Links.Link(kvstore.Identity{TenantID: tenant, ObjectID: "oid-admin"}, admin.Id, rule); err != nil {
+				t.Fatal(err)
+			}
+			res, err := h.exchange(h.tokens.member("oid-admin", admin.Email))
+			if !errors.Is(err, ErrNoAccount) || res.UserID != "" {
+				t.Fatalf("a notification link signed in: %+v, %v", res, err)
+			}
+			// With email matching on, an account the email proves signs in
+			// by email, and the link becomes a sign-in link.
+			h.svc.Matcher.MatchEmail = true
+			alice := h.api.addUser("alice")
+			if _, err := h.svc.Matcher.Links.Link(kvstore.Identity{TenantID: tenant, ObjectID: "oid-a"}, alice.Id, rule); err != nil {
+				t.Fatal(err)
+			}
+			res, err = h.exchange(h.tokens.member("oid-a", alice.Email))
+			if err != nil || res.UserID != alice.Id || res.Rule != RuleEmail {
+				t.Fatalf("email sign-in over a notification link: %+v, %v", res, err)
+			}
+			if link, _ := h.svc.Matcher.Links.LinkOf(alice.Id); link == nil || link.Rule != kvstore.RuleEmail {
+				t.Fatalf("link after sign-in: %+v", link)
+			}
+		})
+	}
+}
