@@ -29,11 +29,9 @@ func (l *Live) Choice(userID string) attention.Choice {
 }
 
 // SetChoice records a person's choice here, in the KV store's mirror and
-// on the other servers; setting the one in force already does nothing.
+// on the other servers; always, since memory that missed a change must
+// not keep the store from hearing of the next.
 func (l *Live) SetChoice(userID string, c attention.Choice) error {
-	if l.Choice(userID) == c {
-		return nil
-	}
 	stored := string(c)
 	if c == attention.Default {
 		stored = ""
@@ -73,7 +71,13 @@ func (l *Live) PreferencesChanged(prefs []model.Preference) {
 		if pref.Category != attention.PreferenceCategory || pref.Name != attention.PreferenceName {
 			continue
 		}
-		choice, err := attention.ParseChoice(pref.Value)
+		// The hook runs in the background, so an older save may arrive
+		// after a newer one: the preference as stored now is the answer.
+		value := pref.Value
+		if now, appErr := l.API.GetPreferenceForUser(pref.UserId, pref.Category, pref.Name); appErr == nil {
+			value = now.Value
+		}
+		choice, err := attention.ParseChoice(value)
 		if err != nil {
 			l.API.LogWarn("Ignored an invalid Teams notification choice", "user_id", pref.UserId, "error", err.Error())
 			continue

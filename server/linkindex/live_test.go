@@ -188,3 +188,19 @@ func TestOnlyTheChoicePreferenceIsMirrored(t *testing.T) {
 		}
 	}
 }
+
+func TestTheStoredPreferenceWinsOverALateHook(t *testing.T) {
+	api := &fakeAPI{kv: map[string][]byte{}, prefs: map[string]string{"u": "off"}}
+	l := &Live{API: api}
+	l.Configure("t", true)
+	// The hook for an older save ("all") arrives after the newer one.
+	l.PreferencesChanged([]model.Preference{{UserId: "u", Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: "all"}})
+	if l.Choice("u") != attention.Off || string(api.kv["choice_u"]) != "off" {
+		t.Fatalf("choice %q, stored %q", l.Choice("u"), api.kv["choice_u"])
+	}
+	// Memory that missed a change still writes the next one through.
+	l.applyChoice("u", attention.Default)
+	if err := l.SetChoice("u", attention.Default); err != nil || api.kv["choice_u"] != nil {
+		t.Fatalf("the stale key stayed: %q %v", api.kv["choice_u"], err)
+	}
+}

@@ -176,3 +176,44 @@ func TestALaterPostOfTheChainStillQueuedReplacesAnEarlierOne(t *testing.T) {
 		t.Fatalf("counts %+v", counts)
 	}
 }
+
+func TestLoweringTheHoldReleasesJobsQueuedUnderALongerOne(t *testing.T) {
+	s := newSetup(t)
+	w := s.worker(t, func(w *Worker) {
+		w.Attention = &screener{}
+		w.Delivery = func() (Delivery, error) {
+			return Delivery{Sender: s.graph.Load(), AppExternalID: appID, Hold: 0}, nil
+		}
+	})
+	if _, err := s.queue.Add(heldJob("p1", 1, time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	w.Wake()
+	waitUntil(t, "the job held an hour, sent at once", func() bool { return s.total() == 1 })
+}
+
+func TestOnlyALaterPostAsStrongAndHealthyReplacesAnEarlierOne(t *testing.T) {
+	for name, change := range map[string]func(later *Job){
+		"the later post is failing": func(later *Job) { later.FailingSince = time.Now() },
+		"the later post is weaker":  func(later *Job) { later.Batches[0].Type = "threadReply" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newSetup(t)
+			older, newer := heldJob("p1", 2, 0), heldJob("p2", 2, 200*time.Millisecond)
+			older.Chain, newer.Chain = 7, 7
+			newer.Enqueued = older.Enqueued.Add(time.Millisecond)
+			change(newer)
+			for _, j := range []*Job{older, newer} {
+				if _, err := s.queue.Add(j); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w := s.worker(t, func(w *Worker) { w.Attention = &screener{} })
+			w.Wake()
+			waitUntil(t, "both posts", func() bool { return s.total() == 4 })
+			if counts, _ := w.Stats.Read(); counts.Replaced != 0 {
+				t.Fatalf("replaced %d", counts.Replaced)
+			}
+		})
+	}
+}

@@ -91,7 +91,7 @@ func Chain(post *model.Post, ch *model.Channel) int64 {
 
 // regroup keeps the people of batches that keep says to, in batches of
 // up to 100 of one activity type, in the order the types came.
-func regroup(batches []Batch, keep func(userID string) bool) []Batch {
+func regroup(batches []Batch, keep func(userID, activityType string) bool) []Batch {
 	type person struct{ oid, user string }
 	var types []string
 	byType := map[string][]person{}
@@ -101,7 +101,7 @@ func regroup(batches []Batch, keep func(userID string) bool) []Batch {
 			byType[b.Type] = nil
 		}
 		for i, oid := range b.Recipients {
-			if keep(b.Users[i]) {
+			if keep(b.Users[i], b.Type) {
 				byType[b.Type] = append(byType[b.Type], person{oid, b.Users[i]})
 			}
 		}

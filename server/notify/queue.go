@@ -51,8 +51,9 @@ type Job struct {
 	// Due is when the hold ends: the worker sends nothing before, and
 	// then first drops whoever has read the post or is at work in
 	// Mattermost. Screened records that this was done.
-	Due      time.Time `json:"due,omitzero"`
-	Screened bool      `json:"screened,omitzero"`
+	Due        time.Time `json:"due,omitzero"`
+	Screened   bool      `json:"screened,omitzero"`
+	ScreenedAt time.Time `json:"screened_at,omitzero"`
 	// Test marks a test notification, whose outcome is kept for the
 	// person who asked.
 	Test bool `json:"test,omitzero"`

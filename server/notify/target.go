@@ -47,5 +47,5 @@ func DeliveryFor(s config.Settings, graphs *graph.Cache) (Delivery, error) {
 	if err != nil {
 		return Delivery{}, err
 	}
-	return Delivery{Sender: client, AppExternalID: s.AppID}, nil
+	return Delivery{Sender: client, AppExternalID: s.AppID, Hold: s.NotificationHold()}, nil
 }

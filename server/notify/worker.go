@@ -13,6 +13,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
+	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 )
 
 // Sender delivers one Graph activity.
@@ -25,6 +26,9 @@ type Sender interface {
 type Delivery struct {
 	Sender        Sender
 	AppExternalID string
+	// Hold is the hold in force: a job queued under a longer one waits no
+	// longer than it.
+	Hold time.Duration
 }
 
 // Screener says, when a job's hold is over, why each of its people
@@ -314,11 +318,15 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 		_, err := w.Queue.finish(head, *it.entry)
 		return 0, err
 	}
-	if !job.Screened && job.screenable() {
-		if wait := time.Until(job.Due); wait > 0 {
+	if job.screenable() && (!job.Screened || time.Since(job.ScreenedAt) > rescreenAfter) {
+		due := job.Due
+		if capped := job.Enqueued.Add(d.Hold); capped.Before(due) {
+			due = capped
+		}
+		if wait := time.Until(due); wait > 0 {
 			return wait, nil
 		}
-		w.screen(job)
+		w.screen(job, d.Hold)
 		if job.Done >= len(job.Batches) {
 			_, err := w.Queue.finish(head, *it.entry)
 			return 0, err
@@ -345,11 +353,15 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 	return w.failed(now, head, *it.entry, job, b, err)
 }
 
+// rescreenAfter is how long a screening stays good for a job that keeps
+// failing: people read the post meanwhile.
+const rescreenAfter = 5 * time.Minute
+
 // screen drops, once the hold is over, everyone the job should no longer
 // reach. It fails open: when the check cannot be made, everyone is told,
 // since a missed alert costs more than a repeated one.
-func (w *Worker) screen(job *Job) {
-	job.Screened = true
+func (w *Worker) screen(job *Job, hold time.Duration) {
+	job.Screened, job.ScreenedAt = true, time.Now()
 	if w.Attention == nil {
 		return
 	}
@@ -362,22 +374,26 @@ func (w *Worker) screen(job *Job) {
 		w.Log.LogWarn("Checking who has read a post failed; telling everyone", "post_id", job.PostID, "error", err.Error())
 		return
 	}
-	// Whoever a later post of the chain will tell has this one replaced
-	// in their feed before they could see it.
-	told := map[string]bool{}
-	if later, err := w.Queue.supersededBy(job); err == nil && later != nil {
-		for _, b := range later.Batches[later.Done:] {
-			for _, u := range b.Users {
-				told[u] = true
+	// Whoever a later post of the chain will tell, for a reason at least
+	// as strong, has this one replaced in their feed before they could
+	// see it. Only while this post is young and the later one is not
+	// failing: a busy thread must not keep pushing its news back.
+	told := map[string]int{}
+	if time.Since(job.Enqueued) < 2*hold {
+		if later, err := w.Queue.supersededBy(job); err == nil && later != nil && later.FailingSince.IsZero() {
+			for _, b := range later.Batches[later.Done:] {
+				for _, u := range b.Users {
+					told[u] = max(told[u], recipients.RankOf(b.Type))
+				}
 			}
 		}
 	}
 	spared, replaced := 0, 0
-	kept := regroup(job.Batches[job.Done:], func(userID string) bool {
+	kept := regroup(job.Batches[job.Done:], func(userID, activityType string) bool {
 		switch {
 		case why[userID] != attention.Told:
 			spared++
-		case told[userID]:
+		case told[userID] >= recipients.RankOf(activityType) && told[userID] > 0:
 			replaced++
 		default:
 			return true
@@ -415,8 +431,10 @@ func (w *Worker) failed(now time.Time, head mark, e entry, job *Job, b Batch, er
 	}
 	if cause.EveryRequest() {
 		w.pauseFor(now, cause, err)
-		// Not the batch's fault: its time to give up starts afresh.
+		// Not the batch's fault: its time to give up starts afresh. Who
+		// still needs telling is decided again once sending resumes.
 		job.FailingSince, job.Attempts = time.Time{}, 0
+		job.Screened = false
 		w.save(job)
 		return w.Limits.Poll, nil
 	}

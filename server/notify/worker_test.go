@@ -146,7 +146,9 @@ func (s *setup) worker(t *testing.T, with ...func(*Worker)) *Worker {
 	}
 	w := &Worker{
 		Queue: s.queue, Lock: lock, Log: s.kv, Stats: &Stats{KV: s.kv}, Limits: s.limit,
-		Delivery: func() (Delivery, error) { return Delivery{Sender: s.graph.Load(), AppExternalID: appID}, nil },
+		Delivery: func() (Delivery, error) {
+			return Delivery{Sender: s.graph.Load(), AppExternalID: appID, Hold: time.Hour}, nil
+		},
 	}
 	for _, f := range with {
 		f(w)

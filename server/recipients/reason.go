@@ -19,6 +19,17 @@ const (
 	DirectMessage
 )
 
+// RankOf is how strong the reason behind an activity type is; higher is
+// stronger, 0 for an unknown type.
+func RankOf(activityType string) int {
+	for r := DirectMessage; r > None; r-- {
+		if r.ActivityType() == activityType {
+			return int(r)
+		}
+	}
+	return 0
+}
+
 // ActivityType is the Teams app manifest's activity type for the reason.
 func (r Reason) ActivityType() string {
 	switch r {
