@@ -72,6 +72,11 @@ type Post struct {
 	ChannelID string
 	// CreateAt is the post's time, in Unix milliseconds.
 	CreateAt int64
+	// CollapsedReply is a reply in a collapsed thread: reading or viewing
+	// the channel says nothing of whether the thread was read (its own
+	// read state is not open to plugins), so, as Mattermost's push does,
+	// only the status and the choice decide.
+	CollapsedReply bool
 }
 
 // Check decides who is still to be told.
@@ -147,7 +152,7 @@ func (c Check) reason(post Post, choice Choice, member bool, lastViewed int64, s
 		return ChoseOff
 	case !member:
 		return Left
-	case lastViewed >= post.CreateAt:
+	case lastViewed >= post.CreateAt && !post.CollapsedReply:
 		return Read
 	}
 	if st == nil || st.Status == "" {
@@ -158,7 +163,10 @@ func (c Check) reason(post Post, choice Choice, member bool, lastViewed int64, s
 		return DoNotDisturb
 	case choice == Away && st.Status == model.StatusOnline:
 		return Active
-	case st.ActiveChannel == post.ChannelID && c.now().Sub(time.UnixMilli(st.LastActivityAt)) <= ActiveChannelWindow:
+	case choice == All && !post.CollapsedReply && st.ActiveChannel == post.ChannelID &&
+		c.now().Sub(time.UnixMilli(st.LastActivityAt)) <= ActiveChannelWindow:
+		// Only "all" asks about the channel on screen; "away" goes by
+		// the status alone, as Mattermost's own push does.
 		return Looking
 	}
 	return Told

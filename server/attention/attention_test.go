@@ -140,3 +140,37 @@ func BenchmarkWho(b *testing.B) {
 	}
 	b.ReportMetric(float64(api.calls)/float64(b.N), "api-calls/op")
 }
+
+func TestCollapsedRepliesGoByStatusAndChoiceAlone(t *testing.T) {
+	now := time.UnixMilli(1_000_000_000)
+	reply := Post{ChannelID: "ops", CreateAt: now.Add(-30 * time.Second).UnixMilli(), CollapsedReply: true}
+	api := &fakeAPI{
+		members: map[string]int64{"viewed": reply.CreateAt + 1, "looking": 0, "online": 0, "awayhere": 0},
+		statuses: map[string]*model.Status{
+			"viewed":   {UserId: "viewed", Status: model.StatusAway},
+			"looking":  {UserId: "looking", Status: model.StatusOnline, ActiveChannel: "ops", LastActivityAt: now.UnixMilli()},
+			"online":   {UserId: "online", Status: model.StatusOnline},
+			"awayhere": {UserId: "awayhere", Status: model.StatusAway, ActiveChannel: "ops", LastActivityAt: now.UnixMilli()},
+		},
+	}
+	choices := map[string]Choice{"viewed": Away, "looking": All, "online": Away, "awayhere": Away}
+	got, err := Check{API: api, Choice: func(id string) Choice { return choices[id] }, Now: func() time.Time { return now }}.
+		Who(reply, []string{"viewed", "looking", "online", "awayhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Reason{"viewed": Told, "looking": Told, "online": Active, "awayhere": Told}
+	for id, r := range want {
+		if got[id] != r {
+			t.Errorf("%s: %q, want %q", id, got[id], r)
+		}
+	}
+	// Outside a collapsed thread, someone away by choice "away" is told
+	// even with the channel open, as Mattermost's push does.
+	top := reply
+	top.CollapsedReply = false
+	got, _ = Check{API: api, Choice: func(id string) Choice { return choices[id] }, Now: func() time.Time { return now }}.Who(top, []string{"awayhere", "viewed"})
+	if got["awayhere"] != Told || got["viewed"] != Read {
+		t.Errorf("a top-level post: %v", got)
+	}
+}

@@ -23,6 +23,8 @@ type Target struct {
 	// Hold is how long a notification waits before it is sent to those
 	// who have not read the post by then.
 	Hold time.Duration
+	// CollapsedThreads is whether the server collapses reply threads.
+	CollapsedThreads bool
 }
 
 // Hook decides, in the post hook, whom to tell about a new post and
@@ -73,6 +75,7 @@ func (h Hook) Posted(post *model.Post) {
 		Channel: channelName(d.Channel),
 		WebURL:  target.Link(post.Id),
 		Hold:    target.Hold,
+		CollapsedThreads: target.CollapsedThreads,
 	}, d)
 	added, err := h.Queue.Add(job)
 	if err != nil {

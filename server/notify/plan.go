@@ -26,6 +26,8 @@ type Post struct {
 	// Hold is how long the notification waits, so that a person who
 	// reads the post in Mattermost meanwhile is not told in Teams.
 	Hold time.Duration
+	// CollapsedThreads is whether the server collapses reply threads.
+	CollapsedThreads bool
 }
 
 // NewJob plans the delivery of a decision: one batch per activity type
@@ -43,7 +45,10 @@ func NewJob(p Post, d *recipients.Decision) *Job {
 		Chain:     Chain(p.Post, d.Channel),
 		ChannelID: d.Channel.Id,
 		PostAt:    p.Post.CreateAt,
-		Due:       now.Add(max(p.Hold, 0)),
+		// A reply in a collapsed thread is read in the thread, which the
+		// channel's read state does not show.
+		CollapsedReply: p.CollapsedThreads && p.Post.RootId != "",
+		Due:            now.Add(max(p.Hold, 0)),
 	}
 	job.Batches = plan(d.Recipients)
 	return job

@@ -48,6 +48,9 @@ type Job struct {
 	// have read for the notification to be dropped.
 	ChannelID string `json:"channel_id,omitempty"`
 	PostAt    int64  `json:"post_at,omitzero"`
+	// CollapsedReply is a reply in a collapsed thread, whose read state
+	// the channel's does not tell.
+	CollapsedReply bool `json:"collapsed_reply,omitzero"`
 	// Due is when the hold ends: the worker sends nothing before, and
 	// then first drops whoever has read the post or is at work in
 	// Mattermost. Screened records that this was done.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
@@ -26,9 +27,10 @@ func TargetFor(snap *config.Snapshot) (Target, bool) {
 			endpoints, _ := s.Endpoints()
 			return teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, postID)
 		},
-		Home:  homeLink(s),
-		Names: sender.SettingsFrom(snap.Server),
-		Hold:  s.NotificationHold(),
+		Home:             homeLink(s),
+		Names:            sender.SettingsFrom(snap.Server),
+		Hold:             s.NotificationHold(),
+		CollapsedThreads: recipients.OptionsFrom(snap.Server).CollapsedThreads,
 	}, true
 }
 

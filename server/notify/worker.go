@@ -369,7 +369,7 @@ func (w *Worker) screen(job *Job, hold time.Duration) {
 	for _, b := range job.Batches[job.Done:] {
 		users = append(users, b.Users...)
 	}
-	why, err := w.Attention.Who(attention.Post{ChannelID: job.ChannelID, CreateAt: job.PostAt}, users)
+	why, err := w.Attention.Who(attention.Post{ChannelID: job.ChannelID, CreateAt: job.PostAt, CollapsedReply: job.CollapsedReply}, users)
 	if err != nil {
 		w.Log.LogWarn("Checking who has read a post failed; telling everyone", "post_id", job.PostID, "error", err.Error())
 		return
