@@ -13,7 +13,7 @@ func Words(texts ...string) []Word {
 	var out []Word
 	seen := map[string]bool{}
 	for _, t := range texts {
-		walkText([]byte(t), true, func(s string) {
+		walkText([]byte(t), true, false, func(s string) {
 			for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !wordRune(r) }) {
 				if len(out) >= maxKeywordWords {
 					return

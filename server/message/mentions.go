@@ -40,7 +40,7 @@ func FindMentions(texts ...string) Mentions {
 		if !strings.Contains(t, "@") {
 			continue
 		}
-		walkText([]byte(t), true, func(s string) { m.scan(s, seen) })
+		walkText([]byte(t), true, false, func(s string) { m.scan(s, seen) })
 	}
 	return m
 }

@@ -83,6 +83,7 @@ func TestPreview(t *testing.T) {
 		"<script>alert(1)</script> hi":                    "<script>alert(1)</script> hi",
 		"":                                                "",
 		"~~old~~ new and ~gone~":                          "old new and gone",
+		"R&amp;D &#8212; `a &amp; b`":                     "R&D — a &amp; b",
 		"| Host | State |\n| --- | --- |\n| db1 | **down** |": "Host State db1 down",
 		"- [x] page on-call\n- [ ] ~~rollback~~":              "page on-call rollback",
 		"> quoted _reply_\n\n***\n\nafter":                    "quoted reply after",

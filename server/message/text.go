@@ -1,6 +1,7 @@
 package message
 
 import (
+	"html"
 	"strings"
 
 	"github.com/yuin/goldmark/ast"
@@ -16,8 +17,10 @@ const maxInput = 64 << 10
 
 // walkText calls emit with the text of each leaf in source order, and
 // with "\n" between blocks. Code spans and fenced code are skipped when
-// skipCode is set, as Mattermost skips them when looking for mentions.
-func walkText(src []byte, skipCode bool, emit func(string)) {
+// skipCode is set, as Mattermost skips them when looking for mentions;
+// with references, character references outside code are read as the
+// characters they stand for.
+func walkText(src []byte, skipCode, references bool, emit func(string)) {
 	if len(src) > maxInput {
 		src = src[:maxInput]
 	}
@@ -44,7 +47,12 @@ func walkText(src []byte, skipCode bool, emit func(string)) {
 		case *ast.Text:
 			// The source keeps a backslash escape; the reader sees the
 			// character alone.
-			emit(string(util.UnescapePunctuations(node.Segment.Value(src))))
+			text := string(util.UnescapePunctuations(node.Segment.Value(src)))
+			if references {
+				// Outside code, "&amp;" shows as "&".
+				text = html.UnescapeString(text)
+			}
+			emit(text)
 			if node.SoftLineBreak() || node.HardLineBreak() {
 				emit("\n")
 			}
@@ -77,9 +85,11 @@ func lines(n ast.Node, src []byte) []byte {
 	return b
 }
 
-// PlainText is the message as a reader sees it, without markdown.
+// PlainText is the message as a reader sees it, without markdown, its
+// character references ("&amp;", "&#8212;") read as the characters
+// Mattermost shows.
 func PlainText(msg string) string {
 	var b strings.Builder
-	walkText([]byte(msg), false, func(s string) { b.WriteString(s) })
+	walkText([]byte(msg), false, true, func(s string) { b.WriteString(s) })
 	return b.String()
 }
