@@ -70,11 +70,11 @@ func (h Hook) Posted(post *model.Post) {
 		author = nil
 	}
 	job := NewJob(Post{
-		Post:    post,
-		Actor:   sender.Name(post, author, d.Channel.Type, target.Names),
-		Channel: channelName(d.Channel),
-		WebURL:  target.Link(post.Id),
-		Hold:    target.Hold,
+		Post:             post,
+		Actor:            sender.Name(post, author, d.Channel.Type, target.Names),
+		Channel:          channelName(d.Channel),
+		WebURL:           target.Link(post.Id),
+		Hold:             target.Hold,
 		CollapsedThreads: target.CollapsedThreads,
 	}, d)
 	added, err := h.Queue.Add(job)
