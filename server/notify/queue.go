@@ -57,9 +57,6 @@ type Job struct {
 	Due        time.Time `json:"due,omitzero"`
 	Screened   bool      `json:"screened,omitzero"`
 	ScreenedAt time.Time `json:"screened_at,omitzero"`
-	// Test marks a test notification, whose outcome is kept for the
-	// person who asked.
-	Test bool `json:"test,omitzero"`
 	// Done is how many batches Graph has accepted; a restart resumes
 	// after them, so nobody is told twice.
 	Done int `json:"done"`

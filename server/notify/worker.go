@@ -163,7 +163,7 @@ const inlineWait = time.Second
 // returns how long to wait before looking again.
 func (w *Worker) drain(ctx context.Context) time.Duration {
 	head, tail, err := w.Queue.Bounds()
-	if err != nil || head >= tail {
+	if err != nil || (head >= tail && !w.Queue.testsWaiting()) {
 		if err != nil {
 			w.Log.LogWarn("Reading the notification queue failed", "error", err.Error())
 		}
@@ -189,6 +189,14 @@ func (w *Worker) drain(ctx context.Context) time.Duration {
 			}
 			if !sleep(ctx, wait) {
 				return 0
+			}
+			continue
+		}
+		// A test someone waits for goes before the queue, and its hold.
+		if sent, err := w.sendTest(ctx, d); sent || err != nil {
+			if err != nil {
+				w.Log.LogWarn("Sending a test notification failed", "error", err.Error())
+				return w.Limits.Poll
 			}
 			continue
 		}
@@ -343,9 +351,6 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 	if err == nil {
 		job.Done++
 		job.FailingSince, job.Attempts = time.Time{}, 0
-		if job.Test {
-			w.Queue.setTestOutcome(job.PostID, TestOutcome{Sent: true})
-		}
 		w.Stats.add(func(s *Counts) { s.Requests++; s.Delivered += len(b.Recipients) })
 		w.resume(now)
 		return 0, w.progress(head, *it.entry, job)
@@ -422,13 +427,6 @@ func (w *Worker) progress(head mark, e entry, job *Job) error {
 // means: pause everything, give the batch up, or wait and try it again.
 func (w *Worker) failed(now time.Time, head mark, e entry, job *Job, b Batch, err error) (time.Duration, error) {
 	cause := graph.Classify(err)
-	if cause.EveryRequest() && job.Test {
-		// A test answers now; it does not wait out the pause it found.
-		w.pauseFor(now, cause, err)
-		w.Queue.setTestOutcome(job.PostID, outcomeOf(err))
-		_, ferr := w.Queue.finish(head, e)
-		return w.Limits.Poll, ferr
-	}
 	if cause.EveryRequest() {
 		w.pauseFor(now, cause, err)
 		// Not the batch's fault: its time to give up starts afresh. Who
@@ -481,9 +479,6 @@ func (w *Worker) giveUp(now time.Time, head mark, e entry, job *Job, b Batch, er
 		"post_id", job.PostID, "recipients", len(b.Recipients), "error", err.Error(),
 		"failing_for", failingFor.Round(time.Second).String())
 	w.Stats.add(func(s *Counts) { s.GaveUp += len(b.Recipients) })
-	if job.Test {
-		w.Queue.setTestOutcome(job.PostID, outcomeOf(err))
-	}
 	job.Done++
 	job.FailingSince, job.Attempts = time.Time{}, 0
 	return w.progress(head, e, job)

@@ -5,6 +5,7 @@ package testnotify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,12 @@ func (t Tester) Send(ctx context.Context, userID string) Result {
 		return Result{Message: "No test was sent: " + t.Why()}
 	}
 	id, err := t.Queue.AddTest(userID, oid, target, t.AppName())
-	if err != nil {
+	switch {
+	case errors.Is(err, notify.ErrTestPending):
+		return Result{Message: "No test was sent: you asked for one less than a minute ago. Wait a minute, then try again."}
+	case errors.Is(err, notify.ErrTooManyTests):
+		return Result{Message: "No test was sent: many people are testing at once. Try again in a minute."}
+	case err != nil:
 		return Result{Message: "No test was sent: it could not be queued (" + err.Error() + "). Try again."}
 	}
 	t.Reprobe()
@@ -89,6 +95,8 @@ func answer(o notify.TestOutcome) Result {
 	case graph.NoApp, graph.NoConsent, graph.SignInRefused:
 		reason, fix := health.PauseReason(o.Cause)
 		return Result{Message: fmt.Sprintf("Not sent: %s. %s. Teams notifications are paused until then.", reason, fix)}
+	case graph.Throttled:
+		return Result{Message: fmt.Sprintf("Not sent: Microsoft Graph is throttling requests; try again after %s UTC.", o.RetryAfter.UTC().Format("15:04:05"))}
 	case graph.Rejected:
 		return Result{Message: "Not sent: Microsoft Graph refused it for you (" + o.Error + "). Most often the Teams app is not installed for you, or your account is not in the tenant."}
 	}
