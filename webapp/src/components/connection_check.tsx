@@ -48,26 +48,43 @@ function summary(report: HealthReport): string {
     return 'Connected: every check passed.';
 }
 
+// useRequest runs a call on demand and keeps its latest answer or error;
+// an answer to an older call than the latest is dropped.
+function useRequest<T>(call: () => Promise<T>, failure: string) {
+    const [result, setResult] = useState<T | null>(null);
+    const [error, setError] = useState<string | null>(null);
+    const [busy, setBusy] = useState(false);
+    const latest = useRef(0);
+
+    const run = useCallback(async () => {
+        const n = ++latest.current;
+        setBusy(true);
+        setError(null);
+        try {
+            const next = await call();
+            if (n === latest.current) {
+                setResult(next);
+            }
+        } catch (err) {
+            if (n === latest.current) {
+                setResult(null);
+                setError(err instanceof ApiError || err instanceof Error ? err.message : failure);
+            }
+        } finally {
+            if (n === latest.current) {
+                setBusy(false);
+            }
+        }
+    }, [call, failure]);
+
+    return {result, error, busy, run};
+}
+
 // "Send me a test notification": one real notification to the admin,
 // through the same queue and Graph call as every other, and what became
 // of it.
 function TestNotification({disabled}: {disabled?: boolean}) {
-    const [result, setResult] = useState<TestNotificationResult | null>(null);
-    const [error, setError] = useState<string | null>(null);
-    const [sending, setSending] = useState(false);
-
-    const send = useCallback(async () => {
-        setSending(true);
-        setError(null);
-        setResult(null);
-        try {
-            setResult(await sendTestNotification());
-        } catch (err) {
-            setError(err instanceof ApiError || err instanceof Error ? err.message : 'The test could not be sent.');
-        } finally {
-            setSending(false);
-        }
-    }, []);
+    const {result, error, busy: sending, run: send} = useRequest<TestNotificationResult>(sendTestNotification, 'The test could not be sent.');
 
     return (
         <div style={{marginTop: 16}}>
@@ -94,31 +111,7 @@ function TestNotification({disabled}: {disabled?: boolean}) {
 
 // The System Console's "Check connection" button and its results.
 export function ConnectionCheck(props: AdminConsoleSettingProps) {
-    const [report, setReport] = useState<HealthReport | null>(null);
-    const [error, setError] = useState<string | null>(null);
-    const [checking, setChecking] = useState(false);
-    const latest = useRef(0);
-
-    const run = useCallback(async () => {
-        const call = ++latest.current;
-        setChecking(true);
-        setError(null);
-        try {
-            const next = await fetchHealth();
-            if (call === latest.current) {
-                setReport(next);
-            }
-        } catch (err) {
-            if (call === latest.current) {
-                setReport(null);
-                setError(err instanceof ApiError || err instanceof Error ? err.message : 'The check could not run.');
-            }
-        } finally {
-            if (call === latest.current) {
-                setChecking(false);
-            }
-        }
-    }, []);
+    const {result: report, error, busy: checking, run} = useRequest<HealthReport>(fetchHealth, 'The check could not run.');
 
     return (
         <section
