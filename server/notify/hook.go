@@ -16,9 +16,10 @@ import (
 // settings in force.
 type Target struct {
 	// Link is the Teams deep link a notification about a post opens;
-	// Home opens the app's Mattermost tab.
+	// Home opens the app's Mattermost tab. Both are made only when needed:
+	// the hook reads the target for every post.
 	Link  func(postID string) string
-	Home  string
+	Home  func() string
 	Names sender.Settings
 	// Hold is how long a notification waits before it is sent to those
 	// who have not read the post by then.

@@ -27,7 +27,7 @@ func TargetFor(snap *config.Snapshot) (Target, bool) {
 			endpoints, _ := s.Endpoints()
 			return teamsapp.PreviewDeepLink(endpoints.TeamsURL, s.AppID, postID)
 		},
-		Home:             homeLink(s),
+		Home:             func() string { return homeLink(s) },
 		Names:            sender.SettingsFrom(snap.Server),
 		Hold:             s.NotificationHold(),
 		CollapsedThreads: recipients.OptionsFrom(snap.Server).CollapsedThreads,

@@ -58,10 +58,14 @@ func (q Queue) AddTest(userID, objectID string, t Target, appName string) (strin
 	if !created {
 		return "", ErrTestPending
 	}
+	var home string
+	if t.Home != nil {
+		home = t.Home()
+	}
 	job := Job{
 		PostID:   "test_" + model.NewId(),
 		Topic:    "Test notification",
-		WebURL:   t.Home,
+		WebURL:   home,
 		Preview:  "Teams notifications from Mattermost reach you. You asked for this test.",
 		Actor:    appName,
 		Channel:  "Mattermost",

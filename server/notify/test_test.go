@@ -25,7 +25,7 @@ func TestATestGoesAheadOfHeldNotificationsAndTellsWhatHappened(t *testing.T) {
 	if _, err := s.queue.Add(heldJob("held", 3, time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	id, err := s.queue.AddTest("user-a", recipientID(9, 1), Target{Home: "https://teams.example/l/entity/x/mattermost"}, "Mission")
+	id, err := s.queue.AddTest("user-a", recipientID(9, 1), Target{Home: func() string { return "https://teams.example/l/entity/x/mattermost" }}, "Mission")
 	if err != nil {
 		t.Fatal(err)
 	}
