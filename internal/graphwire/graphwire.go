@@ -86,7 +86,7 @@ func Do(ctx context.Context, hc *http.Client, r Request, out any) error {
 		return fmt.Errorf("read %s %s: %w", r.Method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return decodeError(r.Method, path, resp, data)
+		return DecodeError(r.Method, path, resp.StatusCode, resp.Header.Get("Retry-After"), data)
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -96,7 +96,10 @@ func Do(ctx context.Context, hc *http.Client, r Request, out any) error {
 	return nil
 }
 
-func decodeError(method, path string, resp *http.Response, data []byte) *Error {
+// DecodeError reads Graph's answer other than success: its status, its
+// JSON error body and its Retry-After. A JSON batch gives each request's
+// answer in the same parts.
+func DecodeError(method, path string, status int, retryAfter string, data []byte) *Error {
 	var body struct {
 		Error struct {
 			Code    string `json:"code"`
@@ -104,11 +107,11 @@ func decodeError(method, path string, resp *http.Response, data []byte) *Error {
 		} `json:"error"`
 	}
 	_ = json.Unmarshal(data, &body)
-	e := &Error{Method: method, Path: path, Status: resp.StatusCode, Code: body.Error.Code, Message: body.Error.Message}
+	e := &Error{Method: method, Path: path, Status: status, Code: body.Error.Code, Message: body.Error.Message}
 	if e.Code == "" {
-		e.Code = http.StatusText(resp.StatusCode)
+		e.Code = http.StatusText(status)
 	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && secs >= 0 {
+	if secs, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && secs >= 0 {
 		e.RetryAfter = time.Duration(secs) * time.Second
 	}
 	return e

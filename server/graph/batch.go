@@ -9,7 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/graphwire"
 )
 
 // MaxBatch is Graph's limit of requests in one JSON batch.
@@ -97,26 +98,14 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest) ([]BatchAnswer,
 }
 
 func innerError(r BatchRequest, status int, headers map[string]string, body json.RawMessage) *Error {
-	var e struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(body, &e)
-	path, _, _ := strings.Cut(r.Path, "?")
-	out := &Error{Method: r.Method, Path: path, Status: status, Code: e.Error.Code, Message: e.Error.Message}
-	if out.Code == "" {
-		out.Code = http.StatusText(status)
-	}
+	var retryAfter string
 	for k, v := range headers {
 		if strings.EqualFold(k, "Retry-After") {
-			if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs >= 0 {
-				out.RetryAfter = time.Duration(secs) * time.Second
-			}
+			retryAfter = v
 		}
 	}
-	return out
+	path, _, _ := strings.Cut(r.Path, "?")
+	return graphwire.DecodeError(r.Method, path, status, retryAfter, body)
 }
 
 // DirectoryUser is a person as the directory lists them.
