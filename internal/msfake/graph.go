@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,7 +27,7 @@ type graphState struct {
 	tokenLifetime time.Duration
 	catalog       map[string]map[string]TeamsApp // tenant → external ID → app
 	notifications []Notification
-	buckets       map[string]*tokenBucket // per tenant
+	buckets       map[string]*rateBucket // per tenant
 
 	failN, failStatus int
 	failRetryAfter    time.Duration
@@ -49,7 +48,7 @@ func (g *graphState) init() {
 	g.dirs = map[string]*tenantDir{}
 	g.tokenLifetime = defaultAppTokenLifetime
 	g.catalog = map[string]map[string]TeamsApp{}
-	g.buckets = map[string]*tokenBucket{}
+	g.buckets = map[string]*rateBucket{}
 	g.withoutApp = map[string]map[string]bool{}
 	g.users = map[string]map[string]*dirUser{}
 	g.directory = map[string]*rateBucket{}
@@ -235,24 +234,6 @@ func (c *Cloud) StallNext(n int, d time.Duration) {
 // Graph's limit on sendActivityNotificationToRecipients in the fake: a
 // token bucket per tenant of this many requests a second (and burst).
 const sendRatePerSecond = 2
-
-type tokenBucket struct {
-	tokens float64
-	last   time.Time
-}
-
-// take spends a token at now, or says how long until one is available.
-func (b *tokenBucket) take(now time.Time) (ok bool, wait time.Duration) {
-	if elapsed := now.Sub(b.last); elapsed > 0 {
-		b.tokens = math.Min(sendRatePerSecond, b.tokens+elapsed.Seconds()*sendRatePerSecond)
-	}
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / sendRatePerSecond * float64(time.Second))
-}
 
 // graphCaller is the authenticated caller of a Graph request.
 type graphCaller struct {
@@ -639,19 +620,13 @@ func (c *Cloud) sendToRecipients(w http.ResponseWriter, r *http.Request, caller 
 	c.graph.mu.Lock()
 	b := c.graph.buckets[caller.tenant]
 	if b == nil {
-		b = &tokenBucket{tokens: sendRatePerSecond, last: now}
+		b = newBucket(sendRatePerSecond, sendRatePerSecond)
 		c.graph.buckets[caller.tenant] = b
 	}
-	ok, wait := b.take(now)
+	wait, ok := b.spend(now, 1)
 	c.graph.mu.Unlock()
 	if !ok {
-		secs := int64(math.Ceil(wait.Seconds()))
-		if secs < 1 {
-			secs = 1
-		}
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		writeGraphError(w, r, http.StatusTooManyRequests, "TooManyRequests",
-			"Too many requests. Retry after the number of seconds in Retry-After.")
+		throttled(w, r, wait)
 		return
 	}
 

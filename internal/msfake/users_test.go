@@ -108,6 +108,7 @@ func bind(c *Cloud, catalogID string) map[string]any {
 func TestInstallingTheAppForAUserFollowsGraphsAnswers(t *testing.T) {
 	t.Parallel()
 	c, _, catalogID := setupGraph(t)
+	clock := useFakeClock(c)
 	directory(c)
 	other := c.PublishTeamsApp(testTenant, "another-app", "Another")
 	self := withRoles(t, c, "TeamsAppInstallation.ReadWriteSelfForUser.All", "TeamsActivity.Send")
@@ -147,7 +148,7 @@ func TestInstallingTheAppForAUserFollowsGraphsAnswers(t *testing.T) {
 		t.Fatalf("to ann, installed: %d", st)
 	}
 	c.AddUser(testTenant, User{ObjectID: "u-new", UserPrincipalName: "new@example.com"})
-	time.Sleep(600 * time.Millisecond) // the bulk endpoint's 2 a second
+	clock.advance(time.Second) // the bulk endpoint's 2 a second
 	if st := send("u-new"); st != http.StatusForbidden {
 		t.Fatalf("to someone without the app: %d", st)
 	}
