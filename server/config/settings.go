@@ -210,21 +210,13 @@ func (f intField) set(s *Settings, value any) error {
 		}
 		n, err := strconv.Atoi(text)
 		if err != nil {
-			return fmt.Errorf("%s must be a whole number of seconds, not %q", f.label, capText(v))
+			return fmt.Errorf("%s must be a whole number of seconds, not %s", f.label, jsonKind(v))
 		}
 		*f.ptr(s) = n
 	default:
 		return fmt.Errorf("%s must be a whole number of seconds, not %s", f.label, jsonKind(value))
 	}
 	return nil
-}
-
-// capText shortens a value quoted in a message.
-func capText(v string) string {
-	if r := []rune(v); len(r) > 40 {
-		return string(r[:37]) + "..."
-	}
-	return v
 }
 
 var fieldByKey = func() map[string]fieldSetter {
