@@ -20,6 +20,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/notifycmd"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
+	"github.com/missioncollab/mattermost-plugin-m365/server/reach"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
@@ -43,6 +44,8 @@ func (p *Plugin) routes() http.Handler {
 		TestNotification: func(ctx context.Context, userID string) testnotify.Result {
 			return p.tester().Send(ctx, userID)
 		},
+		Reach:       p.reach,
+		NotifyLinks: p.links,
 	})
 }
 
@@ -74,10 +77,11 @@ func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (*mo
 	}
 	audit := sso.Audit{Log: p.API}
 	return linkcmd.Command{
-		API:        p.API,
-		Links:      p.signIn.Links(),
-		MatchEmail: func() bool { return p.currentSettings().MatchAccountsByEmail },
-		Unlinked:   audit.Unlinked,
+		API:         p.API,
+		Links:       p.signIn.Links(),
+		NotifyLinks: p.links,
+		MatchEmail:  func() bool { return p.currentSettings().MatchAccountsByEmail },
+		Unlinked:    audit.Unlinked,
 	}.Execute(args), nil
 }
 
@@ -100,10 +104,38 @@ func (p *Plugin) startNotifications() error {
 	}
 	p.worker.Start()
 	p.links.StartRefresh()
+	reachLock, err := cluster.NewMutex(p.API, "reach_job")
+	if err != nil {
+		return err
+	}
+	p.reach = &reach.Job{API: p.API, Lock: reachLock, Target: p.reachTarget, Links: p.links, Limits: reach.DefaultLimits}
+	p.reach.Start()
 	// Only with a worker running does the post hook queue anything.
 	p.resolver = &recipients.Resolver{API: p.API, Linked: p.links, Keywords: p.links.Keywords(),
 		Options: func() recipients.Options { return recipients.OptionsFrom(p.serverConfig()) }}
 	return nil
+}
+
+// reachTarget is where the job that links people who never opened the
+// app works under the settings in force.
+func (p *Plugin) reachTarget() (reach.Target, error) {
+	s := p.currentSettings()
+	if !s.CanReach() {
+		return reach.Target{}, reach.ErrOff
+	}
+	client, err := p.graph.ForSettings(s)
+	if err != nil {
+		return reach.Target{}, err
+	}
+	return reach.Target{TenantID: s.TenantID, AppExternalID: s.AppID, Graph: client}, nil
+}
+
+// UserHasBeenCreated has the next run of the notification link job read
+// the new account.
+func (p *Plugin) UserHasBeenCreated(_ *plugin.Context, _ *model.User) {
+	if p.reach != nil {
+		p.reach.AccountCreated()
+	}
 }
 
 // tester sends test notifications through the queue the worker drains.

@@ -22,6 +22,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notifycmd"
+	"github.com/missioncollab/mattermost-plugin-m365/server/reach"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/reminder"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
@@ -52,6 +53,7 @@ type Plugin struct {
 	links    *linkindex.Live
 	resolver *recipients.Resolver
 	worker   *notify.Worker
+	reach    *reach.Job
 
 	reminder *reminder.Reminder
 
@@ -62,7 +64,6 @@ type Plugin struct {
 // settings: with settings missing it stays idle and says so in the log.
 func (p *Plugin) OnActivate() error {
 	p.makeParts()
-	p.router = p.routes()
 	for _, cmd := range []*model.Command{linkcmd.Definition(), notifycmd.Definition()} {
 		if err := p.API.RegisterCommand(cmd); err != nil {
 			return fmt.Errorf("register /%s: %w", cmd.Trigger, err)
@@ -71,6 +72,7 @@ func (p *Plugin) OnActivate() error {
 	if err := p.startNotifications(); err != nil {
 		return fmt.Errorf("start notifications: %w", err)
 	}
+	p.router = p.routes()
 	// Reminders are a convenience: a name clash with the bot must not keep
 	// the plugin from running.
 	p.reminder = &reminder.Reminder{
@@ -103,6 +105,9 @@ func (p *Plugin) OnDeactivate() error {
 	if p.worker != nil {
 		p.worker.Stop()
 	}
+	if p.reach != nil {
+		p.reach.Stop()
+	}
 	if p.links != nil {
 		p.links.Stop()
 	}
@@ -132,7 +137,7 @@ func (p *Plugin) OnConfigurationChange() error {
 	settingsChanged := previous == nil || s != previous.Settings
 	missing := s.Missing()
 	missingChanged := previous == nil || !slices.Equal(missing, previous.Settings.Missing())
-	p.links.Configure(s.TenantID, s.MatchAccountsByEmail)
+	p.links.Configure(s.TenantID, s.MatchAccountsByEmail, s.ReachBeforeFirstUse)
 	// Saving the server config from inside its change hook would nest
 	// hooks; do it once this one has returned.
 	go p.framing.Apply(func() []string { return p.currentSettings().ServerFrameAncestors() })
@@ -144,6 +149,9 @@ func (p *Plugin) OnConfigurationChange() error {
 		}
 		if p.worker != nil {
 			p.worker.Reprobe()
+		}
+		if p.reach != nil {
+			p.reach.Wake()
 		}
 	}
 	if missingChanged && len(missing) > 0 {

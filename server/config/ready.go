@@ -67,6 +67,10 @@ func (s Settings) CanNotify() bool {
 	return !s.DisableNotifications && s.CanCallGraph() && s.AppID != ""
 }
 
+// CanReach reports whether people who never opened the app are to be
+// linked for notifications and have the app installed for them.
+func (s Settings) CanReach() bool { return s.ReachBeforeFirstUse && s.CanNotify() }
+
 // Snapshot is the plugin's settings and the server configuration as of
 // one change, read together: it is replaced whole, never changed.
 type Snapshot struct {

@@ -29,6 +29,9 @@ type Settings struct {
 	NotificationHoldSeconds int
 	// MatchAccountsByEmail lets the tab sign people in by email address.
 	MatchAccountsByEmail bool
+	// ReachBeforeFirstUse links people who never opened the app for
+	// notifications and installs the app for them.
+	ReachBeforeFirstUse bool
 
 	// How the Teams store presents the app's publisher; empty means the
 	// defaults described in plugin.json.
@@ -95,6 +98,7 @@ func (s Settings) WriteTo(raw map[string]any) map[string]any {
 	out["cloud"] = string(s.Cloud)
 	out["disablenotifications"] = s.DisableNotifications
 	out["matchaccountsbyemail"] = s.MatchAccountsByEmail
+	out["reachbeforefirstuse"] = s.ReachBeforeFirstUse
 	out["notificationholdseconds"] = s.NotificationHoldSeconds
 	return out
 }
@@ -224,6 +228,7 @@ var fieldByKey = func() map[string]fieldSetter {
 		"cloud":                   cloudField{},
 		"disablenotifications":    boolField{labelDisableNotifications, func(s *Settings) *bool { return &s.DisableNotifications }},
 		"matchaccountsbyemail":    boolField{labelMatchAccountsByEmail, func(s *Settings) *bool { return &s.MatchAccountsByEmail }},
+		"reachbeforefirstuse":     boolField{labelReachBeforeFirstUse, func(s *Settings) *bool { return &s.ReachBeforeFirstUse }},
 		"notificationholdseconds": intField{labelNotificationHoldSeconds, func(s *Settings) *int { return &s.NotificationHoldSeconds }},
 	}
 	for _, f := range textFields {

@@ -25,6 +25,7 @@ const (
 	labelDisableNotifications    = "Disable activity notifications"
 	labelMatchAccountsByEmail    = "Sign in by matching email addresses"
 	labelNotificationHoldSeconds = "Hold Teams notifications (seconds)"
+	labelReachBeforeFirstUse     = "Notify people who never opened the app"
 	labelDeveloperName           = "Publisher name"
 	labelDeveloperWebsiteURL     = "Publisher website URL"
 	labelPrivacyURL              = "Privacy statement URL"

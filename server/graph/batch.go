@@ -177,12 +177,19 @@ func (c *Client) UsersByEmail(ctx context.Context, emails []string) ([]UserLooku
 // gone from the catalog: Graph answers both with 404).
 var ErrUnknownUser = errors.New("no such user in the directory, or no such app in the catalog")
 
+// Installed is one person's installation outcome: Err is nil when the
+// app is installed, and Already says it was before this request.
+type Installed struct {
+	Already bool
+	Err     error
+}
+
 // InstallFor installs the catalog app catalogID for each person (Entra
 // object IDs), MaxBatch to a request, and returns each one's outcome in
-// order: nil when the app is installed, including when it already was.
-func (c *Client) InstallFor(ctx context.Context, catalogID string, objectIDs []string) ([]error, error) {
+// order. Graph's "already installed" (409) is success.
+func (c *Client) InstallFor(ctx context.Context, catalogID string, objectIDs []string) ([]Installed, error) {
 	bind := map[string]string{"teamsApp@odata.bind": strings.TrimRight(c.cfg.GraphURL, "/") + "/v1.0/appCatalogs/teamsApps/" + url.PathEscape(catalogID)}
-	out := make([]error, 0, len(objectIDs))
+	out := make([]Installed, 0, len(objectIDs))
 	for start := 0; start < len(objectIDs); start += MaxBatch {
 		chunk := objectIDs[start:min(start+MaxBatch, len(objectIDs))]
 		reqs := make([]BatchRequest, len(chunk))
@@ -191,18 +198,25 @@ func (c *Client) InstallFor(ctx context.Context, catalogID string, objectIDs []s
 		}
 		answers, err := c.Batch(ctx, reqs)
 		if err != nil {
-			return nil, err
+			return nil, c.forbiddenFor(err, installPermissions...)
 		}
 		for _, a := range answers {
 			switch {
-			case a.Err == nil, a.Status == http.StatusConflict:
-				out = append(out, nil)
+			case a.Err == nil:
+				out = append(out, Installed{})
+			case a.Status == http.StatusConflict:
+				out = append(out, Installed{Already: true})
 			case a.Status == http.StatusNotFound:
-				out = append(out, fmt.Errorf("%w: %w", ErrUnknownUser, a.Err))
+				out = append(out, Installed{Err: fmt.Errorf("%w: %w", ErrUnknownUser, a.Err)})
 			default:
-				out = append(out, c.forbiddenFor(a.Err, "TeamsAppInstallation.ReadWriteSelfForUser.All", "TeamsAppInstallation.ReadWriteForUser.All"))
+				out = append(out, Installed{Err: c.forbiddenFor(a.Err, installPermissions...)})
 			}
 		}
 	}
 	return out, nil
 }
+
+// installPermissions are the application permissions that install the
+// app for a person, the least privileged first: it installs only the
+// Teams app whose manifest names this Entra app.
+var installPermissions = []string{"TeamsAppInstallation.ReadWriteSelfForUser.All", "TeamsAppInstallation.ReadWriteForUser.All"}

@@ -71,7 +71,7 @@ func TestInstallForTreatsAlreadyInstalledAsDoneAndNamesTheRest(t *testing.T) {
 		oids = append(oids, oid)
 	}
 	first, err := c.InstallFor(context.Background(), catalogID, oids[:3])
-	if err != nil || slices.ContainsFunc(first, func(e error) bool { return e != nil }) {
+	if err != nil || slices.ContainsFunc(first, func(i Installed) bool { return i.Err != nil || i.Already }) {
 		t.Fatalf("first: %v %v", first, err)
 	}
 	got, err := c.InstallFor(context.Background(), catalogID, append(slices.Clone(oids), "u-unknown"))
@@ -79,11 +79,11 @@ func TestInstallForTreatsAlreadyInstalledAsDoneAndNamesTheRest(t *testing.T) {
 		t.Fatalf("%d outcomes: %v", len(got), err)
 	}
 	for i, e := range got[:25] {
-		if e != nil {
-			t.Errorf("%s: %v", oids[i], e)
+		if e.Err != nil || e.Already != (i < 3) {
+			t.Errorf("%s: %+v", oids[i], e)
 		}
 	}
-	if !errors.Is(got[25], ErrUnknownUser) {
+	if !errors.Is(got[25].Err, ErrUnknownUser) {
 		t.Errorf("unknown user: %v", got[25])
 	}
 	if n := len(cloud.InstalledFor(tenant, "u-24")); n != 1 {
@@ -94,7 +94,7 @@ func TestInstallForTreatsAlreadyInstalledAsDoneAndNamesTheRest(t *testing.T) {
 	other := cloud.PublishTeamsApp(tenant, "other-app", "Other")
 	got, _ = c.InstallFor(context.Background(), catalogID[:0]+other, []string{"u-00"})
 	var consent *ConsentError
-	if got[0] == nil || errors.As(got[0], &consent) {
+	if got[0].Err == nil || errors.As(got[0].Err, &consent) {
 		t.Errorf("someone else's app: %v", got[0])
 	}
 }

@@ -49,6 +49,10 @@ type Deps struct {
 	// TestNotification sends a person a test notification and says what
 	// happened.
 	TestNotification func(ctx context.Context, userID string) testnotify.Result
+	// Reach is the job that links people who never opened the app, and
+	// NotifyLinks what it made.
+	Reach       ReachJob
+	NotifyLinks NotifyLinks
 }
 
 // maxRequestBody caps every request body the plugin reads; icon uploads
@@ -74,6 +78,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /static/{name}", a.staticFile)
 	mux.Handle("GET /api/v1/health", a.adminOnly(a.health))
 	mux.Handle("POST /api/v1/notifications/test", a.adminOnly(a.testNotification))
+	mux.Handle("GET /api/v1/reach", a.adminOnly(a.reachStatus))
+	mux.Handle("POST /api/v1/reach/run", a.adminOnly(a.startReach))
 	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))
 	mux.Handle("GET /api/v1/teams-app/package", a.adminOnly(a.downloadPackage))
 	mux.Handle("GET /api/v1/teams-app/icons/{kind}", a.adminOnly(a.getIcon))

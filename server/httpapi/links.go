@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 )
 
 // linkView is one account's Entra link as the API shows it.
@@ -18,6 +21,17 @@ type linkView struct {
 	// InForce is false for a link made by email while email matching is
 	// off: kept, but it signs nobody in and routes no notification.
 	InForce bool `json:"in_force"`
+	// Notification is the account's notification link, made for a person
+	// who had not opened the app: it routes notifications only.
+	Notification *notifyLinkView `json:"notification_link,omitempty"`
+}
+
+type notifyLinkView struct {
+	ObjectID  string `json:"object_id"`
+	Rule      string `json:"rule"`
+	LinkedAt  int64  `json:"linked_at"`
+	Installed bool   `json:"app_installed"`
+	InForce   bool   `json:"in_force"`
 }
 
 func (a *api) ownLink(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +83,10 @@ func (a *api) showLink(w http.ResponseWriter, userID string) {
 		v = linkView{UserID: userID, Linked: true, TenantID: link.TenantID, ObjectID: link.ObjectID,
 			Rule: link.MadeBy(), LinkedAt: link.LinkedAt, InForce: link.Trusted(svc.Matcher.MatchEmail)}
 	}
+	if e, ok := a.NotifyLinks.NotifyLinkOf(userID); ok && e.Removed == 0 {
+		v.Notification = &notifyLinkView{ObjectID: e.ObjectID, Rule: e.Rule, LinkedAt: e.At, Installed: e.Installed != 0,
+			InForce: link == nil && a.Snapshot().Settings.CanReach()}
+	}
 	writeJSON(w, http.StatusOK, v)
 }
 
@@ -80,10 +98,22 @@ func (a *api) removeLink(w http.ResponseWriter, userID, actorID string) {
 		writeError(w, http.StatusInternalServerError, "Removing the link failed.")
 		return
 	}
-	if link == nil {
+	if link != nil {
+		svc.Audit.Unlinked(userID, *link, actorID)
+	}
+	notifyLink, err := a.NotifyLinks.RemoveNotifyLink(userID, time.Now().UnixMilli())
+	if err != nil {
+		a.Log.LogError("Removing a notification link failed", "user_id", userID, "error", err.Error())
+		writeError(w, http.StatusInternalServerError, "Removing the link failed.")
+		return
+	}
+	if notifyLink != nil {
+		svc.Audit.Unlinked(userID, kvstore.Link{Identity: kvstore.Identity{TenantID: a.Snapshot().Settings.TenantID, ObjectID: notifyLink.ObjectID},
+			Rule: notifyLink.Rule, LinkedAt: notifyLink.At}, actorID)
+	}
+	if link == nil && notifyLink == nil {
 		writeError(w, http.StatusNotFound, "The account is not linked to a Microsoft account.")
 		return
 	}
-	svc.Audit.Unlinked(userID, *link, actorID)
 	writeJSON(w, http.StatusOK, linkView{UserID: userID})
 }

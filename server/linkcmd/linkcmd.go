@@ -11,6 +11,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/server/slash"
 )
 
@@ -29,10 +30,18 @@ type Links interface {
 	Unlink(userID string) (*kvstore.Link, error)
 }
 
+// NotifyLinks reads and removes notification links, made for people
+// who had not opened the app.
+type NotifyLinks interface {
+	NotifyLinkOf(userID string) (linkindex.NotifyEntry, bool)
+	RemoveNotifyLink(userID string, at int64) (*kvstore.NotifyLink, error)
+}
+
 // Command runs /m365.
 type Command struct {
-	API   API
-	Links Links
+	API         API
+	Links       Links
+	NotifyLinks NotifyLinks
 	// MatchEmail reports whether email matching is on, which decides
 	// whether a link made by email is in force.
 	MatchEmail func() bool
@@ -80,8 +89,18 @@ func (c Command) show(userID, name string) *model.CommandResponse {
 	if err != nil {
 		return slash.Reply("Reading the link failed; try again.")
 	}
-	if link == nil {
+	notifyLink, hasNotifyLink := c.NotifyLinks.NotifyLinkOf(userID)
+	hasNotifyLink = hasNotifyLink && notifyLink.Removed == 0
+	if link == nil && !hasNotifyLink {
 		return slash.Reply(name + " is not linked to a Microsoft account.")
+	}
+	if link == nil {
+		msg := fmt.Sprintf("%s has a notification link to the Microsoft account with object ID `%s`, %s, on %s.",
+			name, notifyLink.ObjectID, madeBy(notifyLink.Rule), time.UnixMilli(notifyLink.At).UTC().Format("2 January 2006 at 15:04 UTC"))
+		if notifyLink.Installed != 0 {
+			msg += " The Teams app was installed for it."
+		}
+		return slash.Reply(msg + " `/m365 unlink` removes it, and it is not made again.")
 	}
 	msg := fmt.Sprintf("%s is linked to the Microsoft account with object ID `%s` in tenant `%s`, %s",
 		name, link.ObjectID, link.TenantID, madeBy(link.MadeBy()))
@@ -100,11 +119,21 @@ func (c Command) unlink(userID, name, actorID string) *model.CommandResponse {
 	if err != nil {
 		return slash.Reply("Removing the link failed; try again.")
 	}
-	if link == nil {
+	if link != nil && c.Unlinked != nil {
+		c.Unlinked(userID, *link, actorID)
+	}
+	notifyLink, err := c.NotifyLinks.RemoveNotifyLink(userID, time.Now().UnixMilli())
+	if err != nil {
+		return slash.Reply("Removing the notification link failed; try again.")
+	}
+	if notifyLink != nil && c.Unlinked != nil {
+		c.Unlinked(userID, kvstore.Link{Identity: kvstore.Identity{ObjectID: notifyLink.ObjectID}, Rule: notifyLink.Rule, LinkedAt: notifyLink.At}, actorID)
+	}
+	if link == nil && notifyLink == nil {
 		return slash.Reply(name + " is not linked to a Microsoft account.")
 	}
-	if c.Unlinked != nil {
-		c.Unlinked(userID, *link, actorID)
+	if link == nil {
+		return slash.Reply(name + " no longer has a notification link: Teams notifications stop until the Microsoft 365 app is opened and signs in.")
 	}
 	return slash.Reply(name + " is no longer linked to a Microsoft account. Opening Mattermost in Microsoft 365 asks to sign in or link again.")
 }

@@ -8,12 +8,29 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 )
 
 type fake struct {
 	users  map[string]*model.User
 	admins map[string]bool
 	links  map[string]*kvstore.Link
+	notify map[string]linkindex.NotifyEntry
+}
+
+func (f *fake) NotifyLinkOf(id string) (linkindex.NotifyEntry, bool) {
+	e, ok := f.notify[id]
+	return e, ok
+}
+
+func (f *fake) RemoveNotifyLink(id string, at int64) (*kvstore.NotifyLink, error) {
+	e, ok := f.notify[id]
+	if !ok || e.Removed != 0 {
+		return nil, nil
+	}
+	e.Removed = at
+	f.notify[id] = e
+	return &e.NotifyLink, nil
 }
 
 func (f *fake) GetUserByUsername(name string) (*model.User, *model.AppError) {
@@ -40,9 +57,13 @@ func newCommand() (*fake, Command, *[]string) {
 			"a": {Identity: kvstore.Identity{TenantID: "t", ObjectID: "oid-a"}, Rule: kvstore.RuleEmail},
 			"b": {Identity: kvstore.Identity{TenantID: "t", ObjectID: "oid-b"}, Rule: kvstore.RuleConfirmed},
 		},
+		notify: map[string]linkindex.NotifyEntry{
+			"c": {NotifyLink: kvstore.NotifyLink{UserID: "c", ObjectID: "oid-c", Rule: kvstore.RuleNotifyDirectory, At: 1, Installed: 2}},
+		},
 	}
+	f.users["c"] = &model.User{Id: "c", Username: "carol"}
 	var audited []string
-	c := Command{API: f, Links: f, MatchEmail: func() bool { return false },
+	c := Command{API: f, Links: f, NotifyLinks: f, MatchEmail: func() bool { return false },
 		Unlinked: func(userID string, _ kvstore.Link, actor string) { audited = append(audited, userID+" by "+actor) }}
 	return f, c, &audited
 }
@@ -98,5 +119,25 @@ func TestUnknownUsageIsExplained(t *testing.T) {
 		if got := run(c, "a", cmd); !strings.Contains(got, "/m365 link") {
 			t.Errorf("%q: %s", cmd, got)
 		}
+	}
+}
+
+func TestAPersonSeesAndRemovesTheirNotificationLinkForGood(t *testing.T) {
+	f, c, audited := newCommand()
+	got := run(c, "c", "/m365 link")
+	if !strings.Contains(got, "notification link") || !strings.Contains(got, "oid-c") || !strings.Contains(got, "signs nobody in") || !strings.Contains(got, "installed") {
+		t.Fatalf("notification link: %s", got)
+	}
+	if got := run(c, "c", "/m365 unlink"); !strings.Contains(got, "no longer has a notification link") {
+		t.Fatalf("unlink: %s", got)
+	}
+	if f.notify["c"].Removed == 0 || len(*audited) != 1 {
+		t.Fatalf("not removed or not audited: %+v %v", f.notify["c"], *audited)
+	}
+	if got := run(c, "c", "/m365 link"); !strings.Contains(got, "not linked") {
+		t.Fatalf("after removal: %s", got)
+	}
+	if got := run(c, "a", "/m365 unlink @carol"); !strings.Contains(got, "Only system admins") {
+		t.Fatalf("someone else's: %s", got)
 	}
 }

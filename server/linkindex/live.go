@@ -55,8 +55,15 @@ type Live struct {
 	index      *Index
 	tenant     string
 	matchEmail bool
+	reach      bool
 	loaded     bool
 	stop       chan struct{}
+	// signIn is every sign-in link of the tenant, trusted or not, as
+	// user ID → object ID; notify is every notification link of the
+	// tenant, removed ones included.
+	signIn      map[string]string
+	signInOwner map[string]string
+	notify      map[string]NotifyEntry
 	// choices are the Teams notification choices of everyone who made
 	// one other than the default.
 	choices map[string]attention.Choice
@@ -80,22 +87,30 @@ func (l *Live) Lookup(userID string) (string, bool) { return l.current().Lookup(
 // UserIDs is every linked person in the tenant.
 func (l *Live) UserIDs() []string { return l.current().UserIDs() }
 
-// Configure loads the index again when the tenant or the trust of links
-// made by email changes; links made by email count only while email
-// matching is on.
-func (l *Live) Configure(tenant string, matchEmail bool) {
+// Configure loads the index again when the tenant, the trust of links
+// made by email or the use of notification links changes: links made by
+// email count only while email matching is on, notification links only
+// while reaching people before first use is on.
+func (l *Live) Configure(tenant string, matchEmail, reach bool) {
 	tenant = strings.ToLower(tenant)
 	l.mu.Lock()
-	same := l.loaded && l.tenant == tenant && l.matchEmail == matchEmail
+	same := l.loaded && l.tenant == tenant && l.matchEmail == matchEmail && l.reach == reach
 	l.mu.Unlock()
 	if same {
 		return
 	}
 	ix := New(tenant)
+	// The new index is in force at once, so that links made while it
+	// loads are not lost.
 	l.mu.Lock()
-	l.index, l.tenant, l.matchEmail, l.loaded = ix, tenant, matchEmail, true
+	l.index, l.tenant, l.matchEmail, l.reach, l.loaded = ix, tenant, matchEmail, reach, true
+	l.signIn, l.signInOwner, l.notify = map[string]string{}, map[string]string{}, map[string]NotifyEntry{}
 	l.mu.Unlock()
+	signIn := map[string]string{}
 	err := kvstore.Links{KV: l.API}.Each(l.API, func(userID string, link kvstore.Link) {
+		if strings.EqualFold(link.TenantID, tenant) {
+			signIn[userID] = strings.ToLower(link.ObjectID)
+		}
 		if link.Trusted(matchEmail) {
 			ix.Set(userID, link.TenantID, link.ObjectID)
 		}
@@ -103,6 +118,26 @@ func (l *Live) Configure(tenant string, matchEmail bool) {
 	if err != nil {
 		l.API.LogError("Loading the accounts linked to Teams failed; notifications reach only people who sign in again", "error", err.Error())
 	}
+	notify, err := l.loadNotifyLinks(tenant)
+	if err != nil {
+		l.API.LogError("Loading the notification links failed; people who never opened the app are not notified until the plugin restarts", "error", err.Error())
+	}
+	l.mu.Lock()
+	for userID, oid := range signIn {
+		if _, ok := l.signIn[userID]; !ok {
+			l.signIn[userID] = oid
+			l.signInOwner[oid] = userID
+		}
+	}
+	for userID, e := range notify {
+		if _, ok := l.notify[userID]; !ok {
+			l.notify[userID] = e
+		}
+	}
+	for userID := range l.notify {
+		l.applyNotifyLocked(userID)
+	}
+	l.mu.Unlock()
 	l.loadChoices()
 	l.RefreshKeywords()
 }
@@ -131,6 +166,10 @@ func (l *Live) OnClusterEvent(ev model.PluginClusterEvent) {
 		}
 		return
 	}
+	if ev.Id == NotifyChunkEvent {
+		l.onNotifyChunkEvent(ev.Data)
+		return
+	}
 	if ev.Id != LinkEvent && ev.Id != UnlinkEvent {
 		return
 	}
@@ -142,15 +181,50 @@ func (l *Live) OnClusterEvent(ev model.PluginClusterEvent) {
 }
 
 func (l *Live) apply(event, userID string, link kvstore.Link) {
-	l.mu.RLock()
+	l.mu.Lock()
 	ix, matchEmail := l.index, l.matchEmail
-	l.mu.RUnlock()
+	if l.signIn == nil {
+		l.signIn, l.signInOwner = map[string]string{}, map[string]string{}
+	}
+	if oid, ok := l.signIn[userID]; ok {
+		delete(l.signIn, userID)
+		if l.signInOwner[oid] == userID {
+			delete(l.signInOwner, oid)
+		}
+		if event == UnlinkEvent {
+			ix.Remove(userID)
+		}
+		// Notification links that gave way to this sign-in link count again.
+		for other, e := range l.notify {
+			if e.ObjectID == oid || other == userID {
+				l.applyNotifyLocked(other)
+			}
+		}
+	}
 	if event == UnlinkEvent {
-		ix.Remove(userID)
+		l.mu.Unlock()
 		return
 	}
-	if link.Trusted(matchEmail) {
+	if strings.EqualFold(link.TenantID, l.tenant) {
+		oid := strings.ToLower(link.ObjectID)
+		l.signIn[userID] = oid
+		l.signInOwner[oid] = userID
+		// A person who signs in is told as that account: a notification
+		// link of another account to the same identity gives way.
+		for other, e := range l.notify {
+			if other != userID && e.ObjectID == oid {
+				l.unapplyNotifyLocked(other)
+			}
+		}
+	}
+	trusted := link.Trusted(matchEmail)
+	if trusted {
 		ix.Set(userID, link.TenantID, link.ObjectID)
+	} else {
+		ix.Remove(userID)
+	}
+	l.mu.Unlock()
+	if trusted {
 		if u, appErr := l.API.GetUser(userID); appErr == nil {
 			l.keywords.Add(u)
 		}

@@ -79,11 +79,11 @@ func TestTheIndexHoldsOnlyLinksInForce(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &Live{API: api}
-	l.Configure("t1", true)
+	l.Configure("t1", true, false)
 	if l.Len() != 2 {
 		t.Fatalf("with email matching: %v", l.UserIDs())
 	}
-	l.Configure("T1", false)
+	l.Configure("T1", false, false)
 	if _, ok := l.Lookup("mailed"); ok || l.Len() != 1 {
 		t.Fatalf("with email matching off: %v", l.UserIDs())
 	}
@@ -95,8 +95,8 @@ func TestTheIndexHoldsOnlyLinksInForce(t *testing.T) {
 func TestLinksMadeAndRemovedReachTheOtherServers(t *testing.T) {
 	api := &fakeAPI{kv: map[string][]byte{}}
 	here, there := &Live{API: api}, &Live{API: &fakeAPI{kv: map[string][]byte{}}}
-	here.Configure("t", true)
-	there.Configure("t", true)
+	here.Configure("t", true, false)
+	there.Configure("t", true, false)
 	link := kvstore.Link{Identity: kvstore.Identity{TenantID: "t", ObjectID: "oid"}, Rule: kvstore.RuleConfirmed}
 	here.Linked("u", link)
 	for _, ev := range api.published {
@@ -118,7 +118,7 @@ func TestLinksMadeAndRemovedReachTheOtherServers(t *testing.T) {
 func TestKeywordsAreReadInBatches(t *testing.T) {
 	api := &fakeAPI{kv: map[string][]byte{}}
 	l := &Live{API: api}
-	l.Configure("t", true)
+	l.Configure("t", true, false)
 	for range 2500 {
 		l.current().Set(model.NewId(), "t", "oid")
 	}
@@ -132,7 +132,7 @@ func TestKeywordsAreReadInBatches(t *testing.T) {
 func TestChoicesAreMirroredLoadedAndShared(t *testing.T) {
 	api := &fakeAPI{kv: map[string][]byte{}, prefs: map[string]string{"early": "all"}}
 	here := &Live{API: api}
-	here.Configure("t", true)
+	here.Configure("t", true, false)
 	if here.Choice("anyone") != attention.Default {
 		t.Fatal("no choice is not the default")
 	}
@@ -140,7 +140,7 @@ func TestChoicesAreMirroredLoadedAndShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	there := &Live{API: &fakeAPI{kv: map[string][]byte{}}}
-	there.Configure("t", true)
+	there.Configure("t", true, false)
 	for _, ev := range api.published {
 		there.OnClusterEvent(ev)
 	}
@@ -149,7 +149,7 @@ func TestChoicesAreMirroredLoadedAndShared(t *testing.T) {
 	}
 	// A restart reads the mirror.
 	restarted := &Live{API: api}
-	restarted.Configure("t", true)
+	restarted.Configure("t", true, false)
 	if restarted.Choice("u") != attention.Off {
 		t.Fatal("the choice was lost on restart")
 	}
@@ -172,7 +172,7 @@ func TestChoicesAreMirroredLoadedAndShared(t *testing.T) {
 func TestOnlyTheChoicePreferenceIsMirrored(t *testing.T) {
 	api := &fakeAPI{kv: map[string][]byte{}}
 	l := &Live{API: api}
-	l.Configure("t", true)
+	l.Configure("t", true, false)
 	l.PreferencesChanged([]model.Preference{
 		{UserId: "a", Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: "off"},
 		{UserId: "b", Category: "display_settings", Name: attention.PreferenceName, Value: "off"},
@@ -192,7 +192,7 @@ func TestOnlyTheChoicePreferenceIsMirrored(t *testing.T) {
 func TestTheStoredPreferenceWinsOverALateHook(t *testing.T) {
 	api := &fakeAPI{kv: map[string][]byte{}, prefs: map[string]string{"u": "off"}}
 	l := &Live{API: api}
-	l.Configure("t", true)
+	l.Configure("t", true, false)
 	// The hook for an older save ("all") arrives after the newer one.
 	l.PreferencesChanged([]model.Preference{{UserId: "u", Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: "all"}})
 	if l.Choice("u") != attention.Off || string(api.kv["choice_u"]) != "off" {

@@ -1,0 +1,336 @@
+package reach
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"golang.org/x/time/rate"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
+)
+
+// Reasons an account is passed over without asking Graph.
+const (
+	skipRemoved   = "the person removed their notification link"
+	skipChoiceOff = "the person turned Teams notifications off"
+	skipTaken     = "the Microsoft account is linked to another Mattermost account"
+)
+
+// Retries within a run: Graph's 429s are waited out up to maxThrottled
+// times for one request, other failures of a whole batch are tried
+// maxAttempts times with backoff before the run stops.
+const (
+	maxThrottled = 20
+	maxAttempts  = 5
+)
+
+type worker struct {
+	job       *Job
+	target    Target
+	catalogID string
+	lookups   *rate.Limiter
+	installs  *rate.Limiter
+}
+
+// page links the accounts of one page it can and installs the app for
+// them, writing the page's chunk once. A page done again after a
+// restart finds its chunk and keeps what it holds.
+func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links linkindex.Links, owners map[string]string) error {
+	store := kvstore.NotifyLinks{KV: w.job.API}
+	key := kvstore.NotifyChunkKey(run.ID, run.Page)
+	chunk, err := store.Get(key)
+	if err != nil {
+		return err
+	}
+	if chunk == nil {
+		chunk = &kvstore.NotifyChunk{Key: key, TenantID: w.target.TenantID}
+	}
+	now := w.job.now().UnixMilli()
+	names := map[string]string{}
+	var byEmail []*model.User
+	var emails []string
+	for _, u := range users {
+		run.Accounts++
+		names[u.Id] = u.Username
+		if chunk.Find(u.Id) != nil {
+			continue // made by this page before a restart
+		}
+		if _, ok := links.SignIn[u.Id]; ok {
+			run.AlreadyLinked++
+			continue
+		}
+		if e, ok := links.Notify[u.Id]; ok {
+			if e.Removed != 0 {
+				run.skip(skipRemoved, u.Username)
+			} else {
+				run.AlreadyLinked++
+			}
+			continue
+		}
+		plan := PlanFor(u)
+		switch {
+		case plan.Skip != "":
+			run.skip(plan.Skip, u.Username)
+		case w.job.Links.Choice(u.Id) == attention.Off:
+			run.skip(skipChoiceOff, u.Username)
+		case plan.ObjectID != "":
+			w.add(run, chunk, owners, u, plan.ObjectID, kvstore.RuleNotifyAuthData, now)
+		default:
+			byEmail = append(byEmail, u)
+			emails = append(emails, plan.Email)
+		}
+	}
+	found, err := w.lookUp(ctx, emails)
+	if err != nil {
+		return err
+	}
+	for i, u := range byEmail {
+		oid, skip := Choose(emails[i], found[i])
+		switch {
+		case found[i].Err != nil:
+			run.fail(skip, u.Username)
+		case skip != "":
+			run.skip(skip, u.Username)
+		default:
+			w.add(run, chunk, owners, u, oid, kvstore.RuleNotifyDirectory, now)
+		}
+	}
+	if len(chunk.Links) == 0 {
+		return nil
+	}
+	if err := w.install(ctx, run, chunk.Links, names); err != nil {
+		return err
+	}
+	for _, l := range chunk.Links {
+		run.linked(l.Rule)
+		links.Notify[l.UserID] = linkindex.NotifyEntry{NotifyLink: l, Chunk: chunk.Key}
+	}
+	if err := store.Put(*chunk); err != nil {
+		return err
+	}
+	w.job.Links.NotifyChunkStored(*chunk)
+	return nil
+}
+
+func (w *worker) add(run *Run, chunk *kvstore.NotifyChunk, owners map[string]string, u *model.User, oid, rule string, now int64) {
+	if owner, taken := owners[oid]; taken && owner != u.Id {
+		run.skip(skipTaken, u.Username)
+		return
+	}
+	owners[oid] = u.Id
+	chunk.Links = append(chunk.Links, kvstore.NotifyLink{UserID: u.Id, ObjectID: oid, Rule: rule, At: now})
+}
+
+// lookUp asks the directory about each email, a batch at a time within
+// the directory's pace, waiting out Graph's 429s for the requests they
+// answered.
+func (w *worker) lookUp(ctx context.Context, emails []string) ([]graph.UserLookup, error) {
+	out := make([]graph.UserLookup, len(emails))
+	for start := 0; start < len(emails); start += graph.MaxBatch {
+		idx := make([]int, 0, graph.MaxBatch)
+		for i := start; i < min(start+graph.MaxBatch, len(emails)); i++ {
+			idx = append(idx, i)
+		}
+		for throttled := 0; len(idx) > 0; throttled++ {
+			if err := w.lookups.WaitN(ctx, len(idx)); err != nil {
+				return nil, err
+			}
+			batch := make([]string, len(idx))
+			for k, i := range idx {
+				batch[k] = emails[i]
+			}
+			got, err := withRetries(ctx, func() ([]graph.UserLookup, error) { return w.target.Graph.UsersByEmail(ctx, batch) })
+			if err != nil {
+				return nil, fmt.Errorf("look people up in the directory: %w", err)
+			}
+			var again []int
+			var wait time.Duration
+			for k, i := range idx {
+				if d, ok := throttledFor(got[k].Err); ok && throttled < maxThrottled {
+					again, wait = append(again, i), max(wait, d)
+					continue
+				}
+				if consentMissing(got[k].Err) {
+					return nil, fmt.Errorf("look people up in the directory: %w", got[k].Err)
+				}
+				out[i] = got[k]
+			}
+			idx = again
+			if len(idx) > 0 && !sleep(ctx, wait) {
+				return nil, ctx.Err()
+			}
+		}
+	}
+	return out, nil
+}
+
+// install installs the app for each link not yet installed, within
+// Graph's pace, and records each outcome in the link.
+func (w *worker) install(ctx context.Context, run *Run, links []kvstore.NotifyLink, names map[string]string) error {
+	var todo []int
+	for i, l := range links {
+		if l.Installed == 0 {
+			todo = append(todo, i)
+		}
+	}
+	for start := 0; start < len(todo); start += graph.MaxBatch {
+		idx := todo[start:min(start+graph.MaxBatch, len(todo))]
+		for throttled := 0; len(idx) > 0; throttled++ {
+			if err := w.installs.WaitN(ctx, len(idx)); err != nil {
+				return err
+			}
+			oids := make([]string, len(idx))
+			for k, i := range idx {
+				oids[k] = links[i].ObjectID
+			}
+			got, err := withRetries(ctx, func() ([]graph.Installed, error) {
+				return w.target.Graph.InstallFor(ctx, w.catalogID, oids)
+			})
+			if err != nil {
+				return fmt.Errorf("install the Teams app: %w", err)
+			}
+			var again []int
+			var wait time.Duration
+			for k, i := range idx {
+				r := got[k]
+				if d, ok := throttledFor(r.Err); ok && throttled < maxThrottled {
+					again, wait = append(again, i), max(wait, d)
+					continue
+				}
+				if consentMissing(r.Err) {
+					return fmt.Errorf("install the Teams app: %w", r.Err)
+				}
+				l := &links[i]
+				switch {
+				case r.Err != nil:
+					l.InstallError = capText(r.Err.Error(), maxReasonLength)
+					run.fail("the Teams app could not be installed: "+l.InstallError, names[l.UserID])
+				case r.Already:
+					l.Installed, l.InstallError = w.job.now().UnixMilli(), ""
+					run.AlreadyInstalled++
+				default:
+					l.Installed, l.InstallError = w.job.now().UnixMilli(), ""
+					run.Installed++
+				}
+			}
+			idx = again
+			if len(idx) > 0 && !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// retryInstalls installs the app for people linked by an earlier run
+// whose installation failed, chunk by chunk.
+func (w *worker) retryInstalls(ctx context.Context, run *Run, links linkindex.Links) error {
+	byChunk := map[string]bool{}
+	for _, e := range links.Notify {
+		if e.Installed == 0 && e.Removed == 0 && e.InstallError != "" {
+			byChunk[e.Chunk] = true
+		}
+	}
+	keys := make([]string, 0, len(byChunk))
+	for k := range byChunk {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	store := kvstore.NotifyLinks{KV: w.job.API}
+	for _, key := range keys {
+		chunk, err := store.Get(key)
+		if err != nil {
+			return err
+		}
+		if chunk == nil {
+			continue
+		}
+		var retry []kvstore.NotifyLink
+		for _, l := range chunk.Links {
+			if l.Installed == 0 && l.Removed == 0 {
+				retry = append(retry, l)
+			}
+		}
+		if err := w.install(ctx, run, retry, nil); err != nil {
+			return err
+		}
+		done := map[string]kvstore.NotifyLink{}
+		for _, l := range retry {
+			done[l.UserID] = l
+		}
+		updated, err := store.Update(key, func(c *kvstore.NotifyChunk) bool {
+			for i := range c.Links {
+				if l, ok := done[c.Links[i].UserID]; ok && c.Links[i].Removed == 0 {
+					c.Links[i].Installed, c.Links[i].InstallError = l.Installed, l.InstallError
+				}
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if updated != nil {
+			w.job.Links.NotifyChunkStored(*updated)
+		}
+	}
+	return nil
+}
+
+// throttledFor is how long Graph asked to wait, when err is its 429.
+func throttledFor(err error) (time.Duration, bool) {
+	var gerr *graph.Error
+	if err == nil || !errors.As(err, &gerr) || graph.Classify(err) != graph.Throttled {
+		return 0, false
+	}
+	return max(gerr.RetryAfter, time.Second), true
+}
+
+// consentMissing reports whether err says no request of its kind can
+// pass until an admin acts, which ends the run.
+func consentMissing(err error) bool {
+	c := graph.Classify(err)
+	return err != nil && c.EveryRequest()
+}
+
+// withRetries makes a whole-batch call, trying transient failures
+// again with backoff and waiting out a 429 of the whole batch.
+func withRetries[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	var zero T
+	for attempt, throttled := 1, 0; ; {
+		got, err := call()
+		if err == nil {
+			return got, nil
+		}
+		wait, isThrottled := throttledFor(err)
+		switch {
+		case isThrottled && throttled < maxThrottled:
+			throttled++
+		case !isThrottled && graph.Classify(err) == graph.Transient && attempt < maxAttempts:
+			wait = time.Second << (attempt - 1)
+			attempt++
+		default:
+			return zero, err
+		}
+		if !sleep(ctx, wait) {
+			return zero, ctx.Err()
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
