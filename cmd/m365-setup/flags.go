@@ -27,6 +27,7 @@ type cliConfig struct {
 	rotate        bool
 	dryRun        bool
 	noExpiryPerm  bool
+	reach         bool
 	output        string
 	loginClientID string
 	mattermostURL string
@@ -51,6 +52,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.secretDays, "secret-days", 180, "days a new client secret is valid, at most 730")
 	fs.BoolVar(&c.rotate, "rotate", false, "create a new client secret and remove the older ones this tool created")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print every change and make none")
+	fs.BoolVar(&c.reach, "reach", false, "also add User.Read.All and TeamsAppInstallation.ReadWriteSelfForUser.All and turn on notifying people who never opened the app")
 	fs.BoolVar(&c.noExpiryPerm, "no-expiry-permission", false, "do not add Application.Read.All, which lets the plugin read when the secret expires")
 	fs.StringVar(&c.output, "output", "text", "output format: text or json (warnings go to stderr)")
 	fs.StringVar(&c.loginClientID, "login-client-id", graphCommandLineTools, "public client used for the device code sign-in")

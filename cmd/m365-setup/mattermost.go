@@ -34,6 +34,9 @@ func writeSettings(ctx context.Context, c *cliConfig, token string, res *appsetu
 	if res.ClientSecret != "" {
 		s["clientsecret"] = res.ClientSecret
 	}
+	if c.reach {
+		s["reachbeforefirstuse"] = true
+	}
 	if c.cloud == config.CloudCustom {
 		s["customauthorityurl"], s["customgraphurl"] = c.authorityURL, c.graphURL
 	}

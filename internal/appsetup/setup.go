@@ -42,6 +42,10 @@ type Options struct {
 	// ReadSecretExpiry also asks for Application.Read.All, with which the
 	// plugin's connection check reads when the secret expires.
 	ReadSecretExpiry bool
+	// Reach also asks for User.Read.All and
+	// TeamsAppInstallation.ReadWriteSelfForUser.All, with which the plugin
+	// links people who never opened the app and installs it for them.
+	Reach bool
 	// Warn receives what an admin should know but does not stop the run.
 	Warn func(string)
 	// RollbackTimeout bounds undoing a failed run.

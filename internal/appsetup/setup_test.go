@@ -262,3 +262,21 @@ func TestUnknownClientIDIsNamed(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestReachAddsTheDirectoryAndInstallPermissionsOnlyWhenAsked(t *testing.T) {
+	cloud, g := setup(t)
+	first, err := Run(context.Background(), g, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := options()
+	opts.ClientID, opts.Reach, opts.Rotate = first.ClientID, true, true
+	res, err := Run(context.Background(), g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"AppCatalog.Read.All", "Application.Read.All", "TeamsActivity.Send", "TeamsAppInstallation.ReadWriteSelfForUser.All", "User.Read.All"}
+	if roles := appRoles(t, cloud, res.ClientID, res.ClientSecret); !slices.Equal(roles, want) {
+		t.Errorf("roles %v, want %v", roles, want)
+	}
+}

@@ -15,12 +15,17 @@ const (
 	roleActivitySend  = "TeamsActivity.Send"
 	roleCatalogRead   = "AppCatalog.Read.All"
 	roleAppRead       = "Application.Read.All"
+	roleUsersRead     = "User.Read.All"
+	roleInstallSelf   = "TeamsAppInstallation.ReadWriteSelfForUser.All"
 )
 
 func (r *run) roles() []string {
 	roles := []string{roleActivitySend, roleCatalogRead}
 	if r.opts.ReadSecretExpiry {
 		roles = append(roles, roleAppRead)
+	}
+	if r.opts.Reach {
+		roles = append(roles, roleUsersRead, roleInstallSelf)
 	}
 	return roles
 }

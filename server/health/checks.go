@@ -20,6 +20,7 @@ const (
 	IDTeamsApp    = "teams_app"
 	IDSecret      = "client_secret"
 	IDQueue       = "notification_queue"
+	IDReach       = "reach_permissions"
 )
 
 // RequiredRoles are the application permissions notifications need.
@@ -157,6 +158,44 @@ func (r *run) permissions() {
 		c.Detail = "Admin consent is missing for " + strings.Join(missing, " and ") + "."
 		c.Fix = "In the app registration's API permissions, add the Microsoft Graph application permission " +
 			strings.Join(missing, " and ") + " and press Grant admin consent."
+	}
+	r.add(c)
+}
+
+// ReachRoles are the application permissions that notifying people who
+// never opened the app needs besides RequiredRoles: reading the
+// directory, and installing the app for them, where the Self permission
+// is the least privileged (it installs only the app whose manifest
+// names this Entra app) and the broader one also does.
+var ReachRoles = [][]string{
+	{"User.Read.All"},
+	{"TeamsAppInstallation.ReadWriteSelfForUser.All", "TeamsAppInstallation.ReadWriteForUser.All"},
+}
+
+const reachName = "Permissions for people who never opened the app"
+
+func (r *run) reach() {
+	if !r.in.Settings.ReachBeforeFirstUse {
+		r.skip(IDReach, reachName, `Off: "Notify people who never opened the app" is false.`)
+		return
+	}
+	c, ok := r.signedIn(IDReach, reachName)
+	if !ok {
+		return
+	}
+	var missing []string
+	for _, anyOf := range ReachRoles {
+		if !slices.ContainsFunc(anyOf, func(role string) bool { return slices.Contains(r.roles, role) }) {
+			missing = append(missing, anyOf[0])
+		}
+	}
+	if len(missing) == 0 {
+		c.Status, c.Detail = Pass, "Admin consent is granted for reading the directory and installing the Teams app for people."
+	} else {
+		c.Status = Fail
+		c.Detail = "Admin consent is missing for " + strings.Join(missing, " and ") + ": nobody new can be linked or have the app installed."
+		c.Fix = "In the app registration's API permissions, add the Microsoft Graph application permission " +
+			strings.Join(missing, " and ") + " and press Grant admin consent, or turn the setting off."
 	}
 	r.add(c)
 }

@@ -87,6 +87,7 @@ func Run(ctx context.Context, in Input) Report {
 	r.settings()
 	r.token()
 	r.permissions()
+	r.reach()
 	r.teamsApp()
 	r.secret()
 	r.queue()

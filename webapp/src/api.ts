@@ -1,7 +1,7 @@
 // Typed calls to the plugin's Teams app API. Requests go to the same origin
 // with the session cookie; writes also carry Mattermost's CSRF token.
 import {pluginId} from './manifest';
-import type {ApiErrorBody, HealthReport, IconKind, IconState, SettingProblem, TeamsAppStatus, TestNotificationResult} from './types';
+import type {ApiErrorBody, HealthReport, IconKind, IconState, ReachView, SettingProblem, TeamsAppStatus, TestNotificationResult} from './types';
 
 // The server refuses icons over 1 MiB; checked here too to spare the upload.
 export const MAX_ICON_BYTES = 1 << 20;
@@ -154,5 +154,17 @@ export async function fetchHealth(): Promise<HealthReport> {
 // Graph, and says what happened.
 export async function sendTestNotification(): Promise<TestNotificationResult> {
     const response = await request('/notifications/test', {method: 'POST'}, pluginApiRoot());
+    return response.json();
+}
+
+// The job that links people who never opened the app, and its last run.
+export async function fetchReach(): Promise<ReachView> {
+    const response = await request('/reach', {}, pluginApiRoot());
+    return response.json();
+}
+
+// Asks for a run over every account now.
+export async function startReach(): Promise<ReachView> {
+    const response = await request('/reach/run', {method: 'POST'}, pluginApiRoot());
     return response.json();
 }

@@ -10,6 +10,7 @@ async function loadPlugin(): Promise<{
     plugin: MattermostPlugin;
     section: unknown;
     check: unknown;
+    reach: unknown;
 }> {
     const registerPlugin = vi.fn();
     vi.stubGlobal('registerPlugin', registerPlugin);
@@ -21,7 +22,8 @@ async function loadPlugin(): Promise<{
     // Same module registry as the freshly imported index, so same component.
     const {TeamsAppPackageSection} = await import('./components/teams_app_package_section');
     const {ConnectionCheck} = await import('./components/connection_check');
-    return {registerPlugin, plugin, section: TeamsAppPackageSection, check: ConnectionCheck};
+    const {ReachPanel} = await import('./components/reach_panel');
+    return {registerPlugin, plugin, section: TeamsAppPackageSection, check: ConnectionCheck, reach: ReachPanel};
 }
 
 describe('plugin entry point', () => {
@@ -40,16 +42,17 @@ describe('plugin entry point', () => {
         expect(registerPlugin).toHaveBeenCalledWith('io.missioncollab.m365', expect.any(Object));
     });
 
-    it('registers the Teams app package block and the connection check as custom System Console settings', async () => {
-        const {plugin, section, check} = await loadPlugin();
+    it('registers the Teams app package block, the connection check and the reach panel as custom System Console settings', async () => {
+        const {plugin, section, check, reach} = await loadPlugin();
         const registerAdminConsoleCustomSetting = vi.fn();
         const registry: PluginRegistry = {registerAdminConsoleCustomSetting};
 
         await plugin.initialize(registry, {});
 
-        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledTimes(2);
+        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledTimes(3);
         expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('TeamsAppPackage', section, {showTitle: false});
         expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('ConnectionCheck', check, {showTitle: false});
+        expect(registerAdminConsoleCustomSetting).toHaveBeenCalledWith('ReachPanel', reach, {showTitle: false});
     });
 
     it('adds a Teams notifications page to the Settings dialog where the server supports it', async () => {

@@ -130,3 +130,29 @@ export type TestNotificationResult = {
     sent: boolean;
     message: string;
 };
+
+// One run of the job that links people who never opened the app.
+export type ReachRun = {
+    id: string;
+    kind: 'everyone' | 'new accounts';
+    trigger: string;
+    started_at: number;
+    finished_at?: number;
+    error?: string;
+    accounts: number;
+    linked?: Record<string, number>;
+    already_linked: number;
+    installed: number;
+    already_installed: number;
+    skipped?: Record<string, number>;
+    failed?: Record<string, number>;
+    examples?: Record<string, string[]>;
+};
+
+// GET /api/v1/reach
+export type ReachView = {
+    on: boolean;
+    off?: string;
+    status: {current?: ReachRun; last?: ReachRun; last_everyone?: number};
+    requested?: {at: number; by: string};
+};
