@@ -25,6 +25,7 @@ func validSettings() map[string]any {
 		"customgraphurl":       "",
 		"customteamsurl":       "",
 		"disablenotifications": false,
+		"reachbeforefirstuse":  false,
 		// Tests of the hold set their own; the rest see notifications at once.
 		"notificationholdseconds": 0,
 	}

@@ -59,6 +59,24 @@ func (c *Cloud) InstalledFor(tenant, objectID string) []string {
 	return out
 }
 
+// InstallTeamsApp installs the catalog app with externalID for a
+// directory user, as they or an admin would in Teams; false if either is
+// unknown.
+func (c *Cloud) InstallTeamsApp(tenant, objectID, externalID string) bool {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	t := strings.ToLower(tenant)
+	app, ok := c.graph.catalog[t][externalID]
+	u := c.graph.users[t][strings.ToLower(objectID)]
+	if !ok || u == nil {
+		return false
+	}
+	if _, done := u.installed[app.ID]; !done {
+		u.installed[app.ID] = newGUID()
+	}
+	return true
+}
+
 // SetTeamsAppClient records the Entra client ID a catalog app's manifest
 // names in webApplicationInfo: the app TeamsAppInstallation.*Self*
 // permissions let that client install.

@@ -118,7 +118,9 @@ func TestChecks(t *testing.T) {
 		{name: "no consent", world: func(w *world) { w.roles = []string{"AppCatalog.Read.All"} }, id: IDPermissions, status: Fail, mention: "TeamsActivity.Send"},
 		{name: "reach off", id: IDReach, status: Skip, mention: "Off"},
 		{name: "reach granted", set: func(s *config.Settings) { s.ReachBeforeFirstUse = true },
-			world: func(w *world) { w.roles = append(w.roles, "User.Read.All", "TeamsAppInstallation.ReadWriteForUser.All") }, id: IDReach, status: Pass},
+			world: func(w *world) {
+				w.roles = append(w.roles, "User.Read.All", "TeamsAppInstallation.ReadWriteForUser.All")
+			}, id: IDReach, status: Pass},
 		{name: "reach without consent", set: func(s *config.Settings) { s.ReachBeforeFirstUse = true },
 			world: func(w *world) { w.roles = append(w.roles, "User.Read.All") }, id: IDReach, status: Fail, mention: "TeamsAppInstallation.ReadWriteSelfForUser.All"},
 		{name: "not in catalog", world: func(w *world) { w.publish = false }, id: IDTeamsApp, status: Fail, mention: "Teams admin center"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,7 +184,9 @@ func (j *Job) AccountCreated() {
 	}
 	if err := (store{j.API}).markNewAccount(j.now().UnixMilli()); err != nil {
 		j.API.LogWarn("Noting a new account for Teams notifications failed", "error", err.Error())
+		return
 	}
+	time.AfterFunc(j.Limits.Settle+time.Second, j.Wake)
 }
 
 // Status is the job's state.
@@ -320,6 +323,12 @@ func (j *Job) do(ctx context.Context, target Target, st *Status) error {
 	links := j.Links.AllLinks()
 	owners := links.Owners()
 	for {
+		// Settings saved meanwhile may have turned the job off or moved it.
+		if now, err := j.Target(); err != nil {
+			return fmt.Errorf("stopped: %w", err)
+		} else if !strings.EqualFold(now.TenantID, target.TenantID) {
+			return errors.New("stopped: the tenant changed")
+		}
 		opts := &model.UserGetOptions{Page: run.Page, PerPage: j.Limits.PageSize, Active: true}
 		if run.Kind == KindNewAccounts {
 			opts.UpdatedAfter, opts.Sort = run.Since, "update_at_asc"

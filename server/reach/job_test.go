@@ -367,3 +367,42 @@ func TestTurningItOffTakesTheLinksOutOfForce(t *testing.T) {
 		t.Fatalf("a run was requested while off: %v", err)
 	}
 }
+
+func TestTurningItOffDuringARunStopsIt(t *testing.T) {
+	w := newWorld(t)
+	people(w)
+	limits := DefaultLimits
+	limits.PageSize = 2
+	w.restart(limits)
+	pages := 0
+	w.job.Target = func() (Target, error) {
+		pages++
+		if pages > 3 {
+			return Target{}, ErrOff
+		}
+		return Target{TenantID: tenant, AppExternalID: appID, Graph: w.client}, nil
+	}
+	if err := w.job.RequestRun("@admin"); err != nil {
+		t.Fatal(err)
+	}
+	run := w.runNow(t)
+	if !strings.Contains(run.Error, "stopped") || run.Accounts != limits.PageSize {
+		t.Fatalf("run: %+v", run)
+	}
+}
+
+func TestConsentGrantedAfterTheTokenWasIssuedIsSeenInTheSameRun(t *testing.T) {
+	w := newWorld(t, "AppCatalog.Read.All")
+	people(w)
+	// The plugin holds a token from before the admin granted consent.
+	if _, err := w.client.TeamsAppID(context.Background(), appID); err != nil {
+		t.Fatal(err)
+	}
+	w.cloud.SetAppRoles(tenant, clientID, "AppCatalog.Read.All", "User.Read.All", "TeamsAppInstallation.ReadWriteSelfForUser.All")
+	if err := w.job.RequestRun("@admin"); err != nil {
+		t.Fatal(err)
+	}
+	if run := w.runNow(t); run.Error != "" || total(run.Linked) != 5 {
+		t.Fatalf("run: %+v", run)
+	}
+}

@@ -37,6 +37,10 @@ type worker struct {
 	catalogID string
 	lookups   *rate.Limiter
 	installs  *rate.Limiter
+	// freshToken is set once a refusal for missing consent was met with
+	// a new token: consent granted since the token was issued shows only
+	// in a new one, which the client fetches after such a refusal.
+	freshToken bool
 }
 
 // page links the accounts of one page it can and installs the app for
@@ -152,9 +156,14 @@ func (w *worker) lookUp(ctx context.Context, emails []string) ([]graph.UserLooku
 			}
 			var again []int
 			var wait time.Duration
+			retried := false
 			for k, i := range idx {
 				if d, ok := throttledFor(got[k].Err); ok && throttled < maxThrottled {
 					again, wait = append(again, i), max(wait, d)
+					continue
+				}
+				if consentMissing(got[k].Err) && !w.freshToken {
+					again, retried = append(again, i), true
 					continue
 				}
 				if consentMissing(got[k].Err) {
@@ -162,6 +171,7 @@ func (w *worker) lookUp(ctx context.Context, emails []string) ([]graph.UserLooku
 				}
 				out[i] = got[k]
 			}
+			w.freshToken = w.freshToken || retried
 			idx = again
 			if len(idx) > 0 && !sleep(ctx, wait) {
 				return nil, ctx.Err()
@@ -198,10 +208,15 @@ func (w *worker) install(ctx context.Context, run *Run, links []kvstore.NotifyLi
 			}
 			var again []int
 			var wait time.Duration
+			retried := false
 			for k, i := range idx {
 				r := got[k]
 				if d, ok := throttledFor(r.Err); ok && throttled < maxThrottled {
 					again, wait = append(again, i), max(wait, d)
+					continue
+				}
+				if consentMissing(r.Err) && !w.freshToken {
+					again, retried = append(again, i), true
 					continue
 				}
 				if consentMissing(r.Err) {
@@ -220,6 +235,7 @@ func (w *worker) install(ctx context.Context, run *Run, links []kvstore.NotifyLi
 					run.Installed++
 				}
 			}
+			w.freshToken = w.freshToken || retried
 			idx = again
 			if len(idx) > 0 && !sleep(ctx, wait) {
 				return ctx.Err()
