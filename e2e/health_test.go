@@ -63,13 +63,27 @@ func TestConnectionCheckPassesAndNamesWhatIsWrong(t *testing.T) {
 	tenantAsAdminLeftIt(t, append(append([]string{}, msfake.AppRoles...), "Application.Read.All"), 90*24*time.Hour)
 	admin := &person{User: env.Admin}
 	status, checks := runHealth(t, admin)
-	if status != 200 || len(checks) != 7 {
+	if status != 200 || len(checks) != 8 {
 		t.Fatalf("%d: %v", status, checks)
 	}
 	for id, c := range checks {
-		if c.Status != "pass" {
+		if c.Status != "pass" && id != "reach_permissions" {
 			t.Errorf("%s: %s: %s %s", id, c.Status, c.Detail, c.Fix)
 		}
+	}
+	// Reaching people before they open the app is off, so its
+	// permissions are not asked for; turned on, they are.
+	if c := checks["reach_permissions"]; c.Status != "skip" {
+		t.Errorf("reach while off: %+v", c)
+	}
+	useNotifySettings(t, map[string]any{"reachbeforefirstuse": true})
+	tenantAsAdminLeftIt(t, append(append([]string{}, msfake.AppRoles...), "Application.Read.All"), 90*24*time.Hour)
+	if _, checks := runHealth(t, admin); checks["reach_permissions"].Status != "fail" || !strings.Contains(checks["reach_permissions"].Fix, "User.Read.All") {
+		t.Errorf("reach without its permissions: %+v", checks["reach_permissions"])
+	}
+	tenantAsAdminLeftIt(t, append(append([]string{}, msfake.AppRoles...), "Application.Read.All", "User.Read.All", "TeamsAppInstallation.ReadWriteSelfForUser.All"), 90*24*time.Hour)
+	if _, checks := runHealth(t, admin); checks["reach_permissions"].Status != "pass" {
+		t.Errorf("reach with its permissions: %+v", checks["reach_permissions"])
 	}
 
 	useNotifySettings(t, map[string]any{"clientsecret": "Wrong~secret.value_0000000000"})
@@ -154,23 +168,37 @@ func TestSupportPacketCarriesTheConnectionCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := map[string]bool{}
 	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "m365-connection-check.json") {
+		switch {
+		case strings.HasSuffix(f.Name, "m365-connection-check.json"):
 			fr, _ := f.Open()
 			var report struct {
 				Checks []healthCheck `json:"checks"`
 			}
 			err := json.NewDecoder(fr).Decode(&report)
 			fr.Close()
-			if err != nil || len(report.Checks) != 7 {
+			if err != nil || len(report.Checks) != 8 {
 				t.Fatalf("%s: %v %v", f.Name, report, err)
 			}
-			return
+			found["check"] = true
+		case strings.HasSuffix(f.Name, "m365-reach.json"):
+			fr, _ := f.Open()
+			var st map[string]any
+			err := json.NewDecoder(fr).Decode(&st)
+			fr.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			found["reach"] = true
 		}
+	}
+	if found["check"] && found["reach"] {
+		return
 	}
 	var names []string
 	for _, f := range zr.File {
 		names = append(names, f.Name)
 	}
-	t.Fatalf("no connection check in the support packet: %v", names)
+	t.Fatalf("no connection check or reach job in the support packet: %v", names)
 }

@@ -204,5 +204,11 @@ func (p *Plugin) GenerateSupportData(_ *plugin.Context) ([]*model.FileData, erro
 	if err != nil {
 		return nil, err
 	}
-	return []*model.FileData{file}, nil
+	files := []*model.FileData{file}
+	if st, err := p.reach.Status(); err == nil {
+		if f, err := reach.SupportFile(st); err == nil {
+			files = append(files, f)
+		}
+	}
+	return files, nil
 }

@@ -406,3 +406,20 @@ func TestConsentGrantedAfterTheTokenWasIssuedIsSeenInTheSameRun(t *testing.T) {
 		t.Fatalf("run: %+v", run)
 	}
 }
+
+func TestTheSupportPacketNamesNoAccount(t *testing.T) {
+	w := newWorld(t)
+	people(w)
+	if err := w.job.RequestRun("@admin"); err != nil {
+		t.Fatal(err)
+	}
+	w.runNow(t)
+	st, _ := w.job.Status()
+	f, err := SupportFile(st)
+	if err != nil || !strings.Contains(string(f.Body), "the account is a bot") || strings.Contains(string(f.Body), `"bot"`) {
+		t.Fatalf("%v: %s", err, f.Body)
+	}
+	if st2, _ := w.job.Status(); len(st2.Last.Examples) == 0 {
+		t.Fatal("the stored status lost its examples")
+	}
+}

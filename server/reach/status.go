@@ -204,3 +204,20 @@ func (s store) clearNewAccounts(at int64) error {
 	}
 	return nil
 }
+
+// SupportFile is the job's state as a file for a support packet, without
+// the accounts named as examples: a packet leaves the organisation.
+func SupportFile(st Status) (*model.FileData, error) {
+	for _, r := range []*Run{st.Current, st.Last} {
+		if r != nil {
+			c := *r
+			c.Examples = nil
+			*r = c
+		}
+	}
+	body, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode the notification link job: %w", err)
+	}
+	return &model.FileData{Filename: "m365-reach.json", Body: body}, nil
+}
