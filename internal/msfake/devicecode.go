@@ -113,6 +113,7 @@ func (c *Cloud) AdminToken(tenant string, scopes ...string) string {
 	c.graph.mu.Lock()
 	c.graph.dir(tenant)
 	now := c.graph.clock()
+	wids := c.graph.adminRolesOf(tenant)
 	c.graph.mu.Unlock()
 	kid := c.CurrentKID()
 	tid := strings.ToLower(tenant)
@@ -122,7 +123,7 @@ func (c *Cloud) AdminToken(tenant string, scopes ...string) string {
 			"aud": c.url, "iss": c.IssuerV1(tid), "tid": tid,
 			"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 			"oid": newGUID(), "upn": "admin@" + tid, "name": "Tenant Admin",
-			"scp": strings.Join(scopes, " "), "ver": "1.0",
+			"scp": strings.Join(scopes, " "), "ver": "1.0", "wids": wids,
 		},
 	})
 }

@@ -42,6 +42,8 @@ type graphState struct {
 	// directory and installs are the per-tenant throttling of user reads
 	// and app installations.
 	directory, installs map[string]*rateBucket
+	// adminRoles are the directory roles of each tenant's administrator.
+	adminRoles map[string][]string
 }
 
 func (g *graphState) init() {
@@ -75,6 +77,9 @@ type TeamsApp struct {
 	// clientID is the Entra client the manifest's webApplicationInfo
 	// names, lower case.
 	clientID string
+	// manifest is the manifest.json of the package last uploaded, if
+	// one was uploaded through Graph.
+	manifest string
 }
 
 // appDefinition is one version of a catalog app, as $expand gives it.
@@ -242,6 +247,10 @@ type graphCaller struct {
 	appID string
 	roles []string
 	exp   time.Time
+	// delegated is a user's token (with scopes), wids the user's
+	// directory roles.
+	delegated bool
+	wids      []string
 }
 
 // graphError is Microsoft Graph's JSON error body.
@@ -431,6 +440,14 @@ func (c *Cloud) authenticate(r *http.Request) (graphCaller, string) {
 	}
 	if scp, ok := claims["scp"].(string); ok {
 		caller.roles = append(caller.roles, strings.Fields(scp)...)
+		caller.delegated = true
+	}
+	if wids, ok := claims["wids"].([]any); ok {
+		for _, id := range wids {
+			if s, ok := id.(string); ok {
+				caller.wids = append(caller.wids, s)
+			}
+		}
 	}
 	return caller, ""
 }

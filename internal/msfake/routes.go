@@ -25,6 +25,8 @@ func (c *Cloud) routes() *http.ServeMux {
 	// Microsoft Graph v1.0; other /v1.0/ and /beta/ paths are answered
 	// by notFound as Graph answers an unknown segment.
 	mux.HandleFunc("GET /v1.0/appCatalogs/teamsApps", c.graphRoute(c.listTeamsApps))
+	mux.HandleFunc("POST /v1.0/appCatalogs/teamsApps", c.graphRoute(c.publishApp))
+	mux.HandleFunc("POST /v1.0/appCatalogs/teamsApps/{id}/appDefinitions", c.graphRoute(c.addAppDefinition))
 	mux.HandleFunc("POST /v1.0/teamwork/sendActivityNotificationToRecipients", c.graphRoute(c.sendToRecipients))
 	mux.HandleFunc("GET /v1.0/users", c.graphRoute(c.listUsers))
 	mux.HandleFunc("GET /v1.0/users/{user}/teamwork/installedApps", c.graphRoute(c.listInstalledApps))
