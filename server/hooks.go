@@ -24,6 +24,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 	"github.com/missioncollab/mattermost-plugin-m365/server/testnotify"
 )
 
@@ -44,9 +45,28 @@ func (p *Plugin) routes() http.Handler {
 		TestNotification: func(ctx context.Context, userID string) testnotify.Result {
 			return p.tester().Send(ctx, userID)
 		},
-		Reach:       p.reach,
-		NotifyLinks: p.links,
+		Reach:          p.reach,
+		NotifyLinks:    p.links,
+		Published:      kvstore.TeamsAppPublished{KV: p.API},
+		CatalogVersion: p.catalogVersion,
 	})
+}
+
+// catalogVersion is the version of the Teams app in the tenant catalog.
+func (p *Plugin) catalogVersion(ctx context.Context) (string, error) {
+	s := p.currentSettings()
+	if !s.CanCallGraph() || s.AppID == "" {
+		return "", httpapi.ErrNoGraph
+	}
+	client, err := p.graph.ForSettings(s)
+	if err != nil {
+		return "", err
+	}
+	app, err := client.CatalogApp(ctx, s.AppID)
+	if err != nil {
+		return "", err
+	}
+	return app.Version, nil
 }
 
 func (p *Plugin) previewPost(viewerID, postID string) (*pages.PreviewPost, error) {
@@ -178,7 +198,17 @@ func (p *Plugin) PreferencesHaveChanged(_ *plugin.Context, prefs []model.Prefere
 // healthReport runs the connection check with the settings in force.
 func (p *Plugin) healthReport(ctx context.Context) health.Report {
 	s := p.currentSettings()
-	in := health.Input{Settings: s, SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL)}
+	snap := p.snapshot()
+	in := health.Input{Settings: s, SiteURL: model.SafeDereference(p.serverConfig().ServiceSettings.SiteURL),
+		SetupCommand: teamsapp.SetupCommand(s, snap.Site)}
+	if plan, problems := teamsapp.Plan(s, teamsapp.ServerFrom(snap.Server), pluginID); len(problems) == 0 {
+		if built, err := teamsapp.Assemble(plan, kvstore.Icons{KV: p.API}); err == nil {
+			in.Package = &built.Package
+		}
+	}
+	if last, err := (kvstore.TeamsAppPublished{KV: p.API}).Get(); err == nil && last != nil {
+		in.LastUpload = &teamsapp.Upload{Version: last.Version, Digest: last.Digest}
+	}
 	if s.CanCallGraph() {
 		if client, err := p.graph.ForSettings(s); err == nil {
 			in.Graph = client

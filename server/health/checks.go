@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
 // Check IDs.
@@ -217,14 +218,40 @@ func (r *run) teamsApp() {
 	case err != nil:
 		c.Status, c.Detail = Fail, "The Teams app catalog could not be read: "+err.Error()
 		c.Fix = "Try again; if it keeps failing, check that AppCatalog.Read.All has admin consent."
-	case s.AppVersion != "" && app.Version != s.AppVersion:
-		c.Status = Warn
-		c.Detail = fmt.Sprintf("The catalog has version %s of the app; the settings say %s.", app.Version, s.AppVersion)
-		c.Fix = "Download the app package from this page and upload it in the Teams admin center to replace the older version."
 	default:
-		c.Status, c.Detail = Pass, fmt.Sprintf("The app is in the tenant's catalog, version %s.", app.Version)
+		r.compareCatalog(&c, app.Version)
 	}
 	r.add(c)
+}
+
+// compareCatalog says how the catalog's version compares with the
+// package the plugin builds now.
+func (r *run) compareCatalog(c *Check, version string) {
+	s := r.in.Settings
+	upload := " Run " + r.in.SetupCommand + ", or download the app package from this page and upload it in the Teams admin center"
+	if r.in.Package == nil {
+		c.Status, c.Detail = Pass, fmt.Sprintf("The app is in the tenant's catalog, version %s.", version)
+		return
+	}
+	switch teamsapp.CompareCatalog(version, *r.in.Package, r.in.LastUpload) {
+	case teamsapp.CatalogCurrent:
+		c.Status, c.Detail = Pass, fmt.Sprintf("The app is in the tenant's catalog, version %s, built from the settings and icons in force.", version)
+	case teamsapp.CatalogUnrecorded:
+		c.Status = Pass
+		c.Detail = fmt.Sprintf("The app is in the tenant's catalog, version %s; it was uploaded by hand, so whether it holds the settings and icons in force is not known.", version)
+	case teamsapp.CatalogChanged:
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("The catalog's version %s was built from other settings or icons than the package the plugin builds now.", version)
+		c.Fix = strings.TrimSpace(upload) + " with a higher Application Version."
+	case teamsapp.CatalogNewer:
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("The catalog has version %s of the app, higher than the settings' %s.", version, s.AppVersion)
+		c.Fix = strings.TrimSpace(upload) + " after raising Application Version above " + version + "."
+	default:
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("The catalog has version %s of the app; the settings say %s.", version, s.AppVersion)
+		c.Fix = strings.TrimSpace(upload) + " to replace the older version."
+	}
 }
 
 const secretName = "Client secret expiry"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
 // Status is a check's outcome.
@@ -70,7 +71,13 @@ type Input struct {
 	Graph Graph
 	// Queue is the notification queue's state; nil when none runs.
 	Queue *Queue
-	Now   time.Time
+	// Package is the Teams app package the plugin builds now, nil when it
+	// cannot; LastUpload is the upload last reported; SetupCommand is
+	// what brings the catalog up to date.
+	Package      *teamsapp.Package
+	LastUpload   *teamsapp.Upload
+	SetupCommand string
+	Now          time.Time
 }
 
 // ExpiryWarning is how long before the secret expires admins are warned.

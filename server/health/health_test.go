@@ -12,6 +12,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
+	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
 
 const (
@@ -47,6 +48,9 @@ type world struct {
 	version string
 	expires time.Duration
 	queue   *Queue
+	// last is the upload last reported of the package the plugin builds
+	// now, 1.0.0 with digest "d".
+	last *teamsapp.Upload
 }
 
 func good() world {
@@ -79,7 +83,8 @@ func check(t *testing.T, w world, s config.Settings, siteURL string) map[string]
 		cloud.PublishTeamsApp(tenant, appID, "Mattermost")
 		cloud.SetTeamsAppVersion(tenant, appID, w.version)
 	}
-	in := Input{Settings: s, SiteURL: siteURL, Queue: w.queue}
+	in := Input{Settings: s, SiteURL: siteURL, Queue: w.queue, Package: &teamsapp.Package{Version: s.AppVersion, Digest: "d"},
+		LastUpload: w.last, SetupCommand: "m365-setup -site-url " + siteURL}
 	if s.TenantID != "" && s.ClientID != "" && s.ClientSecret != "" {
 		in.Graph = graph.New(graph.Config{TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 			AuthorityURL: cloud.URL(), GraphURL: cloud.URL(), HTTPClient: cloud.Client()})
@@ -125,6 +130,10 @@ func TestChecks(t *testing.T) {
 			world: func(w *world) { w.roles = append(w.roles, "User.Read.All") }, id: IDReach, status: Fail, mention: "TeamsAppInstallation.ReadWriteSelfForUser.All"},
 		{name: "not in catalog", world: func(w *world) { w.publish = false }, id: IDTeamsApp, status: Fail, mention: "Teams admin center"},
 		{name: "old version", world: func(w *world) { w.version = "0.9.0" }, id: IDTeamsApp, status: Warn, mention: "0.9.0"},
+		{name: "this very package", world: func(w *world) { w.last = &teamsapp.Upload{Version: "1.0.0", Digest: "d"} }, id: IDTeamsApp, status: Pass, mention: "in force"},
+		{name: "uploaded by hand", id: IDTeamsApp, status: Pass, mention: "uploaded by hand"},
+		{name: "changed since the upload", world: func(w *world) { w.last = &teamsapp.Upload{Version: "1.0.0", Digest: "other"} }, id: IDTeamsApp, status: Warn, mention: "other settings or icons"},
+		{name: "catalog ahead of the settings", world: func(w *world) { w.version = "1.2.0" }, id: IDTeamsApp, status: Warn, mention: "higher than the settings"},
 		{name: "secret expiring", world: func(w *world) { w.expires = 10 * 24 * time.Hour }, id: IDSecret, status: Warn, mention: "days"},
 		{name: "cannot read expiry", world: func(w *world) { w.roles = RequiredRoles }, id: IDSecret, status: Warn, mention: ExpiryRole},
 		{name: "later checks wait", set: func(s *config.Settings) { s.ClientSecret = "not-it" }, id: IDTeamsApp, status: Skip},

@@ -53,6 +53,11 @@ type Deps struct {
 	// NotifyLinks what it made.
 	Reach       ReachJob
 	NotifyLinks NotifyLinks
+	// Published remembers the package last uploaded to the catalog, and
+	// CatalogVersion reads the catalog's (ErrNoGraph when it cannot,
+	// graph.ErrNotInCatalog when the catalog has no such app).
+	Published      PublishedStore
+	CatalogVersion func(ctx context.Context) (string, error)
 }
 
 // maxRequestBody caps every request body the plugin reads; icon uploads
@@ -82,6 +87,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("POST /api/v1/reach/run", a.adminOnly(a.startReach))
 	mux.Handle("GET /api/v1/teams-app/status", a.adminOnly(a.packageStatus))
 	mux.Handle("GET /api/v1/teams-app/package", a.adminOnly(a.downloadPackage))
+	mux.Handle("PUT /api/v1/teams-app/published", a.adminOnly(a.recordPublished))
 	mux.Handle("GET /api/v1/teams-app/icons/{kind}", a.adminOnly(a.getIcon))
 	mux.Handle("PUT /api/v1/teams-app/icons/{kind}", a.adminOnly(a.putIcon))
 	mux.Handle("DELETE /api/v1/teams-app/icons/{kind}", a.adminOnly(a.deleteIcon))

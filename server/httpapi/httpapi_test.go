@@ -3,6 +3,7 @@ package httpapi
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -14,6 +15,8 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp/icon"
 )
@@ -23,14 +26,26 @@ type memIcons map[icon.Kind][]byte
 func (m memIcons) Get(k icon.Kind) ([]byte, error) { return m[k], nil }
 func (m memIcons) Set(k icon.Kind, b []byte) error { m[k] = b; return nil }
 func (m memIcons) Delete(k icon.Kind) error        { delete(m, k); return nil }
+
+type memPublished struct{ p *kvstore.Published }
+
+func (m *memPublished) Get() (*kvstore.Published, error) { return m.p, nil }
+func (m *memPublished) Set(p kvstore.Published) error    { m.p = &p; return nil }
+
 func newAPI(s config.Settings, siteURL string) http.Handler {
+	return newAPIWithCatalog(s, siteURL, nil, &memPublished{})
+}
+
+func newAPIWithCatalog(s config.Settings, siteURL string, catalog func(context.Context) (string, error), published PublishedStore) http.Handler {
 	icons := memIcons{}
 	return New(Deps{
-		PluginID:      "p",
-		Snapshot:      func() *config.Snapshot { return snapshot(s, siteURL) },
-		IsSystemAdmin: func(id string) bool { return id == "admin" },
-		Icons:         icons,
-		Log:           mmapitest.Discard{},
+		PluginID:       "p",
+		Snapshot:       func() *config.Snapshot { return snapshot(s, siteURL) },
+		IsSystemAdmin:  func(id string) bool { return id == "admin" },
+		Icons:          icons,
+		Log:            mmapitest.Discard{},
+		Published:      published,
+		CatalogVersion: catalog,
 	})
 }
 
@@ -136,5 +151,58 @@ func TestDownloadAndIconUpload(t *testing.T) {
 	}
 	if rec := do(h, "GET", "/api/v1/teams-app/icons/favicon", "admin", nil); rec.Code != 404 {
 		t.Fatalf("unknown icon kind: %d", rec.Code)
+	}
+}
+
+func TestThePackageStatusComparesTheCatalogWithWhatThePluginBuildsNow(t *testing.T) {
+	catalog := ""
+	read := func(context.Context) (string, error) {
+		if catalog == "" {
+			return "", graph.ErrNotInCatalog
+		}
+		return catalog, nil
+	}
+	published := &memPublished{}
+	s := complete()
+	s.TenantID, s.Cloud = "72f988bf-86f1-41af-91ab-2d7cd011db47", config.CloudGCCHigh
+	h := newAPIWithCatalog(s, "https://chat.example.com/mm", read, published)
+	status := func() packageStatus {
+		t.Helper()
+		rec := do(h, "GET", "/api/v1/teams-app/status", "admin", nil)
+		var st packageStatus
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &st) != nil || st.Catalog == nil {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		return st
+	}
+	st := status()
+	if st.Catalog.State != "missing" || !strings.Contains(st.Catalog.Command, "m365-setup -site-url https://chat.example.com/mm -tenant 72f988bf") ||
+		!strings.Contains(st.Catalog.Command, "-cloud gcchigh") || len(st.Digest) != 64 || st.Version != "1.0.0" {
+		t.Fatalf("missing: %+v %+v", st, st.Catalog)
+	}
+	catalog = "1.0.0"
+	if st := status(); st.Catalog.State != "unrecorded" {
+		t.Fatalf("uploaded by hand: %+v", st.Catalog)
+	}
+	body, _ := json.Marshal(map[string]string{"version": "1.0.0", "digest": st.Digest})
+	if rec := do(h, "PUT", "/api/v1/teams-app/published", "admin", body); rec.Code != 200 {
+		t.Fatalf("record: %d %s", rec.Code, rec.Body)
+	}
+	if st := status(); st.Catalog.State != "current" || st.Published == nil || st.Published.Digest != st.Digest {
+		t.Fatalf("after the record: %+v", st.Catalog)
+	}
+	// Another digest under the same version: the catalog holds other content.
+	body, _ = json.Marshal(map[string]string{"version": "1.0.0", "digest": strings.Repeat("0", 64)})
+	do(h, "PUT", "/api/v1/teams-app/published", "admin", body)
+	if st := status(); st.Catalog.State != "changed" {
+		t.Fatalf("changed: %+v", st.Catalog)
+	}
+	for _, bad := range []string{`{"version":"1.0","digest":"` + strings.Repeat("a", 64) + `"}`, `{"version":"1.0.0","digest":"abc"}`, `not json`} {
+		if rec := do(h, "PUT", "/api/v1/teams-app/published", "admin", []byte(bad)); rec.Code != 400 {
+			t.Errorf("%s: %d", bad, rec.Code)
+		}
+	}
+	if rec := do(h, "PUT", "/api/v1/teams-app/published", "someone", body); rec.Code != 403 {
+		t.Errorf("a member recorded an upload: %d", rec.Code)
 	}
 }

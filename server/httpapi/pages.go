@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"path"
 
-	"github.com/mattermost/mattermost/server/public/model"
-
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
@@ -31,17 +29,7 @@ func (a *api) tab() tabSettings {
 
 // teamsServer is what the Teams app package needs from the server
 // configuration.
-func (a *api) teamsServer() teamsapp.Server {
-	cfg := a.Snapshot().Server
-	if cfg == nil {
-		return teamsapp.Server{}
-	}
-	return teamsapp.Server{
-		SiteURL:        model.SafeDereference(cfg.ServiceSettings.SiteURL),
-		PrivacyLink:    model.SafeDereference(cfg.SupportSettings.PrivacyPolicyLink),
-		TermsOfUseLink: model.SafeDereference(cfg.SupportSettings.TermsOfServiceLink),
-	}
-}
+func (a *api) teamsServer() teamsapp.Server { return teamsapp.ServerFrom(a.Snapshot().Server) }
 
 // tabPage serves the page the Microsoft hosts frame as the personal tab.
 func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {

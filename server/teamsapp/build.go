@@ -3,6 +3,8 @@ package teamsapp
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -118,6 +120,19 @@ func Build(w io.Writer, m *Manifest, colorPNG, outlinePNG []byte) error {
 		return fmt.Errorf("finish package: %w", err)
 	}
 	return nil
+}
+
+// ContentDigest identifies what a package holds apart from its version:
+// two packages with one digest differ in their version at most, so a
+// catalog that has the digest's package needs no new upload.
+func ContentDigest(m Manifest, colorPNG, outlinePNG []byte) (string, error) {
+	m.Version = ""
+	var buf bytes.Buffer
+	if err := Build(&buf, &m, colorPNG, outlinePNG); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // FileName is the package's download name: the display name made safe for

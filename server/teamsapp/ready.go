@@ -1,6 +1,8 @@
 package teamsapp
 
 import (
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
@@ -17,6 +19,18 @@ type Server struct {
 	SiteURL        string
 	PrivacyLink    string
 	TermsOfUseLink string
+}
+
+// ServerFrom reads what the package needs from the server configuration.
+func ServerFrom(cfg *model.Config) Server {
+	if cfg == nil {
+		return Server{}
+	}
+	return Server{
+		SiteURL:        model.SafeDereference(cfg.ServiceSettings.SiteURL),
+		PrivacyLink:    model.SafeDereference(cfg.SupportSettings.PrivacyPolicyLink),
+		TermsOfUseLink: model.SafeDereference(cfg.SupportSettings.TermsOfServiceLink),
+	}
 }
 
 // Plan checks the saved settings and returns the package's input, or every
