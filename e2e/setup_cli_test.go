@@ -63,7 +63,8 @@ func TestSetupCommandConfiguresAWorkingPlugin(t *testing.T) {
 	cloud.PublishTeamsApp(tenant, validSettings()["appid"].(string), "Mattermost")
 	_, checks := runHealth(t, &person{User: env.Admin})
 	for id, c := range checks {
-		if c.Status != "pass" {
+		// Reaching people before they open the app is off unless asked for.
+		if c.Status != "pass" && (id != "reach_permissions" || c.Status != "skip") {
 			t.Errorf("%s: %s: %s %s", id, c.Status, c.Detail, c.Fix)
 		}
 	}
