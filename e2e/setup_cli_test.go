@@ -36,31 +36,41 @@ func TestSetupCommandConfiguresAWorkingPlugin(t *testing.T) {
 	if err := os.WriteFile(roots, append(cloud.CAPEM(), serverCA...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(testContext(t), bin, "-site-url", env.Server.SiteURL, "-mattermost-url", env.Server.URL,
-		"-cloud", "custom", "-authority-url", cloud.URL(), "-graph-url", cloud.URL(), "-name", "Mattermost e2e", "-output", "json")
-	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+roots,
-		"M365_SETUP_TOKEN="+cloud.AdminToken(tenant, "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"),
-		"MM_ADMIN_TOKEN="+env.Admin.Client.AuthToken)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("setup command: %v\n%s", err, stderr.String())
+	setupToken := cloud.AdminToken(tenant, "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppCatalog.Submit")
+	runSetup := func() (setupOutput, string) {
+		t.Helper()
+		cmd := exec.CommandContext(testContext(t), bin, "-site-url", env.Server.SiteURL, "-mattermost-url", env.Server.URL,
+			"-cloud", "custom", "-authority-url", cloud.URL(), "-graph-url", cloud.URL(), "-name", "Mattermost e2e", "-output", "json")
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+roots, "M365_SETUP_TOKEN="+setupToken, "MM_ADMIN_TOKEN="+env.Admin.Client.AuthToken)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("setup command: %v\n%s", err, stderr.String())
+		}
+		var out setupOutput
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || !out.MattermostUpdated || out.TenantID != tenant || out.TeamsApp == nil {
+			t.Fatalf("output %s (%v); stderr %s", stdout.String(), err, stderr.String())
+		}
+		return out, stdout.String() + stderr.String()
 	}
-	var out struct {
-		TenantID          string `json:"tenant_id"`
-		ClientID          string `json:"client_id"`
-		ClientSecret      string `json:"client_secret"`
-		MattermostUpdated bool   `json:"mattermost_updated"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || !out.MattermostUpdated || out.TenantID != tenant {
-		t.Fatalf("output %s (%v); stderr %s", stdout.String(), err, stderr.String())
-	}
+	// The upload this test reports is not the other tests' catalog's.
+	t.Cleanup(func() { _ = env.Server.PluginKV(env.PluginID).KVDelete("teamsapp_published") })
+	out, printed := runSetup()
 	stored := env.Server.StoredConfig().PluginSettings.Plugins[env.PluginID]
-	if stored["tenantid"] != tenant || stored["clientid"] != out.ClientID || stored["clientsecret"] != out.ClientSecret {
+	secret, _ := stored["clientsecret"].(string)
+	if stored["tenantid"] != tenant || stored["clientid"] != out.ClientID || secret == "" {
 		t.Fatalf("settings not written: %v", stored)
 	}
-	// The Teams app still has to be uploaded by hand; then every check passes.
-	cloud.PublishTeamsApp(tenant, validSettings()["appid"].(string), "Mattermost")
+	if strings.Contains(printed, secret) || out.ClientSecret != "" {
+		t.Error("the secret written into Mattermost was printed too")
+	}
+	// The Teams app is in the catalog, with the version the plugin reports,
+	// and every check passes with no step by hand.
+	appID := stored["appid"].(string)
+	version := stored["appversion"].(string)
+	if got := cloud.CatalogVersion(tenant, appID); got == "" || got != version || out.TeamsApp.Version != version {
+		t.Fatalf("catalog %q, settings %q, output %+v", got, version, out.TeamsApp)
+	}
 	_, checks := runHealth(t, &person{User: env.Admin})
 	for id, c := range checks {
 		// Reaching people before they open the app is off unless asked for.
@@ -68,7 +78,35 @@ func TestSetupCommandConfiguresAWorkingPlugin(t *testing.T) {
 			t.Errorf("%s: %s: %s %s", id, c.Status, c.Detail, c.Fix)
 		}
 	}
-	if strings.Contains(stderr.String(), out.ClientSecret) {
-		t.Error("the secret went to stderr")
+	if !strings.Contains(checks["teams_app"].Detail, "in force") {
+		t.Errorf("teams app: %+v", checks["teams_app"])
 	}
+	// Again with nothing changed: nothing changes.
+	if again, _ := runSetup(); len(again.Changes) != 0 || len(again.TeamsApp.Changes) != 0 || cloud.CatalogVersion(tenant, appID) != version {
+		t.Fatalf("a second run changed things: %+v %+v", again.Changes, again.TeamsApp)
+	}
+	// The display name changes: the next run raises the patch version and
+	// uploads the new package.
+	if err := harness.SetPluginSettings(testContext(t), env.Admin.Client, env.PluginID, map[string]any{"appdisplayname": "Mission e2e"}); err != nil {
+		t.Fatal(err)
+	}
+	changed, _ := runSetup()
+	raised := env.Server.StoredConfig().PluginSettings.Plugins[env.PluginID]["appversion"]
+	if changed.TeamsApp.Found != "changed" || raised == version || cloud.CatalogVersion(tenant, appID) != raised ||
+		!strings.Contains(string(cloud.CatalogManifest(tenant, appID)), "Mission e2e") {
+		t.Fatalf("after a change: %+v, settings %v, catalog %s", changed.TeamsApp, raised, cloud.CatalogVersion(tenant, appID))
+	}
+}
+
+type setupOutput struct {
+	TenantID          string   `json:"tenant_id"`
+	ClientID          string   `json:"client_id"`
+	ClientSecret      string   `json:"client_secret"`
+	MattermostUpdated bool     `json:"mattermost_updated"`
+	Changes           []string `json:"changes"`
+	TeamsApp          *struct {
+		Found   string   `json:"found"`
+		Version string   `json:"version"`
+		Changes []string `json:"changes"`
+	} `json:"teams_app"`
 }

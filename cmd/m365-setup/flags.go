@@ -28,6 +28,9 @@ type cliConfig struct {
 	dryRun        bool
 	noExpiryPerm  bool
 	reach         bool
+	noPublish     bool
+	printSecret   bool
+	mmToken       string
 	output        string
 	loginClientID string
 	mattermostURL string
@@ -53,6 +56,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.BoolVar(&c.rotate, "rotate", false, "create a new client secret and remove the older ones this tool created")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print every change and make none")
 	fs.BoolVar(&c.reach, "reach", false, "also add User.Read.All and TeamsAppInstallation.ReadWriteSelfForUser.All and turn on notifying people who never opened the app")
+	fs.BoolVar(&c.noPublish, "no-publish", false, "do not publish the Teams app to the tenant's app catalog (and do not ask for AppCatalog.Submit)")
+	fs.BoolVar(&c.printSecret, "print-secret", false, "print a new client secret even when it was written into Mattermost, and put it in -output json")
 	fs.BoolVar(&c.noExpiryPerm, "no-expiry-permission", false, "do not add Application.Read.All, which lets the plugin read when the secret expires")
 	fs.StringVar(&c.output, "output", "text", "output format: text or json (warnings go to stderr)")
 	fs.StringVar(&c.loginClientID, "login-client-id", graphCommandLineTools, "public client used for the device code sign-in")
@@ -79,6 +84,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.cloud = config.Cloud(strings.ToLower(*cloud))
+	c.mmToken = strings.TrimSpace(getenv("MM_ADMIN_TOKEN"))
 	return c, c.validate()
 }
 
@@ -98,6 +104,14 @@ func (c *cliConfig) validate() error {
 	}
 	if c.mattermostURL == "" {
 		c.mattermostURL = c.siteURL
+	}
+	if c.mmToken != "" {
+		if err := tokenMayGoTo(c.mattermostURL); err != nil {
+			return err
+		}
+	}
+	if c.output == "json" && c.mmToken == "" && !c.printSecret && !c.dryRun {
+		return errors.New("-output json: a new client secret would be shown nowhere; set MM_ADMIN_TOKEN to write it into Mattermost, or add -print-secret")
 	}
 	return nil
 }

@@ -105,7 +105,7 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 	}
 	for flag, args := range cases {
 		var stderr bytes.Buffer
-		if status := run(context.Background(), args, env(nil), io.Discard, &stderr); status != 2 || !strings.Contains(stderr.String(), flag) {
+		if status := run(context.Background(), args, env(map[string]string{"MM_ADMIN_TOKEN": "t"}), io.Discard, &stderr); status != 2 || !strings.Contains(stderr.String(), flag) {
 			t.Errorf("%v: exit %d, %q", args, status, stderr.String())
 		}
 	}
@@ -117,5 +117,47 @@ func TestTimeoutEndsAPendingSignIn(t *testing.T) {
 	status := run(context.Background(), customCloud("-timeout", "1500ms"), env(nil), io.Discard, &stderr)
 	if status != 1 || time.Since(start) > 10*time.Second || !strings.Contains(stderr.String(), "sign in") {
 		t.Fatalf("exit %d after %s: %s", status, time.Since(start), stderr.String())
+	}
+}
+
+func TestTheMattermostTokenGoesOnlyOverHTTPSOrToThisMachine(t *testing.T) {
+	token := env(map[string]string{"MM_ADMIN_TOKEN": "secret-admin-token"})
+	for url, ok := range map[string]bool{
+		"http://mattermost.example.com": false, "http://10.0.0.5:8065": false, "ftp://localhost": false,
+		"https://mattermost.example.com": true, "http://localhost:8065": true, "http://127.0.0.1:8065": true, "http://[::1]:8065": true,
+	} {
+		_, err := parseFlags([]string{"-site-url", "https://chat.example.com", "-mattermost-url", url}, token, io.Discard)
+		if (err == nil) != ok {
+			t.Errorf("%s: %v", url, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret-admin-token") {
+			t.Errorf("%s: the error shows the token", url)
+		}
+	}
+	// Without a token, any URL is only where nothing is sent.
+	if _, err := parseFlags([]string{"-site-url", "https://chat.example.com", "-mattermost-url", "http://mattermost.example.com"}, env(nil), io.Discard); err != nil {
+		t.Errorf("without a token: %v", err)
+	}
+}
+
+func TestJSONOutputWithoutMattermostNeedsToBeAskedForTheSecret(t *testing.T) {
+	_, err := parseFlags(customCloud("-output", "json"), env(nil), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-print-secret") {
+		t.Fatalf("%v", err)
+	}
+	if _, err := parseFlags(customCloud("-output", "json", "-print-secret"), env(nil), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	token := cloud.AdminToken(tenant, adminScopes...)
+	var stdout, stderr bytes.Buffer
+	if status := run(context.Background(), customCloud("-name", "Mattermost printed", "-output", "json", "-print-secret", "-no-publish"),
+		env(map[string]string{"M365_SETUP_TOKEN": token}), &stdout, &stderr); status != 0 {
+		t.Fatalf("exit %d: %s", status, stderr.String())
+	}
+	var out struct {
+		ClientSecret string `json:"client_secret"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || out.ClientSecret == "" || strings.Contains(stderr.String(), out.ClientSecret) {
+		t.Fatalf("asked for: %s / %s", stdout.String(), stderr.String())
 	}
 }

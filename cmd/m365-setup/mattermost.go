@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/internal/appsetup"
@@ -15,7 +18,8 @@ const pluginID = "io.missioncollab.m365"
 
 // writeSettings puts the result into the plugin's settings through the
 // Mattermost API, keeping the other settings; the plugin checks them as
-// when an admin presses Save.
+// when an admin presses Save. A fresh plugin also gets what its Teams app
+// package needs: an Application ID, a first version and a display name.
 func writeSettings(ctx context.Context, c *cliConfig, token string, res *appsetup.Result) error {
 	client := model.NewAPIv4Client(strings.TrimRight(c.mattermostURL, "/"))
 	client.SetToken(token)
@@ -23,26 +27,55 @@ func writeSettings(ctx context.Context, c *cliConfig, token string, res *appsetu
 	if err != nil {
 		return fmt.Errorf("read the server configuration: %w", err)
 	}
-	if cfg.PluginSettings.Plugins == nil {
-		cfg.PluginSettings.Plugins = map[string]map[string]any{}
-	}
-	s := cfg.PluginSettings.Plugins[pluginID]
-	if s == nil {
-		s = map[string]any{}
-	}
-	s["tenantid"], s["clientid"], s["cloud"] = res.TenantID, res.ClientID, string(c.cloud)
+	current := cfg.PluginSettings.Plugins[pluginID]
+	change := map[string]any{"tenantid": res.TenantID, "clientid": res.ClientID, "cloud": string(c.cloud)}
 	if res.ClientSecret != "" {
-		s["clientsecret"] = res.ClientSecret
+		change["clientsecret"] = res.ClientSecret
 	}
 	if c.reach {
-		s["reachbeforefirstuse"] = true
+		change["reachbeforefirstuse"] = true
 	}
 	if c.cloud == config.CloudCustom {
-		s["customauthorityurl"], s["customgraphurl"] = c.authorityURL, c.graphURL
+		change["customauthorityurl"], change["customgraphurl"] = c.authorityURL, c.graphURL
 	}
-	cfg.PluginSettings.Plugins[pluginID] = s
-	if _, _, err := client.UpdateConfig(ctx, cfg); err != nil {
-		return fmt.Errorf("save the plugin settings: %w", err)
+	if text(current["appid"]) == "" {
+		change["appid"] = uuid.NewString()
 	}
-	return nil
+	if text(current["appversion"]) == "" {
+		change["appversion"] = "1.0.0"
+	}
+	if text(current["appdisplayname"]) == "" {
+		change["appdisplayname"] = firstRunes(c.name, config.MaxDisplayNameLength)
+	}
+	return patchSettings(ctx, strings.TrimRight(c.mattermostURL, "/"), token, change)
+}
+
+func text(v any) string {
+	s, _ := v.(string)
+	return strings.TrimSpace(s)
+}
+
+func firstRunes(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
+// tokenMayGoTo refuses to send a Mattermost admin token in the clear to
+// anything but this machine.
+func tokenMayGoTo(mattermostURL string) error {
+	u, err := url.Parse(mattermostURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("-mattermost-url %q: give the https address of Mattermost", mattermostURL)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); u.Scheme == "http" && (host == "localhost" || (ip != nil && ip.IsLoopback())) {
+		return nil
+	}
+	return fmt.Errorf("-mattermost-url %q: MM_ADMIN_TOKEN goes only over https, or plain http to localhost", mattermostURL)
 }

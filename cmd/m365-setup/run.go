@@ -20,8 +20,18 @@ var adminScopes = []string{"Application.ReadWrite.All", "AppRoleAssignment.ReadW
 // output is what the command prints.
 type output struct {
 	*appsetup.Result
-	MattermostUpdated bool     `json:"mattermost_updated"`
-	Warnings          []string `json:"warnings"`
+	MattermostUpdated bool `json:"mattermost_updated"`
+	// TeamsApp is what publishing the Teams app found and did.
+	TeamsApp *appsetup.PublishResult `json:"teams_app,omitempty"`
+	Warnings []string                `json:"warnings"`
+}
+
+// scopes are the Graph permissions the administrator's sign-in asks for.
+func (c *cliConfig) scopes() []string {
+	if c.noPublish {
+		return adminScopes
+	}
+	return append(append([]string{}, adminScopes...), appsetup.CatalogScope)
 }
 
 func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -50,20 +60,44 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 		return err
 	}
 	out.Result = res
-	if mmToken := getenv("MM_ADMIN_TOKEN"); mmToken != "" && !c.dryRun {
-		if err := writeSettings(ctx, c, mmToken, res); err != nil {
+	if c.mmToken != "" && !c.dryRun {
+		if err := writeSettings(ctx, c, c.mmToken, res); err != nil {
 			// The app registration is done; say what to paste instead.
 			warn(fmt.Sprintf("Writing the plugin settings failed (%v); paste the values below into the System Console.", err))
 		} else {
 			out.MattermostUpdated = true
 		}
 	}
+	var publishErr error
+	switch {
+	case c.noPublish:
+	case c.mmToken == "":
+		warn("Without MM_ADMIN_TOKEN the Teams app is not published; download its package in the System Console and upload it in the Teams admin center, or run again with the token.")
+	case c.dryRun || out.MattermostUpdated:
+		plugin := &pluginClient{base: strings.TrimRight(c.mattermostURL, "/"), token: c.mmToken, hc: hc}
+		out.TeamsApp, publishErr = appsetup.Publish(ctx, &appsetup.Graph{BaseURL: endpoints.GraphURL, Token: token, HTTP: hc}, plugin,
+			appsetup.PublishOptions{DryRun: c.dryRun, Warn: warn})
+		if publishErr != nil && c.dryRun {
+			// A fresh plugin cannot build its package until this run saves the settings.
+			warn(fmt.Sprintf("Publishing the Teams app cannot be planned yet: %v", publishErr))
+			publishErr = nil
+		}
+	}
+	if !c.printSecret && (out.MattermostUpdated || c.output == "json") {
+		out.Result.ClientSecret = ""
+	}
 	if c.output == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printText(stdout, out)
 	}
-	printText(stdout, out)
+	if publishErr != nil {
+		return fmt.Errorf("the app registration and the plugin's settings are done, but publishing the Teams app failed: %w", publishErr)
+	}
 	return nil
 }
 
@@ -76,7 +110,7 @@ func deviceSignIn(ctx context.Context, c *cliConfig, authority, graphURL string,
 		ClientID: c.loginClientID,
 		Endpoint: oauth2.Endpoint{DeviceAuthURL: base + "/devicecode", TokenURL: base + "/token", AuthStyle: oauth2.AuthStyleInParams},
 	}
-	for _, s := range adminScopes {
+	for _, s := range c.scopes() {
 		conf.Scopes = append(conf.Scopes, strings.TrimRight(graphURL, "/")+"/"+s)
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
@@ -111,8 +145,19 @@ func printText(w io.Writer, out *output) {
 	case out.ClientSecret != "":
 		fmt.Fprintf(w, "Client secret:            %s\n", out.ClientSecret)
 		fmt.Fprintf(w, "  valid until %s; it is shown only this once.\n", out.SecretExpires.Format("2 January 2006"))
+	case !out.SecretKept && out.MattermostUpdated && !out.DryRun:
+		fmt.Fprintf(w, "Client secret:            new, valid until %s, written into Mattermost (-print-secret shows it).\n", out.SecretExpires.Format("2 January 2006"))
 	case out.SecretKept:
 		fmt.Fprintf(w, "Client secret:            unchanged (valid until %s); run with -rotate for a new one.\n", out.SecretExpires.Format("2 January 2006"))
+	}
+	if t := out.TeamsApp; t != nil {
+		fmt.Fprintln(w, "\nTeams app:")
+		for _, ch := range t.Changes {
+			fmt.Fprintln(w, "  -", ch)
+		}
+		if len(t.Changes) == 0 {
+			fmt.Fprintf(w, "  the tenant's catalog has version %s, the package the plugin builds now\n", t.Version)
+		}
 	}
 	if out.MattermostUpdated {
 		fmt.Fprintln(w, "\nThe plugin's settings on Mattermost were updated.")

@@ -43,6 +43,10 @@ type Request struct {
 	Token string
 	// Body is encoded as JSON when not nil.
 	Body any
+	// Raw, with its ContentType, is sent as it is instead (a Teams app
+	// package, say).
+	Raw         []byte
+	ContentType string
 	// MaxAnswer caps what is read of the answer.
 	MaxAnswer int64
 }
@@ -57,12 +61,16 @@ func Do(ctx context.Context, hc *http.Client, r Request, out any) error {
 	}
 	path, _, _ = strings.Cut(path, "?")
 	var body io.Reader
-	if r.Body != nil {
+	contentType := ""
+	switch {
+	case r.Raw != nil:
+		body, contentType = bytes.NewReader(r.Raw), r.ContentType
+	case r.Body != nil:
 		data, err := json.Marshal(r.Body)
 		if err != nil {
 			return fmt.Errorf("encode %s %s: %w", r.Method, path, err)
 		}
-		body = bytes.NewReader(data)
+		body, contentType = bytes.NewReader(data), "application/json"
 	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
 	if err != nil {
@@ -70,8 +78,8 @@ func Do(ctx context.Context, hc *http.Client, r Request, out any) error {
 	}
 	req.Header.Set("Authorization", "Bearer "+r.Token)
 	req.Header.Set("Accept", "application/json")
-	if r.Body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if hc == nil {
 		hc = http.DefaultClient
