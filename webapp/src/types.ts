@@ -86,6 +86,20 @@ export type TeamsAppStatus = {
     fileName?: string;
     problems: SettingProblem[];
     icons: Record<IconKind, {custom: boolean}>;
+    version?: string;
+
+    // How the tenant catalog's app compares with the package built now;
+    // absent until the plugin can call Microsoft Graph.
+    catalog?: CatalogView;
+};
+
+export type CatalogState = 'current' | 'unrecorded' | 'changed' | 'older' | 'newer' | 'missing';
+
+export type CatalogView = {
+    version?: string;
+    state?: CatalogState;
+    error?: string;
+    command?: string;
 };
 
 // PUT and DELETE /api/v1/teams-app/icons/{kind}

@@ -272,3 +272,37 @@ describe('TeamsAppPackageSection', () => {
         expect(screen.getByRole('img', {name: 'Current outline icon'}).getAttribute('src')).toBe(`/sub${API}/icons/outline`);
     });
 });
+
+describe('TeamsAppPackageSection and the Teams catalog', () => {
+    afterEach(() => {
+        cleanup();
+        vi.unstubAllGlobals();
+    });
+
+    it('says when Teams has the package built now, and gives no command', async () => {
+        mockFetch({'GET /status': [() => json(200, readyStatus({version: '1.0.3', catalog: {version: '1.0.3', state: 'current', command: 'm365-setup …'}}))]});
+        render(<TeamsAppPackageSection/>);
+        await screen.findByText(/Teams has version 1.0.3, the package built from the saved settings/);
+        expect(document.querySelector('[data-catalog-state="current"]')?.textContent).not.toContain('m365-setup');
+    });
+
+    it('says when Teams is behind, and the command that publishes the package', async () => {
+        const command = 'MM_ADMIN_TOKEN=<a system admin\'s token> m365-setup -site-url https://chat.example.com -tenant t -client-id c';
+        mockFetch({'GET /status': [() => json(200, readyStatus({version: '1.0.3', catalog: {version: '1.0.3', state: 'changed', command}}))]});
+        render(<TeamsAppPackageSection/>);
+        await screen.findByText(/built from other settings or icons/);
+        expect(document.querySelector('[data-catalog-state="changed"] code')?.textContent).toBe(command);
+    });
+
+    it('says when the app is not in the catalog, or the catalog cannot be read', async () => {
+        mockFetch({'GET /status': [
+            () => json(200, readyStatus({catalog: {state: 'missing', command: 'm365-setup'}})),
+        ]});
+        render(<TeamsAppPackageSection/>);
+        await screen.findByText(/not in your tenant's Teams app catalog yet/);
+        cleanup();
+        mockFetch({'GET /status': [() => json(200, readyStatus({catalog: {error: 'AppCatalog.Read.All lacks admin consent'}}))]});
+        render(<TeamsAppPackageSection/>);
+        await screen.findByText(/could not be read: AppCatalog.Read.All lacks admin consent/);
+    });
+});

@@ -2,7 +2,7 @@ import React, {useCallback, useEffect, useRef, useState} from 'react';
 
 import {ApiError, fetchPackage, fetchStatus} from '../api';
 import {saveFile} from '../save_file';
-import type {AdminConsoleSettingProps, SaveAction, SettingProblem, TeamsAppStatus} from '../types';
+import type {AdminConsoleSettingProps, CatalogView, SaveAction, SettingProblem, TeamsAppStatus} from '../types';
 
 import {IconUploader} from './icon_uploader';
 
@@ -43,6 +43,43 @@ function failureOf(err: unknown): Failure {
         return {message: err.message, problems: err.problems};
     }
     return {message: err instanceof Error ? err.message : 'Something went wrong.', problems: []};
+}
+
+// What each state of the catalog means, in a sentence, and whether the
+// catalog needs the package built now.
+function catalogSentence(c: CatalogView, version?: string): {text: string; behind: boolean} {
+    switch (c.state) {
+    case 'current':
+        return {text: `Teams has version ${c.version}, the package built from the saved settings and icons.`, behind: false};
+    case 'unrecorded':
+        return {text: `Teams has version ${c.version}, uploaded by hand: whether it holds the saved settings and icons is not known.`, behind: false};
+    case 'changed':
+        return {text: `Teams has version ${c.version}, built from other settings or icons: upload the package again with a higher Application Version.`, behind: true};
+    case 'older':
+        return {text: `Teams has version ${c.version}; the settings say ${version ?? ''}.`, behind: true};
+    case 'newer':
+        return {text: `Teams has version ${c.version}, higher than the settings' ${version ?? ''}: raise Application Version above it.`, behind: true};
+    default:
+        return {text: 'The app is not in your tenant\'s Teams app catalog yet.', behind: true};
+    }
+}
+
+function CatalogStatus({catalog, version}: {catalog: CatalogView; version?: string}) {
+    if (catalog.error) {
+        return <p data-catalog-state='unknown'>{`The Teams app catalog could not be read: ${catalog.error}`}</p>;
+    }
+    const {text, behind} = catalogSentence(catalog, version);
+    return (
+        <div data-catalog-state={catalog.state}>
+            <p style={behind ? errorStyle : undefined}>{text}</p>
+            {behind && catalog.command && (
+                <p>
+                    {'To publish it from a terminal: '}
+                    <code>{catalog.command}</code>
+                </p>
+            )}
+        </div>
+    );
 }
 
 function ProblemList({problems, id}: {problems: SettingProblem[]; id?: string}) {
@@ -175,6 +212,12 @@ export function TeamsAppPackageSection(props: AdminConsoleSettingProps) {
             >
                 {'The package uses the saved settings.'}
             </p>
+            {ready && status?.catalog && (
+                <CatalogStatus
+                    catalog={status.catalog}
+                    version={status.version}
+                />
+            )}
             {checking && status === null && !statusError && <p role='status'>{'Checking settings…'}</p>}
             {statusError && (
                 <p
