@@ -49,7 +49,7 @@ type reachView struct {
 func useReach(t *testing.T) {
 	t.Helper()
 	useNotifySettings(t, map[string]any{"reachbeforefirstuse": true})
-	cloud.SetAppRoles(testTenant, testClientID, reachRoles...)
+	useAppRoles(t, reachRoles...)
 	cloud.SetTeamsAppClient(testTenant, validSettings()["appid"].(string), testClientID)
 }
 

@@ -14,18 +14,19 @@ import (
 
 func validSettings() map[string]any {
 	return map[string]any{
-		"tenantid":             "72f988bf-86f1-41af-91ab-2d7cd011db47",
-		"clientid":             "11111111-2222-3333-4444-555555555555",
-		"clientsecret":         "Abc8Q~secret.value_1234567890",
-		"appversion":           "1.0.0",
-		"appid":                "0b6f7c9e-3a1d-4c2b-9e8f-1a2b3c4d5e6f",
-		"appdisplayname":       "Mattermost",
-		"cloud":                "commercial",
-		"customauthorityurl":   "",
-		"customgraphurl":       "",
-		"customteamsurl":       "",
-		"disablenotifications": false,
-		"reachbeforefirstuse":  false,
+		"tenantid":                    "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		"clientid":                    "11111111-2222-3333-4444-555555555555",
+		"clientsecret":                "Abc8Q~secret.value_1234567890",
+		"appversion":                  "1.0.0",
+		"appid":                       "0b6f7c9e-3a1d-4c2b-9e8f-1a2b3c4d5e6f",
+		"appdisplayname":              "Mattermost",
+		"cloud":                       "commercial",
+		"customauthorityurl":          "",
+		"customgraphurl":              "",
+		"customteamsurl":              "",
+		"disablenotifications":        false,
+		"reachbeforefirstuse":         false,
+		"leastprivilegenotifications": false,
 		// Tests of the hold set their own; the rest see notifications at once.
 		"notificationholdseconds": 0,
 	}

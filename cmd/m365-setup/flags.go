@@ -29,6 +29,7 @@ type cliConfig struct {
 	noExpiryPerm  bool
 	reach         bool
 	noPublish     bool
+	leastPriv     bool
 	printSecret   bool
 	mmToken       string
 	output        string
@@ -56,6 +57,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.BoolVar(&c.rotate, "rotate", false, "create a new client secret and remove the older ones this tool created")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print every change and make none")
 	fs.BoolVar(&c.reach, "reach", false, "also add User.Read.All and TeamsAppInstallation.ReadWriteSelfForUser.All and turn on notifying people who never opened the app")
+	fs.BoolVar(&c.leastPriv, "least-privilege", false, "grant no tenant-wide TeamsActivity.Send: notify with the TeamsActivity.Send.User consent each person gives when the app is installed for them")
 	fs.BoolVar(&c.noPublish, "no-publish", false, "do not publish the Teams app to the tenant's app catalog (and do not ask for AppCatalog.Submit)")
 	fs.BoolVar(&c.printSecret, "print-secret", false, "print a new client secret even when it was written into Mattermost, and put it in -output json")
 	fs.BoolVar(&c.noExpiryPerm, "no-expiry-permission", false, "do not add Application.Read.All, which lets the plugin read when the secret expires")

@@ -35,6 +35,9 @@ func writeSettings(ctx context.Context, c *cliConfig, token string, res *appsetu
 	if c.reach {
 		change["reachbeforefirstuse"] = true
 	}
+	// Written either way, so that a run without the flag goes back to the
+	// tenant-wide permission it grants.
+	change["leastprivilegenotifications"] = c.leastPriv
 	if c.cloud == config.CloudCustom {
 		change["customauthorityurl"], change["customgraphurl"] = c.authorityURL, c.graphURL
 	}

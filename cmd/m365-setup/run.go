@@ -54,7 +54,7 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 	res, err := appsetup.Run(ctx, &appsetup.Graph{BaseURL: endpoints.GraphURL, Token: token, HTTP: hc}, appsetup.Options{
 		SiteURL: c.siteURL, ClientID: c.clientID, DisplayName: c.name,
 		SecretLifetime: time.Duration(c.secretDays) * 24 * time.Hour,
-		Rotate:         c.rotate, DryRun: c.dryRun, ReadSecretExpiry: !c.noExpiryPerm, Reach: c.reach, Warn: warn,
+		Rotate:         c.rotate, DryRun: c.dryRun, ReadSecretExpiry: !c.noExpiryPerm, Reach: c.reach, LeastPrivilege: c.leastPriv, Warn: warn,
 	})
 	if err != nil {
 		return err

@@ -46,6 +46,10 @@ type Options struct {
 	// TeamsAppInstallation.ReadWriteSelfForUser.All, with which the plugin
 	// links people who never opened the app and installs it for them.
 	Reach bool
+	// LeastPrivilege leaves out the tenant-wide TeamsActivity.Send: the
+	// plugin then notifies with the TeamsActivity.Send.User consent each
+	// person gives with the app's installation.
+	LeastPrivilege bool
 	// Warn receives what an admin should know but does not stop the run.
 	Warn func(string)
 	// RollbackTimeout bounds undoing a failed run.

@@ -280,3 +280,16 @@ func TestReachAddsTheDirectoryAndInstallPermissionsOnlyWhenAsked(t *testing.T) {
 		t.Errorf("roles %v, want %v", roles, want)
 	}
 }
+
+func TestLeastPrivilegeGrantsNoTenantWideActivityPermission(t *testing.T) {
+	cloud, g := setup(t)
+	opts := options()
+	opts.LeastPrivilege = true
+	res, err := Run(context.Background(), g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roles := appRoles(t, cloud, res.ClientID, res.ClientSecret); !slices.Equal(roles, []string{"AppCatalog.Read.All", "Application.Read.All"}) {
+		t.Errorf("roles %v", roles)
+	}
+}

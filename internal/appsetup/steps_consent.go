@@ -21,6 +21,9 @@ const (
 
 func (r *run) roles() []string {
 	roles := []string{roleActivitySend, roleCatalogRead}
+	if r.opts.LeastPrivilege {
+		roles = []string{roleCatalogRead}
+	}
 	if r.opts.ReadSecretExpiry {
 		roles = append(roles, roleAppRead)
 	}

@@ -44,6 +44,9 @@ type graphState struct {
 	directory, installs map[string]*rateBucket
 	// adminRoles are the directory roles of each tenant's administrator.
 	adminRoles map[string][]string
+	// rscBlocked are the tenants whose policy keeps people from giving
+	// resource-specific consent when the app is installed for them.
+	rscBlocked map[string]bool
 }
 
 func (g *graphState) init() {
@@ -617,10 +620,12 @@ func (req *activityRequest) chainID() (int64, string) {
 }
 
 // sendToRecipients is POST /v1.0/teamwork/sendActivityNotificationToRecipients.
+// Without the tenant-wide TeamsActivity.Send in the token, each recipient
+// must have given the app's resource-specific TeamsActivity.Send.User,
+// which a person gives with the app's installation (unless the tenant's
+// policy blocks it); it never shows in the token.
 func (c *Cloud) sendToRecipients(w http.ResponseWriter, r *http.Request, caller graphCaller) {
-	if !requireRole(w, r, caller, "TeamsActivity.Send", "TeamsActivity.Send.User") {
-		return
-	}
+	tenantWide := slices.Contains(caller.roles, "TeamsActivity.Send")
 	c.graph.mu.Lock()
 	now := c.graph.clock()
 	c.graph.mu.Unlock()
@@ -687,7 +692,7 @@ func (c *Cloud) sendToRecipients(w http.ResponseWriter, r *http.Request, caller 
 	}
 	var without string
 	for _, oid := range n.Recipients {
-		if !c.graph.hasApp(caller.tenant, oid, req.TeamsAppID) {
+		if !c.graph.hasApp(caller.tenant, oid, req.TeamsAppID) || (!tenantWide && !c.graph.hasConsented(caller.tenant, oid, req.TeamsAppID)) {
 			without = oid
 			break
 		}

@@ -15,7 +15,7 @@ import (
 
 func TestGraphRejectsBadTokens(t *testing.T) {
 	t.Parallel()
-	c, good, _ := setupGraph(t)
+	c, good, catalogID := setupGraph(t)
 	foreignKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -65,10 +65,11 @@ func TestGraphRejectsBadTokens(t *testing.T) {
 	c.RotateKeys()
 	wantStatus(t, "after rotation", graphDo(t, c, http.MethodGet, catalogPath("externalId eq 'x'"), good, nil), http.StatusOK)
 
-	// A Graph token without the permissions is refused with 403.
+	// A Graph token without TeamsActivity.Send is refused with 403 for a
+	// recipient who gave no resource-specific consent.
 	noRoles := c.appToken(testTenant, testClient, newGUID(), AppRoles, now, time.Hour)
 	delete(noRoles.Claims, "roles")
-	r := graphDo(t, c, http.MethodPost, sendPath, c.Sign(noRoles), activity(1, "x"))
+	r := graphDo(t, c, http.MethodPost, sendPath, c.Sign(noRoles), activity(1, catalogID))
 	wantStatus(t, "no roles", r, http.StatusForbidden)
 	if code, _ := r.graphErr(t); code != "Forbidden" {
 		t.Errorf("no roles: code %q", code)

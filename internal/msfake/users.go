@@ -104,6 +104,31 @@ func (g *graphState) findUser(tenant, idOrUPN string) *dirUser {
 	return nil
 }
 
+// SetResourceSpecificConsent says whether tenant's policy lets the app's
+// installation for a person give its resource-specific permissions
+// (TeamsActivity.Send.User); it does unless set otherwise.
+func (c *Cloud) SetResourceSpecificConsent(tenant string, allowed bool) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	if c.graph.rscBlocked == nil {
+		c.graph.rscBlocked = map[string]bool{}
+	}
+	c.graph.rscBlocked[strings.ToLower(tenant)] = !allowed
+}
+
+// hasConsented reports whether a directory user gave the catalog app
+// its resource-specific consent, with its installation; people outside
+// the directory have no installation the fake knows of. The caller
+// holds mu.
+func (g *graphState) hasConsented(tenant, objectID, catalogID string) bool {
+	u := g.users[tenant][strings.ToLower(objectID)]
+	if u == nil || g.rscBlocked[tenant] {
+		return false
+	}
+	_, ok := u.installed[catalogID]
+	return ok
+}
+
 // hasApp reports whether a person has the catalog app catalogID; the
 // caller holds mu.
 func (g *graphState) hasApp(tenant, objectID, catalogID string) bool {

@@ -253,3 +253,29 @@ func TestInstallsAreThrottledAt30ASecondEvenInBatches(t *testing.T) {
 	clock.advance(time.Second)
 	wantStatus(t, "after a second", graphDo(t, c, http.MethodPost, installPath("u-39"), token, bind(c, catalogID)), http.StatusCreated)
 }
+
+func TestPerPersonConsentComesWithTheInstallationUnlessThePolicyBlocksIt(t *testing.T) {
+	c, _, catalogID := setupGraph(t)
+	c.AddUser(testTenant, User{ObjectID: "00000000-0000-4000-8000-000000000001", UserPrincipalName: "ann@example.com"})
+	c.AddUser(testTenant, User{ObjectID: "00000000-0000-4000-8000-000000000002", UserPrincipalName: "bob@example.com"})
+	c.InstallTeamsApp(testTenant, "00000000-0000-4000-8000-000000000001", testExternalID)
+	clock := useFakeClock(c)
+	tok := c.appToken(testTenant, testClient, newGUID(), []string{"AppCatalog.Read.All"}, clock.now(), time.Hour)
+	rsc := c.Sign(tok)
+	send := func(oid string) int {
+		clock.advance(time.Second) // the bulk endpoint's 2 a second
+		body := activity(1, catalogID)
+		body["recipients"] = []map[string]string{{"@odata.type": "microsoft.graph.aadUserNotificationRecipient", "userId": oid}}
+		return graphDo(t, c, http.MethodPost, sendPath, rsc, body).status
+	}
+	if got := send("00000000-0000-4000-8000-000000000001"); got != http.StatusAccepted {
+		t.Errorf("a person who installed the app: %d", got)
+	}
+	if got := send("00000000-0000-4000-8000-000000000002"); got != http.StatusForbidden {
+		t.Errorf("a person without the app: %d", got)
+	}
+	c.SetResourceSpecificConsent(testTenant, false)
+	if got := send("00000000-0000-4000-8000-000000000001"); got != http.StatusForbidden {
+		t.Errorf("with the policy blocking consent: %d", got)
+	}
+}

@@ -32,6 +32,11 @@ type Settings struct {
 	// ReachBeforeFirstUse links people who never opened the app for
 	// notifications and installs the app for them.
 	ReachBeforeFirstUse bool
+	// LeastPrivilegeNotifications sends notifications with the
+	// resource-specific TeamsActivity.Send.User, consented with each
+	// person's installation of the app, instead of the tenant-wide
+	// TeamsActivity.Send.
+	LeastPrivilegeNotifications bool
 
 	// How the Teams store presents the app's publisher; empty means the
 	// defaults described in plugin.json.
@@ -99,6 +104,7 @@ func (s Settings) WriteTo(raw map[string]any) map[string]any {
 	out["disablenotifications"] = s.DisableNotifications
 	out["matchaccountsbyemail"] = s.MatchAccountsByEmail
 	out["reachbeforefirstuse"] = s.ReachBeforeFirstUse
+	out["leastprivilegenotifications"] = s.LeastPrivilegeNotifications
 	out["notificationholdseconds"] = s.NotificationHoldSeconds
 	return out
 }
@@ -225,10 +231,13 @@ func (f intField) set(s *Settings, value any) error {
 
 var fieldByKey = func() map[string]fieldSetter {
 	m := map[string]fieldSetter{
-		"cloud":                   cloudField{},
-		"disablenotifications":    boolField{labelDisableNotifications, func(s *Settings) *bool { return &s.DisableNotifications }},
-		"matchaccountsbyemail":    boolField{labelMatchAccountsByEmail, func(s *Settings) *bool { return &s.MatchAccountsByEmail }},
-		"reachbeforefirstuse":     boolField{labelReachBeforeFirstUse, func(s *Settings) *bool { return &s.ReachBeforeFirstUse }},
+		"cloud":                cloudField{},
+		"disablenotifications": boolField{labelDisableNotifications, func(s *Settings) *bool { return &s.DisableNotifications }},
+		"matchaccountsbyemail": boolField{labelMatchAccountsByEmail, func(s *Settings) *bool { return &s.MatchAccountsByEmail }},
+		"reachbeforefirstuse":  boolField{labelReachBeforeFirstUse, func(s *Settings) *bool { return &s.ReachBeforeFirstUse }},
+		"leastprivilegenotifications": boolField{labelLeastPrivilegeNotifications, func(s *Settings) *bool {
+			return &s.LeastPrivilegeNotifications
+		}},
 		"notificationholdseconds": intField{labelNotificationHoldSeconds, func(s *Settings) *int { return &s.NotificationHoldSeconds }},
 	}
 	for _, f := range textFields {

@@ -88,6 +88,9 @@ func (c *Client) Send(ctx context.Context, a Activity) error {
 	if errors.As(err, &gerr) && gerr.Status == http.StatusNotFound {
 		err = c.recheckApp(ctx, a.AppExternalID, appID, gerr)
 	}
+	if c.cfg.PerPersonConsent {
+		return fmt.Errorf("send activity: %w", err)
+	}
 	return fmt.Errorf("send activity: %w", c.forbiddenFor(err, "TeamsActivity.Send"))
 }
 

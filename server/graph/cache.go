@@ -45,5 +45,6 @@ func (c *Cache) ForSettings(s config.Settings) (*Client, error) {
 	return c.For(Config{
 		TenantID: s.TenantID, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		AuthorityURL: endpoints.AuthorityURL, GraphURL: endpoints.GraphURL,
+		PerPersonConsent: s.LeastPrivilegeNotifications,
 	}), nil
 }

@@ -29,6 +29,10 @@ type Config struct {
 	GraphURL     string
 	// HTTPClient makes every request; nil means one with a 30 s timeout.
 	HTTPClient *http.Client
+	// PerPersonConsent sends notifications with the resource-specific
+	// TeamsActivity.Send.User instead of the tenant-wide permission: a
+	// refusal is then about the recipients, never missing consent.
+	PerPersonConsent bool
 }
 
 // minTokenLife is how long a token must still be valid when used: the

@@ -137,28 +137,44 @@ func explainTokenError(err error) (detail, fix string) {
 
 const permissionsName = "API permissions"
 
+// PerPersonRoles are the application permissions notifications need
+// when each person's installation consents to TeamsActivity.Send.User.
+var PerPersonRoles = []string{"AppCatalog.Read.All"}
+
 func (r *run) permissions() {
 	c, ok := r.signedIn(IDPermissions, permissionsName)
 	if !ok {
 		return
 	}
+	required := RequiredRoles
+	if r.in.Settings.LeastPrivilegeNotifications {
+		required = PerPersonRoles
+	}
 	var missing []string
-	for _, role := range RequiredRoles {
+	for _, role := range required {
 		if !slices.Contains(r.roles, role) {
 			missing = append(missing, role)
 		}
 	}
-	if len(missing) == 0 {
+	switch {
+	case len(missing) > 0:
+		c.Status = Fail
+		c.Detail = "Admin consent is missing for " + strings.Join(missing, " and ") + "."
+		c.Fix = "In the app registration's API permissions, add the Microsoft Graph application permission " +
+			strings.Join(missing, " and ") + " and press Grant admin consent."
+	case r.in.Settings.LeastPrivilegeNotifications && slices.Contains(r.roles, "TeamsActivity.Send"):
+		c.Status = Warn
+		c.Detail = "Notifications use each person's TeamsActivity.Send.User consent, but the tenant-wide TeamsActivity.Send is granted too."
+		c.Fix = "Remove TeamsActivity.Send from the app registration's API permissions to keep to least privilege."
+	case r.in.Settings.LeastPrivilegeNotifications:
+		c.Status = Pass
+		c.Detail = "Admin consent is granted for AppCatalog.Read.All; notifications use the TeamsActivity.Send.User consent each person gives with the app's installation, so only people who have the app are notified."
+	default:
 		c.Status = Pass
 		// Reading delegated consent (User.Read) would need yet another
 		// directory permission, DelegatedPermissionGrant.Read.All; the
 		// plugin never calls Graph as a user, so it is not asked for.
 		c.Detail = "Admin consent is granted for the application permissions " + strings.Join(RequiredRoles, " and ") + "."
-	} else {
-		c.Status = Fail
-		c.Detail = "Admin consent is missing for " + strings.Join(missing, " and ") + "."
-		c.Fix = "In the app registration's API permissions, add the Microsoft Graph application permission " +
-			strings.Join(missing, " and ") + " and press Grant admin consent."
 	}
 	r.add(c)
 }

@@ -121,6 +121,12 @@ func TestChecks(t *testing.T) {
 		{name: "wrong secret", set: func(s *config.Settings) { s.ClientSecret = "not-it" }, id: IDToken, status: Fail, mention: "Client Secret"},
 		{name: "expired secret", world: func(w *world) { w.expires = -time.Hour }, id: IDToken, status: Fail, mention: "expired"},
 		{name: "no consent", world: func(w *world) { w.roles = []string{"AppCatalog.Read.All"} }, id: IDPermissions, status: Fail, mention: "TeamsActivity.Send"},
+		{name: "per-person consent", set: func(s *config.Settings) { s.LeastPrivilegeNotifications = true },
+			world: func(w *world) { w.roles = []string{"AppCatalog.Read.All", ExpiryRole} }, id: IDPermissions, status: Pass, mention: "TeamsActivity.Send.User"},
+		{name: "per-person consent, tenant-wide granted too", set: func(s *config.Settings) { s.LeastPrivilegeNotifications = true },
+			id: IDPermissions, status: Warn, mention: "Remove TeamsActivity.Send"},
+		{name: "per-person consent without the catalog", set: func(s *config.Settings) { s.LeastPrivilegeNotifications = true },
+			world: func(w *world) { w.roles = []string{"TeamsActivity.Send"} }, id: IDPermissions, status: Fail, mention: "AppCatalog.Read.All"},
 		{name: "reach off", id: IDReach, status: Skip, mention: "Off"},
 		{name: "reach granted", set: func(s *config.Settings) { s.ReachBeforeFirstUse = true },
 			world: func(w *world) {
