@@ -161,3 +161,22 @@ func TestJSONOutputWithoutMattermostNeedsToBeAskedForTheSecret(t *testing.T) {
 		t.Fatalf("asked for: %s / %s", stdout.String(), stderr.String())
 	}
 }
+
+func TestAnAdminWhoMayNotPublishIsToldBeforeAnyChange(t *testing.T) {
+	cloud.SetAdminRoles(tenant) // an admin without a directory role
+	t.Cleanup(func() { cloud.SetAdminRoles(tenant, msfake.GlobalAdministratorRole) })
+	token := cloud.AdminToken(tenant, append(append([]string{}, adminScopes...), "AppCatalog.Submit")...)
+	var stdout, stderr bytes.Buffer
+	status := run(context.Background(), customCloud("-name", "Mattermost no role"),
+		env(map[string]string{"M365_SETUP_TOKEN": token, "MM_ADMIN_TOKEN": "t"}), &stdout, &stderr)
+	if status != 1 || !strings.Contains(stderr.String(), "Teams Administrator") || strings.Contains(stdout.String(), "Changes made") {
+		t.Fatalf("exit %d: %s %s", status, stdout.String(), stderr.String())
+	}
+	// -no-publish needs no such role.
+	stdout.Reset()
+	stderr.Reset()
+	if status := run(context.Background(), customCloud("-name", "Mattermost no role", "-no-publish", "-dry-run"),
+		env(map[string]string{"M365_SETUP_TOKEN": token}), &stdout, &stderr); status != 0 {
+		t.Fatalf("-no-publish: exit %d: %s", status, stderr.String())
+	}
+}

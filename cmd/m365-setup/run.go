@@ -51,6 +51,13 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 		out.Warnings = append(out.Warnings, msg)
 		fmt.Fprintln(stderr, "warning:", msg)
 	}
+	// Publishing comes last; an admin who may not publish is told before
+	// the first change rather than after the app registration is made.
+	if !c.noPublish && c.mmToken != "" {
+		if err := (&appsetup.Graph{Token: token}).MayPublish(); err != nil {
+			return err
+		}
+	}
 	res, err := appsetup.Run(ctx, &appsetup.Graph{BaseURL: endpoints.GraphURL, Token: token, HTTP: hc}, appsetup.Options{
 		SiteURL: c.siteURL, ClientID: c.clientID, DisplayName: c.name,
 		SecretLifetime: time.Duration(c.secretDays) * 24 * time.Hour,

@@ -105,7 +105,7 @@ func Publish(ctx context.Context, g *Graph, p TeamsPlugin, popts PublishOptions)
 	if !res.Found.NeedsUpload() {
 		return res, nil
 	}
-	if err := g.mayPublish(); err != nil {
+	if err := g.MayPublish(); err != nil {
 		return nil, err
 	}
 	r := &run{g: g, opts: opts, res: &Result{DryRun: opts.DryRun}}
@@ -209,10 +209,10 @@ func (g *Graph) upload(ctx context.Context, path string, zip []byte) error {
 	}, nil)
 }
 
-// mayPublish checks, before any change, what the token says of the
+// MayPublish checks, before any change, what the token says of the
 // signed-in administrator: the catalog scope, and a directory role that
 // may publish without review.
-func (g *Graph) mayPublish() error {
+func (g *Graph) MayPublish() error {
 	claims, err := g.claims()
 	if err != nil {
 		return err
