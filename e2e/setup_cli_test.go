@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,14 +39,18 @@ func TestSetupCommandConfiguresAWorkingPlugin(t *testing.T) {
 		t.Fatal(err)
 	}
 	setupToken := cloud.AdminToken(tenant, "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "AppCatalog.Submit")
-	runSetup := func() (setupOutput, string) {
-		t.Helper()
+	runSetupOnce := func() (stdout, stderr bytes.Buffer, err error) {
 		cmd := exec.CommandContext(testContext(t), bin, "-site-url", env.Server.SiteURL, "-mattermost-url", env.Server.URL,
 			"-cloud", "custom", "-authority-url", cloud.URL(), "-graph-url", cloud.URL(), "-name", "Mattermost e2e", "-output", "json")
 		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+roots, "M365_SETUP_TOKEN="+setupToken, "MM_ADMIN_TOKEN="+env.Admin.Client.AuthToken)
-		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
+		err = cmd.Run()
+		return stdout, stderr, err
+	}
+	runSetup := func() (setupOutput, string) {
+		t.Helper()
+		stdout, stderr, err := runSetupOnce()
+		if err != nil {
 			t.Fatalf("setup command: %v\n%s", err, stderr.String())
 		}
 		var out setupOutput
@@ -52,6 +58,23 @@ func TestSetupCommandConfiguresAWorkingPlugin(t *testing.T) {
 			t.Fatalf("output %s (%v); stderr %s", stdout.String(), err, stderr.String())
 		}
 		return out, stdout.String() + stderr.String()
+	}
+	// A first setup of a plugin with no secret yet, whose publishing
+	// fails, is undone whole: no settings, no app registration.
+	if err := harness.SetPluginSettings(testContext(t), env.Admin.Client, env.PluginID,
+		map[string]any{"tenantid": "", "clientid": "", "clientsecret": ""}); err != nil {
+		t.Fatal(err)
+	}
+	cloud.FailNextCatalogWrite(1)
+	if _, stderr, err := runSetupOnce(); err == nil || !strings.Contains(stderr.String(), "undone") {
+		t.Fatalf("a failed publish: %v %s", err, stderr.String())
+	}
+	undone := env.Server.StoredConfig().PluginSettings.Plugins[env.PluginID]
+	if undone["tenantid"] != "" || undone["clientsecret"] != "" {
+		t.Fatalf("the settings were not put back: %v", undone)
+	}
+	if n := appRegistrations(t, tenant, setupToken, "Mattermost e2e"); n != 0 {
+		t.Fatalf("%d app registrations left after the undo", n)
 	}
 	// The upload this test reports is not the other tests' catalog's.
 	t.Cleanup(func() { _ = env.Server.PluginKV(env.PluginID).KVDelete("teamsapp_published") })
@@ -109,4 +132,24 @@ type setupOutput struct {
 		Version string   `json:"version"`
 		Changes []string `json:"changes"`
 	} `json:"teams_app"`
+}
+
+// appRegistrations counts the tenant's app registrations with a name.
+func appRegistrations(t *testing.T, tenant, token, name string) int {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(testContext(t), "GET",
+		cloud.URL()+"/v1.0/applications?$filter="+url.QueryEscape("displayName eq '"+name+"'"), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := cloud.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Value []json.RawMessage `json:"value"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("list applications: %d %v", resp.StatusCode, err)
+	}
+	return len(list.Value)
 }

@@ -20,12 +20,14 @@ const pluginID = "io.missioncollab.m365"
 // Mattermost API, keeping the other settings; the plugin checks them as
 // when an admin presses Save. A fresh plugin also gets what its Teams app
 // package needs: an Application ID, a first version and a display name.
-func writeSettings(ctx context.Context, c *cliConfig, token string, res *appsetup.Result) error {
+// It returns the values it replaced (nil for a setting that was not set),
+// for putting them back.
+func writeSettings(ctx context.Context, c *cliConfig, token string, res *appsetup.Result) (map[string]any, error) {
 	client := model.NewAPIv4Client(strings.TrimRight(c.mattermostURL, "/"))
 	client.SetToken(token)
 	cfg, _, err := client.GetConfig(ctx)
 	if err != nil {
-		return fmt.Errorf("read the server configuration: %w", err)
+		return nil, fmt.Errorf("read the server configuration: %w", err)
 	}
 	current := cfg.PluginSettings.Plugins[pluginID]
 	change := map[string]any{"tenantid": res.TenantID, "clientid": res.ClientID, "cloud": string(c.cloud)}
@@ -50,7 +52,11 @@ func writeSettings(ctx context.Context, c *cliConfig, token string, res *appsetu
 	if text(current["appdisplayname"]) == "" {
 		change["appdisplayname"] = firstRunes(c.name, config.MaxDisplayNameLength)
 	}
-	return patchSettings(ctx, strings.TrimRight(c.mattermostURL, "/"), token, change)
+	before := map[string]any{}
+	for k := range change {
+		before[k] = current[k]
+	}
+	return before, patchSettings(ctx, strings.TrimRight(c.mattermostURL, "/"), token, change)
 }
 
 func text(v any) string {

@@ -124,7 +124,7 @@ func (p *pluginClient) SetVersion(ctx context.Context, version string) error {
 }
 
 // patchSettings changes some of the plugin's settings through the
-// Mattermost API, keeping the rest; the plugin checks them as when an
+// Mattermost API (nil removes one), keeping the rest; the plugin checks them as when an
 // admin presses Save.
 func patchSettings(ctx context.Context, base, token string, change map[string]any) error {
 	client := model.NewAPIv4Client(base)
@@ -141,7 +141,11 @@ func patchSettings(ctx context.Context, base, token string, change map[string]an
 		s = map[string]any{}
 	}
 	for k, v := range change {
-		s[k] = v
+		if v == nil {
+			delete(s, k)
+		} else {
+			s[k] = v
+		}
 	}
 	cfg.PluginSettings.Plugins[pluginID] = s
 	if _, _, err := client.UpdateConfig(ctx, cfg); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,8 +68,10 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 		return err
 	}
 	out.Result = res
+	var settingsBefore map[string]any
 	if c.mmToken != "" && !c.dryRun {
-		if err := writeSettings(ctx, c, c.mmToken, res); err != nil {
+		var err error
+		if settingsBefore, err = writeSettings(ctx, c, c.mmToken, res); err != nil {
 			// The app registration is done; say what to paste instead.
 			warn(fmt.Sprintf("Writing the plugin settings failed (%v); paste the values below into the System Console.", err))
 		} else {
@@ -90,6 +93,9 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 			publishErr = nil
 		}
 	}
+	if publishErr != nil {
+		return undoSetup(c, res, settingsBefore, publishErr)
+	}
 	if !c.printSecret && (out.MattermostUpdated || c.output == "json") {
 		out.Result.ClientSecret = ""
 	}
@@ -101,9 +107,6 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 		}
 	} else {
 		printText(stdout, out)
-	}
-	if publishErr != nil {
-		return fmt.Errorf("the app registration and the plugin's settings are done, but publishing the Teams app failed: %w", publishErr)
 	}
 	return nil
 }
@@ -171,4 +174,32 @@ func printText(w io.Writer, out *output) {
 	} else if !out.DryRun {
 		fmt.Fprintln(w, "\nPaste these into System Console > Plugins > Mission Collaboration for Microsoft 365.")
 	}
+}
+
+// undoSetup answers a failed publish. A first setup (a new app
+// registration for a plugin set up for none) is undone whole: the
+// settings it wrote, then the registration, so that the next run starts
+// clean. Otherwise the registration and settings, which work, are kept:
+// Mattermost never gives back a stored secret, so one a save replaced
+// could not be restored.
+func undoSetup(c *cliConfig, res *appsetup.Result, before map[string]any, cause error) error {
+	first := res.Created && before != nil && text(before["tenantid"]) == "" && text(before["clientid"]) == ""
+	if !first {
+		return fmt.Errorf("the app registration and the plugin's settings are done, but publishing the Teams app failed: %w", cause)
+	}
+	errs := []error{cause}
+	// Whatever secret it had belonged to no app registration; the one
+	// written goes with the registration undone.
+	if _, had := before["clientsecret"]; had {
+		before["clientsecret"] = ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := patchSettings(ctx, strings.TrimRight(c.mattermostURL, "/"), c.mmToken, before); err != nil {
+		errs = append(errs, fmt.Errorf("putting the plugin's settings back: %w", err))
+	}
+	if err := res.Undo(); err != nil {
+		errs = append(errs, err)
+	}
+	return fmt.Errorf("publishing the Teams app failed, so this first setup was undone: %w", errors.Join(errs...))
 }

@@ -68,6 +68,22 @@ type Result struct {
 	SecretKept bool     `json:"secret_kept"`
 	Changes    []string `json:"changes"`
 	DryRun     bool     `json:"dry_run"`
+	// Created means this run created the app registration.
+	Created bool `json:"created"`
+
+	// undo reverses the run's changes, for a later step that fails.
+	undo func() error
+}
+
+// Undo reverses what the run changed, newest first, when a step after it
+// fails: the whole setup then leaves the tenant as it found it.
+func (res *Result) Undo() error {
+	if res == nil || res.undo == nil {
+		return nil
+	}
+	undo := res.undo
+	res.undo = nil
+	return undo()
 }
 
 // secretRenewal is how close to expiry a kept secret is replaced anyway.
@@ -102,6 +118,10 @@ func Run(ctx context.Context, g *Graph, opts Options) (res *Result, err error) {
 		}
 	}
 	r.res.ClientID = r.app.AppID
+	r.res.Created = r.newApp
+	if !opts.DryRun {
+		r.res.undo = r.rollback
+	}
 	return r.res, nil
 }
 

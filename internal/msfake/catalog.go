@@ -46,6 +46,25 @@ func (g *graphState) adminRolesOf(tenant string) []string {
 	return []string{GlobalAdministratorRole}
 }
 
+// FailNextCatalogWrite makes the next n publishes or updates of a
+// catalog app answer 500, after their checks pass.
+func (c *Cloud) FailNextCatalogWrite(n int) {
+	c.graph.mu.Lock()
+	defer c.graph.mu.Unlock()
+	c.graph.failCatalogWrites = n
+}
+
+// failCatalogWrite reports whether this write is to fail, answering it;
+// the caller holds mu.
+func (c *Cloud) failCatalogWrite(w http.ResponseWriter, r *http.Request) bool {
+	if c.graph.failCatalogWrites <= 0 {
+		return false
+	}
+	c.graph.failCatalogWrites--
+	writeGraphError(w, r, http.StatusInternalServerError, "InternalServerError", "Injected failure (msfake FailNextCatalogWrite).")
+	return true
+}
+
 // CatalogManifest is the manifest.json of the package last uploaded for
 // the catalog app with externalID, or nil.
 func (c *Cloud) CatalogManifest(tenant, externalID string) []byte {
@@ -231,6 +250,9 @@ func (c *Cloud) publishApp(w http.ResponseWriter, r *http.Request, caller graphC
 	}
 	c.graph.mu.Lock()
 	defer c.graph.mu.Unlock()
+	if c.failCatalogWrite(w, r) {
+		return
+	}
 	t := caller.tenant
 	if c.graph.catalog[t] == nil {
 		c.graph.catalog[t] = map[string]TeamsApp{}
@@ -261,6 +283,9 @@ func (c *Cloud) addAppDefinition(w http.ResponseWriter, r *http.Request, caller 
 	}
 	c.graph.mu.Lock()
 	defer c.graph.mu.Unlock()
+	if c.failCatalogWrite(w, r) {
+		return
+	}
 	id := r.PathValue("id")
 	for externalID, app := range c.graph.catalog[caller.tenant] {
 		if app.ID != id {

@@ -47,6 +47,8 @@ type graphState struct {
 	// rscBlocked are the tenants whose policy keeps people from giving
 	// resource-specific consent when the app is installed for them.
 	rscBlocked map[string]bool
+	// failCatalogWrites is how many catalog publishes or updates fail next.
+	failCatalogWrites int
 }
 
 func (g *graphState) init() {
