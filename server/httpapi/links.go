@@ -85,7 +85,7 @@ func (a *api) showLink(w http.ResponseWriter, userID string) {
 	}
 	if e, ok := a.NotifyLinks.NotifyLinkOf(userID); ok && e.Removed == 0 {
 		v.Notification = &notifyLinkView{ObjectID: e.ObjectID, Rule: e.Rule, LinkedAt: e.At, Installed: e.Installed != 0,
-			InForce: link == nil && a.Snapshot().Settings.CanReach()}
+			InForce: link == nil && e.Installed != 0 && a.Snapshot().Settings.CanReach()}
 	}
 	writeJSON(w, http.StatusOK, v)
 }

@@ -82,7 +82,7 @@ func (l *Live) loadNotifyLinks(tenant string) (map[string]NotifyEntry, error) {
 }
 
 // preferred is which of two entries for one person counts: a removal
-// always, else the later link.
+// always, else the later link, and of one link the later write (b).
 func preferred(a, b NotifyEntry) NotifyEntry {
 	switch {
 	case a.UserID == "":
@@ -92,7 +92,7 @@ func preferred(a, b NotifyEntry) NotifyEntry {
 			return a
 		}
 		return b
-	case b.At > a.At:
+	case b.At >= a.At:
 		return b
 	}
 	return a
@@ -159,14 +159,16 @@ func (l *Live) applyChunk(c kvstore.NotifyChunk) {
 
 // applyNotifyLocked puts a person's notification link in force, or takes
 // it out, and reports whether it is in force: only while notification
-// links are on, never over a sign-in link of the person, and never for
-// an identity that signs in as another account.
+// links are on, once the app is installed for the person (Graph refuses
+// a whole request that names someone without it), never over a sign-in
+// link of the person, and never for an identity that signs in as another
+// account.
 func (l *Live) applyNotifyLocked(userID string) bool {
 	if _, signsIn := l.signIn[userID]; signsIn {
 		return false
 	}
 	e, ok := l.notify[userID]
-	if !ok || !l.reach || e.Removed != 0 || e.ObjectID == "" || l.signsInElsewhereLocked(e.ObjectID, userID) {
+	if !ok || !l.reach || e.Removed != 0 || e.Installed == 0 || e.ObjectID == "" || l.signsInElsewhereLocked(e.ObjectID, userID) {
 		l.index.Remove(userID)
 		return false
 	}

@@ -423,3 +423,33 @@ func TestTheSupportPacketNamesNoAccount(t *testing.T) {
 		t.Fatal("the stored status lost its examples")
 	}
 }
+
+func TestALinkCountsOnlyOnceTheAppIsInstalled(t *testing.T) {
+	w := newWorld(t)
+	people(w)
+	// Graph does not know ann yet: her installation fails.
+	w.cloud.AddUser(tenant, msfake.User{ObjectID: "oid-gone-later", UserPrincipalName: "x@example.com"})
+	w.cloud.SetTeamsAppClient(tenant, appID, "someone-else")
+	if err := w.job.RequestRun("@admin"); err != nil {
+		t.Fatal(err)
+	}
+	run := w.runNow(t)
+	if total(run.Failed) == 0 {
+		t.Fatalf("no installation failed: %+v", run)
+	}
+	if _, ok := w.links.Lookup("ann"); ok {
+		t.Fatal("a person without the app is told, which would make Graph refuse everyone in the request")
+	}
+	// The next run installs it, and then she is told.
+	w.cloud.SetTeamsAppClient(tenant, appID, clientID)
+	w.advance(time.Second)
+	if err := w.job.RequestRun("@admin"); err != nil {
+		t.Fatal(err)
+	}
+	if run := w.runNow(t); run.Installed == 0 {
+		t.Fatalf("the retry installed nothing: %+v", run)
+	}
+	if _, ok := w.links.Lookup("ann"); !ok {
+		t.Fatal("ann is not told once the app is installed")
+	}
+}
