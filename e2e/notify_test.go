@@ -125,13 +125,15 @@ func TestNotifiedAsMattermostWould(t *testing.T) {
 			return id
 		}, want{}},
 		{"added to a channel", func() string {
+			since := model.GetMillis()
 			must(admin.AddChannelMember(ctx, side.Id, added.Id))
-			return systemPost(t, side.Id, model.PostTypeAddToChannel)
+			return systemPost(t, side.Id, model.PostTypeAddToChannel, since)
 		}, want{added: "mention"}},
 		{"a header change with @channel", func() string {
 			h := "@channel read the runbook"
+			since := model.GetMillis()
 			must(author.Client.PatchChannel(ctx, ops.Id, &model.ChannelPatch{Header: &h}))
-			return systemPost(t, ops.Id, model.PostTypeHeaderChange)
+			return systemPost(t, ops.Id, model.PostTypeHeaderChange, since)
 		}, want{}},
 	}
 	ids := make([]string, len(cases))
@@ -179,19 +181,26 @@ func sorted(m map[string]string) []string {
 }
 
 // systemPost returns the newest post of a type in a channel.
-func systemPost(t *testing.T, channelID, postType string) string {
+// systemPost is the system post of a type the server made in a channel
+// at or after since; the server may write it just after the call that
+// causes it returns, so it is waited for.
+func systemPost(t *testing.T, channelID, postType string, since int64) string {
 	t.Helper()
-	list, _, err := env.Admin.Client.GetPostsForChannel(testContext(t), channelID, 0, 20, "", false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range list.Order {
-		if list.Posts[id].Type == postType {
-			return id
+	var found string
+	waitFor(t, "a "+postType+" post", func() bool {
+		list, _, err := env.Admin.Client.GetPostsForChannel(testContext(t), channelID, 0, 20, "", false, false)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	t.Fatalf("no %s post in %s", postType, channelID)
-	return ""
+		for _, id := range list.Order {
+			if p := list.Posts[id]; p.Type == postType && p.CreateAt >= since {
+				found = id
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }
 
 func TestNotificationContent(t *testing.T) {
