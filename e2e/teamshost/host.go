@@ -107,6 +107,7 @@ func Start(opts Options) (*Host, error) {
 	mux.HandleFunc("POST /events", h.addEvent)
 	mux.HandleFunc("POST /pick", h.pick)
 	mux.HandleFunc("POST /open", h.open)
+	mux.HandleFunc("POST /post", h.post)
 	h.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = h.server.Serve(ln) }()
 	return h, nil
@@ -214,7 +215,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (h *Host) servePage(w http.ResponseWriter, _ *http.Request) {
 	noStore(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTemplate.Execute(w, pageData{Options: h.Options(), Picker: h.currentPicker(), HostNames: hostNames, Activity: h.activity()})
+	opts := h.Options()
+	_ = pageTemplate.Execute(w, pageData{Options: opts, Picker: h.currentPicker(), HostNames: hostNames, Activity: h.activity(),
+		PosterHint: strings.Split(opts.LoginHint, "@")[0]})
 }
 
 func (h *Host) serveScript(w http.ResponseWriter, _ *http.Request) {

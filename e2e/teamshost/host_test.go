@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -508,5 +509,62 @@ func TestOtherAppEndpoints(t *testing.T) {
 	}
 	if err := other.WaitReady(context.Background()); err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("WaitReady after a failed initialize: %v", err)
+	}
+}
+
+func TestTheBarPostsOnlyWhatItOffersAndOnlyFromItsOwnPage(t *testing.T) {
+	h := startHost(t, Options{TabURL: "http://127.0.0.1:1/tab", LoginHint: "alice@example.com"})
+	var posted []string
+	h.SetPicker(&Picker{
+		Users: []string{"alice@example.com"}, Tenants: []string{"t"},
+		Pick:    func(string, string, string) (Options, error) { return h.Options(), nil },
+		Posters: []string{"bob"}, Targets: []string{"Incident Response", "@alice"},
+		Post: func(as, to, message string) error {
+			posted = append(posted, as+" → "+to+": "+message)
+			return nil
+		},
+	})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(origin string, form url.Values) int {
+		req, _ := http.NewRequest(http.MethodPost, h.URL()+"/post", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	good := url.Values{"as": {"bob"}, "to": {"@alice"}, "message": {"@alice can you look?"}}
+	if code := post(h.URL(), good); code != http.StatusSeeOther || len(posted) != 1 || posted[0] != "bob → @alice: @alice can you look?" {
+		t.Fatalf("%d %v", code, posted)
+	}
+	if code := post("https://evil.example", good); code != http.StatusForbidden {
+		t.Errorf("another origin: %d", code)
+	}
+	for _, bad := range []url.Values{
+		{"as": {"mallory"}, "to": {"@alice"}, "message": {"x"}},
+		{"as": {"bob"}, "to": {"@ceo"}, "message": {"x"}},
+		{"as": {"bob"}, "to": {"@alice"}, "message": {""}},
+		{"as": {"bob"}, "to": {"@alice"}, "message": {strings.Repeat("x", 4001)}},
+	} {
+		if code := post(h.URL(), bad); code != http.StatusBadRequest {
+			t.Errorf("%v: %d", bad, code)
+		}
+	}
+	if len(posted) != 1 {
+		t.Errorf("refused posts went through: %v", posted)
+	}
+	resp, err := http.Get(h.URL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(page), `id="post-as"`) || !strings.Contains(string(page), "@alice can you take a look?") {
+		t.Errorf("the bar has no post form: %s", page)
 	}
 }

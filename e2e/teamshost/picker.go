@@ -17,7 +17,16 @@ type Picker struct {
 	// Activity, if set, is a person's activity feed, newest first; the
 	// page lists it, and opening an item frames its tab on its sub-page.
 	Activity func(user string) []Activity
+	// Post, if set, posts a message in Mattermost as one of Posters to
+	// one of Targets (a channel, or "@name" for a direct message to the
+	// person the host shows), without changing the tab's own sign-in.
+	Post    func(as, to, message string) error
+	Posters []string
+	Targets []string
 }
+
+// maxMessage caps what the bar posts.
+const maxMessage = 4000
 
 // Activity is one item of an activity feed.
 type Activity struct {
@@ -101,4 +110,25 @@ type pageData struct {
 	Picker    *Picker
 	HostNames []string
 	Activity  []Activity
+	// PosterHint is who the bar's message mentions: the shown person.
+	PosterHint string
+}
+
+// post posts a message from the host page's own bar.
+func (h *Host) post(w http.ResponseWriter, r *http.Request) {
+	p := h.currentPicker()
+	if p == nil || p.Post == nil || r.Header.Get("Origin") != h.url {
+		http.Error(w, "no posting here", http.StatusForbidden)
+		return
+	}
+	as, to, message := r.PostFormValue("as"), r.PostFormValue("to"), r.PostFormValue("message")
+	if !slices.Contains(p.Posters, as) || !slices.Contains(p.Targets, to) || message == "" || len(message) > maxMessage {
+		http.Error(w, "not one of the choices offered, or no message", http.StatusBadRequest)
+		return
+	}
+	if err := p.Post(as, to, message); err != nil {
+		http.Error(w, errors.Join(errors.New("teamshost: post"), err).Error(), http.StatusBadGateway)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
@@ -35,7 +37,7 @@ func trustCloud(cloud *msfake.Cloud) (string, error) {
 
 // startHost points the plugin at the fake cloud and starts a simulated
 // Teams host framing the tab, with a picker of people, tenants and hosts.
-func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud) (*teamshost.Host, error) {
+func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud, world *sandboxWorld) (*teamshost.Host, error) {
 	where, err := site.Parse(h.Server.SiteURL)
 	if err != nil {
 		return nil, err
@@ -68,6 +70,16 @@ func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud) (*t
 		Pick:    pick,
 		Activity: func(user string) []teamshost.Activity {
 			return feed(cloud, ids.of(user), h.Server.SiteURL+"/plugins/"+h.PluginID)
+		},
+		Posters: []string{"bob", h.Admin.Username},
+		Targets: []string{world.channel.DisplayName, "@" + h.User.Username, "@bob"},
+		Post: func(as, to, message string) error {
+			pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if !strings.HasPrefix(to, "@") {
+				to = ""
+			}
+			return world.postAs(pctx, as, to, message)
 		},
 	})
 	// The app registration may send activity notifications, and the Teams

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,10 +69,11 @@ func run(port int, siteURL, bundle string, useTLS bool) error {
 		fmt.Println("\nStopping and cleaning up…")
 		h.Close()
 	}()
-	if err := seed(startCtx, h); err != nil {
+	world, err := seed(startCtx, h)
+	if err != nil {
 		return err
 	}
-	host, err := startHost(startCtx, h, cloud)
+	host, err := startHost(startCtx, h, cloud, world)
 	if err != nil {
 		return err
 	}
@@ -84,35 +86,68 @@ func run(port int, siteURL, bundle string, useTLS bool) error {
 	return nil
 }
 
+// sandboxWorld is what seed made: the channel, and the accounts the
+// host's bar may post as.
+type sandboxWorld struct {
+	channel *model.Channel
+	posters map[string]*harness.User
+}
+
 // seed creates what a small Mattermost in use has: a team, a channel, a
 // second user and a first post.
-func seed(ctx context.Context, h *harness.Harness) error {
+func seed(ctx context.Context, h *harness.Harness) (*sandboxWorld, error) {
+	fail := func(err error) (*sandboxWorld, error) { return nil, err }
 	admin := h.Admin.Client
 	team, _, err := admin.CreateTeam(ctx, &model.Team{Name: "mission-ops", DisplayName: "Mission Ops", Type: model.TeamOpen})
 	if err != nil {
-		return fmt.Errorf("create team: %w", err)
+		return fail(fmt.Errorf("create team: %w", err))
 	}
 	bob, err := h.Server.CreateUser(ctx, "bob", "bob@example.com", "Bob-Passw0rd!")
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	for _, u := range []*harness.User{h.Admin, h.User, bob} {
 		if _, _, err := admin.AddTeamMember(ctx, team.Id, u.Id); err != nil && u != h.Admin {
-			return fmt.Errorf("add %s to team: %w", u.Username, err)
+			return fail(fmt.Errorf("add %s to team: %w", u.Username, err))
 		}
 	}
 	channel, _, err := admin.CreateChannel(ctx, &model.Channel{TeamId: team.Id, Name: "incident-response", DisplayName: "Incident Response", Type: model.ChannelTypeOpen})
 	if err != nil {
-		return fmt.Errorf("create channel: %w", err)
+		return fail(fmt.Errorf("create channel: %w", err))
 	}
 	for _, u := range []*harness.User{h.User, bob} {
 		if _, _, err := admin.AddChannelMember(ctx, channel.Id, u.Id); err != nil {
-			return fmt.Errorf("add %s to channel: %w", u.Username, err)
+			return fail(fmt.Errorf("add %s to channel: %w", u.Username, err))
 		}
 	}
 	_, _, err = admin.CreatePost(ctx, &model.Post{ChannelId: channel.Id, Message: "Welcome to the sandbox. @alice, @bob: this channel is for incident response."})
 	if err != nil {
-		return fmt.Errorf("create post: %w", err)
+		return fail(fmt.Errorf("create post: %w", err))
+	}
+	return &sandboxWorld{channel: channel, posters: map[string]*harness.User{"bob": bob, h.Admin.Username: h.Admin}}, nil
+}
+
+// postAs posts as a sandbox account, into the channel or as a direct
+// message to whom the host shows, so that the feed shows it arriving.
+func (w *sandboxWorld) postAs(ctx context.Context, as, to, message string) error {
+	u, ok := w.posters[as]
+	if !ok {
+		return fmt.Errorf("no sandbox account %q", as)
+	}
+	channelID := w.channel.Id
+	if strings.HasPrefix(to, "@") {
+		other, _, err := u.Client.GetUserByUsername(ctx, strings.TrimPrefix(to, "@"), "")
+		if err != nil {
+			return fmt.Errorf("find %s: %w", to, err)
+		}
+		dm, _, err := u.Client.CreateDirectChannel(ctx, u.Id, other.Id)
+		if err != nil {
+			return fmt.Errorf("open a direct message with %s: %w", to, err)
+		}
+		channelID = dm.Id
+	}
+	if _, _, err := u.Client.CreatePost(ctx, &model.Post{ChannelId: channelID, Message: message}); err != nil {
+		return fmt.Errorf("post as %s: %w", as, err)
 	}
 	return nil
 }
@@ -130,9 +165,11 @@ Mattermost inside a simulated Microsoft Teams, signed in as alice:
   %[7]s
   (its certificate is self-signed: let your browser proceed). The bar at the
   top switches the user, the tenant and the host (Teams, Outlook, Microsoft 365)
-  to show sign-in and its fallbacks. The Activity list on the left is the
-  person's Teams activity feed: mention alice (or bob, once he has opened the
-  tab) in Mattermost and it appears there; click it for the preview. With -tls, open Mattermost's own URL once
+  to show sign-in and its fallbacks, and "Post as" posts in Mattermost as bob
+  (or the admin) into Incident Response or to @alice, without changing the
+  tab's sign-in. The Activity list on the left is the person's Teams activity
+  feed: mention alice (or bob, once he has opened the tab) and it appears
+  there; click it for the preview, then Open in Mattermost for the post. With -tls, open Mattermost's own URL once
   first to accept its certificate too; then "Log in with single sign-on" in the
   tab runs the external login in the host's popup.
 
