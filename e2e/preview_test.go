@@ -134,4 +134,9 @@ func TestNotificationDeepLinkOpensThePreviewThenThePost(t *testing.T) {
 	if path != "/mattermost/_redirect/pl/"+postID {
 		t.Fatalf("the button opened %s", path)
 	}
+	// The client there shows the post itself.
+	shown, err := teamshost.InFrame(ctx, env.Server.URL, inMattermost(`d.querySelector("#posts li.highlight")&&d.querySelector("#posts li.highlight").dataset.postId`))
+	if err != nil || shown != postID {
+		t.Fatalf("the post is not shown: %q %v", shown, err)
+	}
 }
