@@ -162,36 +162,12 @@ func Publish(ctx context.Context, g *Graph, p TeamsPlugin, popts PublishOptions)
 	return res, nil
 }
 
-// catalogEntry is the catalog's app with a manifest ID.
-type catalogEntry struct {
-	ID      string
-	Version string
-}
-
-func (g *Graph) catalogApp(ctx context.Context, externalID string) (*catalogEntry, error) {
-	var list struct {
-		Value []struct {
-			ID             string `json:"id"`
-			ExternalID     string `json:"externalId"`
-			AppDefinitions []struct {
-				Version string `json:"version"`
-			} `json:"appDefinitions"`
-		} `json:"value"`
-	}
-	q := "?$filter=" + url.QueryEscape("externalId eq '"+strings.ReplaceAll(externalID, "'", "''")+"'") + "&$expand=" + url.QueryEscape("appDefinitions($select=version)")
-	if err := g.do(ctx, http.MethodGet, "/appCatalogs/teamsApps"+q, nil, &list); err != nil {
+func (g *Graph) catalogApp(ctx context.Context, externalID string) (*graphwire.CatalogApp, error) {
+	var list graphwire.CatalogList
+	if err := g.do(ctx, http.MethodGet, graphwire.CatalogQuery(externalID), nil, &list); err != nil {
 		return nil, fmt.Errorf("read the Teams app catalog: %w", explainCatalogError(err))
 	}
-	for _, app := range list.Value {
-		if strings.EqualFold(app.ExternalID, externalID) {
-			e := &catalogEntry{ID: app.ID}
-			if n := len(app.AppDefinitions); n > 0 {
-				e.Version = app.AppDefinitions[n-1].Version
-			}
-			return e, nil
-		}
-	}
-	return nil, nil
+	return list.Find(externalID), nil
 }
 
 func (g *Graph) publishApp(ctx context.Context, zip []byte) error {

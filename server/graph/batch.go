@@ -134,9 +134,6 @@ type UserLookup struct {
 	Err   error
 }
 
-// odataString is s as an OData string literal.
-func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // UsersByEmail looks each email up in the directory, MaxBatch to a
 // request, and returns what it found for each, in order.
 func (c *Client) UsersByEmail(ctx context.Context, emails []string) ([]UserLookup, error) {
@@ -146,7 +143,7 @@ func (c *Client) UsersByEmail(ctx context.Context, emails []string) ([]UserLooku
 		reqs := make([]BatchRequest, len(chunk))
 		for i, email := range chunk {
 			q := url.Values{
-				"$filter": {"mail eq " + odataString(email) + " or userPrincipalName eq " + odataString(email)},
+				"$filter": {"mail eq " + graphwire.ODataString(email) + " or userPrincipalName eq " + graphwire.ODataString(email)},
 				"$select": {"id,mail,userPrincipalName,userType,accountEnabled"},
 			}
 			reqs[i] = BatchRequest{Method: http.MethodGet, Path: "/users?" + q.Encode()}

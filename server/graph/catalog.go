@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/graphwire"
 )
 
 // ErrNotInCatalog means the Teams app is not in the tenant's app catalog:
@@ -34,37 +35,18 @@ func (c *Client) TeamsAppID(ctx context.Context, externalID string) (string, err
 }
 
 // CatalogApp is the Teams app in the tenant's catalog.
-type CatalogApp struct {
-	ID      string
-	Version string
-}
+type CatalogApp = graphwire.CatalogApp
 
 // CatalogApp finds the Teams app with manifest ID externalID and the
 // version of its uploaded package.
 func (c *Client) CatalogApp(ctx context.Context, externalID string) (*CatalogApp, error) {
-	filter := "externalId eq '" + strings.ReplaceAll(externalID, "'", "''") + "'"
-	var list struct {
-		Value []struct {
-			ID             string `json:"id"`
-			ExternalID     string `json:"externalId"`
-			AppDefinitions []struct {
-				Version string `json:"version"`
-			} `json:"appDefinitions"`
-		} `json:"value"`
-	}
-	path := "/v1.0/appCatalogs/teamsApps?$filter=" + url.QueryEscape(filter) + "&$expand=" + url.QueryEscape("appDefinitions($select=version)")
-	if err := c.do(ctx, http.MethodGet, path, nil, &list); err != nil {
+	var list graphwire.CatalogList
+	if err := c.do(ctx, http.MethodGet, "/v1.0"+graphwire.CatalogQuery(externalID), nil, &list); err != nil {
 		return nil, fmt.Errorf("find the Teams app %s: %w", externalID,
 			c.forbiddenFor(err, "AppCatalog.Read.All", "AppCatalog.ReadWrite.All"))
 	}
-	for _, app := range list.Value {
-		if strings.EqualFold(app.ExternalID, externalID) {
-			out := &CatalogApp{ID: app.ID}
-			if n := len(app.AppDefinitions); n > 0 {
-				out.Version = app.AppDefinitions[n-1].Version
-			}
-			return out, nil
-		}
+	if app := list.Find(externalID); app != nil {
+		return app, nil
 	}
 	return nil, fmt.Errorf("%w (Application ID %s)", ErrNotInCatalog, externalID)
 }

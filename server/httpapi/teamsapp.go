@@ -175,21 +175,13 @@ func (a *api) buildPackage(in teamsapp.Input) ([]byte, error) {
 	return built.ZIP, err
 }
 
-func (a *api) iconOrDefault(kind icon.Kind) ([]byte, error) {
-	custom, err := a.Icons.Get(kind)
-	if err != nil || custom != nil {
-		return custom, err
-	}
-	return icon.Default(kind), nil
-}
-
 func (a *api) getIcon(w http.ResponseWriter, r *http.Request) {
 	kind, err := icon.ParseKind(r.PathValue("kind"))
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
-	data, err := a.iconOrDefault(kind)
+	data, err := teamsapp.IconOrDefault(a.Icons, kind)
 	if err != nil {
 		a.Log.LogError("Reading an uploaded icon failed", "kind", string(kind), "error", err.Error())
 		writeError(w, http.StatusInternalServerError, "The icon could not be read; see the server log.")

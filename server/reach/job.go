@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -100,10 +99,9 @@ type Job struct {
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
-	running sync.Mutex
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
 }
 
 // Start runs the job's loop until Stop.
@@ -220,8 +218,6 @@ func (j *Job) RunDue(ctx context.Context) bool {
 		return false // another server is running it
 	}
 	defer j.Lock.Unlock()
-	j.running.Lock()
-	defer j.running.Unlock()
 	s := store{j.API}
 	st, err := s.status()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -124,15 +125,23 @@ func Build(w io.Writer, m *Manifest, colorPNG, outlinePNG []byte) error {
 
 // ContentDigest identifies what a package holds apart from its version:
 // two packages with one digest differ in their version at most, so a
-// catalog that has the digest's package needs no new upload.
+// catalog that has the digest's package needs no new upload. It hashes
+// what Build writes (the activity icons follow from the manifest)
+// without building the ZIP again.
 func ContentDigest(m Manifest, colorPNG, outlinePNG []byte) (string, error) {
 	m.Version = ""
-	var buf bytes.Buffer
-	if err := Build(&buf, &m, colorPNG, outlinePNG); err != nil {
-		return "", err
+	manifest, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode manifest: %w", err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return hex.EncodeToString(sum[:]), nil
+	h := sha256.New()
+	for _, part := range [][]byte{manifest, colorPNG, outlinePNG} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // FileName is the package's download name: the display name made safe for

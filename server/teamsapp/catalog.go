@@ -76,6 +76,15 @@ type IconStore interface {
 	Get(kind icon.Kind) ([]byte, error)
 }
 
+// IconOrDefault is the uploaded icon of a kind, or the built-in one.
+func IconOrDefault(icons IconStore, kind icon.Kind) ([]byte, error) {
+	custom, err := icons.Get(kind)
+	if err != nil || custom != nil {
+		return custom, err
+	}
+	return icon.Default(kind), nil
+}
+
 // Built is a package as the plugin builds it now.
 type Built struct {
 	ZIP []byte
@@ -87,14 +96,11 @@ type Built struct {
 func Assemble(in Input, icons IconStore) (Built, error) {
 	images := map[icon.Kind][]byte{}
 	for _, kind := range []icon.Kind{icon.Color, icon.Outline} {
-		custom, err := icons.Get(kind)
+		png, err := IconOrDefault(icons, kind)
 		if err != nil {
 			return Built{}, err
 		}
-		if custom == nil {
-			custom = icon.Default(kind)
-		}
-		images[kind] = custom
+		images[kind] = png
 	}
 	m := NewManifest(in)
 	var buf bytes.Buffer

@@ -31,3 +31,22 @@ func TestTheCatalogIsComparedByVersionThenByContent(t *testing.T) {
 		t.Error("which states need a higher version")
 	}
 }
+
+func TestTheContentDigestIgnoresOnlyTheVersion(t *testing.T) {
+	in := Input{AppID: "0b6f7c9e-3a1d-4c2b-9e8f-1a2b3c4d5e6f", Version: "1.0.0", DisplayName: "Mattermost", ClientID: "c", PluginID: "p"}
+	digest := func(in Input, color []byte) string {
+		d, err := ContentDigest(*NewManifest(in), color, []byte{2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	base := digest(in, []byte{1})
+	raised := in
+	raised.Version = "1.0.1"
+	renamed := in
+	renamed.DisplayName = "Mission"
+	if digest(raised, []byte{1}) != base || digest(renamed, []byte{1}) == base || digest(in, []byte{9}) == base || len(base) != 64 {
+		t.Error("the digest follows something other than the content")
+	}
+}
