@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/sandbox"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 )
 
@@ -29,7 +30,15 @@ var cloud *msfake.Cloud
 // packageDir is this package's directory, where its test tools live.
 var packageDir string
 
+// runSandbox, set in the environment, makes the test binary the sandbox
+// command, so that the walkthrough test runs the sandbox a newcomer runs
+// without a second build of the server.
+const runSandbox = "M365_E2E_RUN_SANDBOX"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(runSandbox) == "1" {
+		os.Exit(sandbox.Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	os.Exit(run(m))
 }
 

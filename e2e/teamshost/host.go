@@ -107,6 +107,7 @@ func Start(opts Options) (*Host, error) {
 	mux.HandleFunc("POST /events", h.addEvent)
 	mux.HandleFunc("POST /pick", h.pick)
 	mux.HandleFunc("POST /open", h.open)
+	mux.HandleFunc("GET /activity", h.serveActivity)
 	mux.HandleFunc("POST /post", h.post)
 	h.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = h.server.Serve(ln) }()

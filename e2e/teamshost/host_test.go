@@ -568,3 +568,38 @@ func TestTheBarPostsOnlyWhatItOffersAndOnlyFromItsOwnPage(t *testing.T) {
 		t.Errorf("the bar has no post form: %s", page)
 	}
 }
+
+func TestTheActivityListIsThePersonsFeedAsItIsNow(t *testing.T) {
+	h := startHost(t, Options{TabURL: "http://127.0.0.1:1/tab", LoginHint: "alice@example.com"})
+	feeds := map[string][]Activity{}
+	h.SetPicker(&Picker{
+		Users: []string{"alice@example.com"}, Tenants: []string{"t"},
+		Pick:     func(string, string, string) (Options, error) { return h.Options(), nil },
+		Activity: func(user string) []Activity { return feeds[user] },
+	})
+	read := func() []activityItem {
+		t.Helper()
+		resp, err := http.Get(h.URL() + "/activity")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("the feed may be cached: %q", resp.Header.Get("Cache-Control"))
+		}
+		var items []activityItem
+		if err := json.NewDecoder(resp.Body).Decode(&items); err != nil {
+			t.Fatal(err)
+		}
+		return items
+	}
+	if got := read(); got == nil || len(got) != 0 {
+		t.Fatalf("an empty feed is %v, not an empty list", got)
+	}
+	feeds["alice@example.com"] = []Activity{{Text: "bob sent you a message", Preview: "<b>hi</b>", TabURL: "http://127.0.0.1:1/preview", SubPageID: "p1"}}
+	feeds["bob@example.com"] = []Activity{{Text: "not alice's"}}
+	got := read()
+	if len(got) != 1 || got[0].Text != "bob sent you a message" || got[0].Preview != "<b>hi</b>" {
+		t.Fatalf("alice's feed: %+v", got)
+	}
+}

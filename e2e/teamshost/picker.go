@@ -44,6 +44,23 @@ func (h *Host) activity() []Activity {
 	return p.Activity(h.Options().LoginHint)
 }
 
+// serveActivity is the current person's feed as JSON, which the page
+// polls to show items as they arrive.
+func (h *Host) serveActivity(w http.ResponseWriter, _ *http.Request) {
+	items := []activityItem{}
+	for _, a := range h.activity() {
+		items = append(items, activityItem{Text: a.Text, Preview: a.Preview})
+	}
+	noStore(w)
+	writeJSON(w, http.StatusOK, items)
+}
+
+// activityItem is what the page shows of an activity.
+type activityItem struct {
+	Text    string `json:"text"`
+	Preview string `json:"preview"`
+}
+
 // open frames the tab an activity feed item links to.
 func (h *Host) open(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") != h.url {

@@ -352,6 +352,7 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 		job.Done++
 		job.FailingSince, job.Attempts = time.Time{}, 0
 		w.Stats.add(func(s *Counts) { s.Requests++; s.Delivered += len(b.Recipients) })
+		w.Log.LogDebug("Sent a Teams notification", "post_id", job.PostID, "activity_type", b.Type, "recipients", len(b.Recipients))
 		w.resume(now)
 		return 0, w.progress(head, *it.entry, job)
 	}

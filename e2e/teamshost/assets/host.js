@@ -227,4 +227,53 @@
       done.popup.close();
     }
   }
+
+  // The activity list shows items as they arrive, without reloading the
+  // page (and the tab with it). Item n opens the server's item n; the list
+  // is rebuilt whenever what the server holds differs from what is shown.
+  var shownActivity = '';
+  function showActivity(items) {
+    var list = document.getElementById('activity');
+    var seen = JSON.stringify(items);
+    if (!list || seen === shownActivity) {
+      return;
+    }
+    shownActivity = seen;
+    Array.prototype.slice.call(list.querySelectorAll('form, p')).forEach(function (el) { el.remove(); });
+    if (items.length === 0) {
+      var none = document.createElement('p');
+      none.textContent = list.dataset.empty || '';
+      list.appendChild(none);
+      return;
+    }
+    items.forEach(function (item, i) {
+      var form = document.createElement('form');
+      form.method = 'post';
+      form.action = '/open';
+      var n = document.createElement('input');
+      n.type = 'hidden';
+      n.name = 'item';
+      n.value = String(i);
+      var button = document.createElement('button');
+      button.type = 'submit';
+      button.textContent = item.text;
+      var preview = document.createElement('span');
+      preview.className = 'preview';
+      preview.textContent = item.preview;
+      button.appendChild(preview);
+      form.appendChild(n);
+      form.appendChild(button);
+      list.appendChild(form);
+    });
+  }
+  function pollActivity() {
+    fetch('/activity', { cache: 'no-store' }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (items) { if (Array.isArray(items)) { showActivity(items); } }, function () {});
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    if (document.getElementById('activity')) {
+      pollActivity();
+      setInterval(pollActivity, 2000);
+    }
+  });
 })();

@@ -1,4 +1,4 @@
-package main
+package sandbox
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
+	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/site"
 )
 
@@ -54,6 +55,7 @@ func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud, wor
 				return cloud.Sign(cloud.AccessToken(msfake.TokenSpec{
 					Version: 2, Tenant: tenant, ObjectID: oid, ClientID: sandboxClientID,
 					Audience: audience, Scopes: "access_as_user", Email: user,
+					AuthorizedParty: webClientOf(hostName),
 				})), nil
 			},
 		}, nil
@@ -67,7 +69,18 @@ func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud, wor
 	host.SetPicker(&teamshost.Picker{
 		Users:   []string{h.User.Email, "bob@example.com", strangerEmail},
 		Tenants: []string{sandboxTenant, otherTenant},
-		Pick:    pick,
+		// Another person is another browser, without the Mattermost
+		// session the last one's tab made.
+		Pick: func(user, tenant, hostName string) (teamshost.Options, error) {
+			if previous := host.Options().LoginHint; previous != user {
+				pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				if err := world.signOutOfTab(pctx, h.Admin.Client, previous); err != nil {
+					return teamshost.Options{}, err
+				}
+			}
+			return pick(user, tenant, hostName)
+		},
 		Activity: func(user string) []teamshost.Activity {
 			return feed(cloud, ids.of(user), h.Server.SiteURL+"/plugins/"+h.PluginID)
 		},
@@ -90,11 +103,23 @@ func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud, wor
 		"tenantid": sandboxTenant, "clientid": sandboxClientID, "clientsecret": sandboxSecret,
 		"appid": sandboxAppID, "appversion": "1.0.0", "appdisplayname": "Mattermost",
 		"cloud": "custom", "customauthorityurl": cloud.URL(), "customgraphurl": cloud.URL(),
-		"customteamsurl": host.URL(),
+		"customteamsurl": host.URL(), "notificationholdseconds": HoldSeconds,
 	})
 	if err != nil {
 		host.Close()
 		return nil, fmt.Errorf("point the plugin at the fake cloud: %w", err)
 	}
 	return host, nil
+}
+
+// webClientOf is the Microsoft client application that asks Entra for the
+// tab's token in each host's web version, as the real hosts do.
+func webClientOf(hostName string) string {
+	want := map[string]string{"Teams": "Teams web", "Outlook": "Outlook web", "Office": "Microsoft 365 web"}[hostName]
+	for _, c := range entra.ClientApps {
+		if c.Name == want {
+			return c.ID
+		}
+	}
+	return ""
 }
