@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +145,31 @@ func TestMovingTheCloudNeedsTheSecretEnteredAgain(t *testing.T) {
 	if stored := env.Server.StoredConfig().PluginSettings.Plugins[env.PluginID]; stored["clientsecret"] != "a-new-secret-for-the-new-cloud" {
 		t.Fatal("the secret was lost")
 	}
+}
+
+// flatConfig is a configuration as setting paths and their JSON values.
+func flatConfig(t *testing.T, cfg *model.Config) map[string]string {
+	t.Helper()
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree any
+	if err := json.Unmarshal(data, &tree); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			for k, e := range m {
+				walk(prefix+"."+k, e)
+			}
+			return
+		}
+		b, _ := json.Marshal(v)
+		out[prefix] = string(b)
+	}
+	walk("", tree)
+	return out
 }

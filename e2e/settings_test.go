@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -99,28 +100,60 @@ func TestSaveRejectsEachBadValueNamingTheField(t *testing.T) {
 	}
 }
 
-func TestSaveAcceptsGoodValuesAndTrimsThem(t *testing.T) {
+// Values with stray white space are accepted and read as if trimmed; they
+// are stored as entered, because the plugin hands nothing back to save:
+// what it would hand back crosses the plugin RPC, which drops every
+// server setting that is off, and each would be saved as its default.
+func TestSaveAcceptsGoodValuesAndChangesNoOtherSetting(t *testing.T) {
 	ctx := testContext(t)
-	resetSettings(t)
-	good := validSettings()
+	// Configured first, so that this save leaves the frame ancestors as
+	// they are.
+	useSignInSettings(t, nil)
+	waitFor(t, "the frame ancestors settled", func() bool { return frameAncestors() != "" })
+	quietSaves(t, frameAncestors())
+	// Settings an air-gapped site turns off, saved as the System Console
+	// saves them: this save runs the plugin's hook too.
+	off := &model.Config{
+		LogSettings:     model.LogSettings{EnableDiagnostics: model.NewPointer(false)},
+		EmailSettings:   model.EmailSettings{SendEmailNotifications: model.NewPointer(false)},
+		PluginSettings:  model.PluginSettings{EnableMarketplace: model.NewPointer(false)},
+		ServiceSettings: model.ServiceSettings{EnableLinkPreviews: model.NewPointer(false)},
+	}
+	patchServerConfig(t, off, off)
+	before := flatConfig(t, env.Server.StoredConfig())
+	for _, off := range []string{".LogSettings.EnableDiagnostics", ".EmailSettings.SendEmailNotifications",
+		".PluginSettings.EnableMarketplace", ".ServiceSettings.EnableLinkPreviews"} {
+		if before[off] != "false" {
+			t.Fatalf("the test server should have %s off, not %s", off, before[off])
+		}
+	}
+	good := signInSettings()
 	good["tenantid"] = "  72F988BF-86F1-41AF-91AB-2D7CD011DB47\t"
 	good["appdisplayname"] = ` Ops "Room" <\> 🚀 `
-	good["cloud"] = "custom"
-	good["customauthorityurl"] = "https://login.example.mil/"
-	good["customgraphurl"] = "https://graph.example.mil"
-	good["customteamsurl"] = "https://teams.example.mil"
 	if err := harness.SetPluginSettings(ctx, env.Admin.Client, env.PluginID, good); err != nil {
 		t.Fatalf("good settings refused: %v", err)
 	}
 	stored := env.Server.StoredConfig().PluginSettings.Plugins[env.PluginID]
-	want := map[string]any{
-		"tenantid":           "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
-		"appdisplayname":     `Ops "Room" <\> 🚀`,
-		"customauthorityurl": "https://login.example.mil",
+	for _, k := range []string{"tenantid", "appdisplayname"} {
+		if stored[k] != good[k] {
+			t.Errorf("stored %s = %q, not %q as entered", k, stored[k], good[k])
+		}
 	}
-	for k, v := range want {
-		if stored[k] != v {
-			t.Errorf("stored %s = %q, want %q", k, stored[k], v)
+	var m struct {
+		Name struct {
+			Short string `json:"short"`
+		} `json:"name"`
+	}
+	if err := json.Unmarshal(downloadPackage(t)["manifest.json"], &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Name.Short != `Ops "Room" <\> 🚀` {
+		t.Errorf("the app is named %q: the plugin did not read the name trimmed", m.Name.Short)
+	}
+	after := flatConfig(t, env.Server.StoredConfig())
+	for k, v := range after {
+		if !strings.HasPrefix(k, ".PluginSettings.Plugins.") && k != ".ServiceSettings.FrameAncestors" && before[k] != v {
+			t.Errorf("saving the plugin's settings changed %s from %s to %s", k, before[k], v)
 		}
 	}
 }

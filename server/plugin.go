@@ -162,10 +162,10 @@ func (p *Plugin) OnConfigurationChange() error {
 }
 
 // ConfigurationWillBeSaved validates the admin's settings when they press
-// Save, trims stray white space, and refuses bad values with a message that
-// names the field and the rule.
+// Save, and refuses bad values with a message that names the field and the
+// rule. It never hands back a configuration to save (see WillBeSaved).
 func (p *Plugin) ConfigurationWillBeSaved(newCfg *model.Config) (*model.Config, error) {
-	return config.WillBeSaved(newCfg, pluginID, p.API.LoadPluginConfiguration)
+	return nil, config.WillBeSaved(newCfg, pluginID, p.API.LoadPluginConfiguration)
 }
 
 // makeParts creates the parts both OnConfigurationChange, which the

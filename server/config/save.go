@@ -9,24 +9,25 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
-// PrepareSave checks the settings an admin saves against those stored:
-// every value is validated and trimmed, and a save that would move the
-// stored secret to other endpoints is refused. It returns the settings to
-// store, or the error the System Console shows.
-func PrepareSave(raw, stored map[string]any) (map[string]any, *model.AppError) {
-	prepared, next, err := Prepare(raw)
+// CheckSave checks the settings an admin saves against those stored:
+// every value is validated, and a save that would move the stored secret
+// to other endpoints is refused. It returns the error the System Console
+// shows. Values are stored as entered: stray white space is harmless,
+// since the settings are normalized whenever they are read.
+func CheckSave(raw, stored map[string]any) *model.AppError {
+	_, next, err := Prepare(raw)
 	if err != nil {
-		return nil, SaveError(err)
+		return SaveError(err)
 	}
 	if old, err := FromMap(stored); err == nil {
 		// The System Console sends a placeholder for a secret left as is;
 		// the server puts the stored one back after this check. Sending the
 		// stored secret itself proves knowing it, which is re-entering it.
 		if err := CheckSecretMove(old.Normalize(), next, next.ClientSecret == model.FakeSetting); err != nil {
-			return nil, SaveError(err)
+			return SaveError(err)
 		}
 	}
-	return prepared, nil
+	return nil
 }
 
 // SaveError is the error the System Console shows verbatim for refused
@@ -60,23 +61,22 @@ func Load(load func(dest any) error) (Settings, error) {
 	return s, nil
 }
 
-// WillBeSaved is the server configuration to save in place of newCfg:
-// its settings for pluginID prepared against those stored, which load
-// reads. It is nil when newCfg has no settings for the plugin.
-func WillBeSaved(newCfg *model.Config, pluginID string, load func(dest any) error) (*model.Config, error) {
+// WillBeSaved checks the plugin's settings in a server configuration
+// about to be saved, against those stored, which load reads. The hook it
+// serves may hand back a configuration to save instead, but must not: the
+// plugin RPC drops every setting that is false, 0 or empty, and the server
+// would save each of them as its default, across the whole server.
+func WillBeSaved(newCfg *model.Config, pluginID string, load func(dest any) error) error {
 	raw, ok := newCfg.PluginSettings.Plugins[pluginID]
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	stored := map[string]any{}
 	if err := load(&stored); err != nil {
-		return nil, fmt.Errorf("load the stored settings: %w", err)
+		return fmt.Errorf("load the stored settings: %w", err)
 	}
-	prepared, appErr := PrepareSave(raw, stored)
-	if appErr != nil {
-		return nil, appErr
+	if appErr := CheckSave(raw, stored); appErr != nil {
+		return appErr
 	}
-	out := newCfg.Clone()
-	out.PluginSettings.Plugins[pluginID] = prepared
-	return out, nil
+	return nil
 }
