@@ -103,11 +103,13 @@ $(E2E_TEST):
 
 ## e2e: real PostgreSQL + real Mattermost server + the built bundle.
 e2e: $(E2E_TEST) $(BUNDLE) $(HOST_SETUP) e2e/manifestschema/node_modules/.package-lock.json system-deps e2e-unit
-	cd e2e && PLUGIN_BUNDLE=$(CURDIR)/$(BUNDLE) SETUP_COMMAND=$(CURDIR)/$(HOST_SETUP) $(CURDIR)/$(E2E_TEST) -test.count=1 -test.timeout=20m
+	@echo "end-to-end suite (its output: dist/e2e.log, printed here if it fails)"
+	cd e2e && PLUGIN_BUNDLE=$(CURDIR)/$(BUNDLE) SETUP_COMMAND=$(CURDIR)/$(HOST_SETUP) \
+		$(CURDIR)/$(E2E_TEST) -test.count=1 -test.timeout=20m > $(CURDIR)/dist/e2e.log 2>&1 || { cat $(CURDIR)/dist/e2e.log; exit 1; }
 	@echo "ok  	end-to-end suite"
 
 ## e2e-unit: the e2e module's own small packages (the host, the sandbox's walkthrough).
-e2e-unit:
+e2e-unit: system-deps
 	cd e2e && $(GO) test -count=1 ./teamshost ./sandbox
 
 ## test: everything CI runs. The end-to-end suite mostly waits on the server
