@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -20,54 +21,64 @@ var (
 
 func frameAncestors() string { return *env.Server.StoredConfig().ServiceSettings.FrameAncestors }
 
-// settlesAt waits for the frame ancestors to become want, then checks
-// that they stay so and that the plugin saved them once.
-func settlesAt(t *testing.T, want string, savesBefore int) {
-	t.Helper()
-	waitFor(t, "frame ancestors "+want, func() bool { return frameAncestors() == want })
-	// A save loop would keep changing the list or keep logging saves; give
-	// one a moment to show.
-	time.Sleep(2 * time.Second)
-	if got := frameAncestors(); got != want {
-		t.Fatalf("the frame ancestors moved on to %q", got)
-	}
-	if saves := strings.Count(env.Server.Logs(), "Updated the Microsoft hosts that may frame Mattermost"); saves != savesBefore+1 {
-		t.Fatalf("%d saves of the frame ancestors for one change", saves-savesBefore)
-	}
+// framingStatus is what the plugin says of the frame ancestors it needs.
+type framingStatus struct {
+	Current string   `json:"current"`
+	Wanted  []string `json:"wanted"`
+	Value   string   `json:"value"`
+	InPlace bool     `json:"inPlace"`
 }
 
-func framingSaves() int {
-	return strings.Count(env.Server.Logs(), "Updated the Microsoft hosts that may frame Mattermost")
+func framing(t *testing.T) framingStatus {
+	t.Helper()
+	resp, body := pluginRequest(t, env.Admin, "GET", "/api/v1/frame-ancestors", nil)
+	var st framingStatus
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &st) != nil {
+		t.Fatalf("frame ancestors: %d %s", resp.StatusCode, body)
+	}
+	return st
 }
 
-// quietSaves waits until the frame ancestors are want and no save has
-// come for two seconds, and returns the number of saves so far.
-func quietSaves(t *testing.T, want string) int {
+// applyFrameAncestors sets the frame ancestors the plugin needs, as the
+// setup command or the admin does, and returns them.
+func applyFrameAncestors(t *testing.T) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		saves := framingSaves()
-		time.Sleep(2 * time.Second)
-		if framingSaves() == saves && frameAncestors() == want {
-			return saves
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the frame ancestors kept moving; now %q", frameAncestors())
-		}
+	value, err := harness.ApplyFrameAncestors(testContext(t), env.Admin.Client, env.PluginID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := frameAncestors(); got != value {
+		t.Fatalf("the frame ancestors are %q, not %q", got, value)
+	}
+	return value
+}
+
+// asks waits for the plugin to ask for want, with the server's own list
+// still as the admin left it: the plugin never saves it.
+func asks(t *testing.T, want string) {
+	t.Helper()
+	before := frameAncestors()
+	waitFor(t, "the plugin to ask for "+want, func() bool { return framing(t).Value == want })
+	if st := framing(t); st.InPlace != (want == before) {
+		t.Fatalf("in place %v for %q with the list %q", st.InPlace, want, before)
+	}
+	// Its change hook runs the keeper a moment after the save.
+	time.Sleep(time.Second)
+	if got := frameAncestors(); got != before {
+		t.Fatalf("the plugin changed the frame ancestors from %q to %q", before, got)
+	}
+	if applyFrameAncestors(t) != want || !framing(t).InPlace {
+		t.Fatalf("%q applied is not a fixed point: %+v", want, framing(t))
 	}
 }
 
 func TestFrameAncestorsAreExactlyTheCloudsAndOnlyWhileConfigured(t *testing.T) {
 	ctx := testContext(t)
-	cfg, _, err := env.Admin.Client.GetConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const admins = "https://intranet.example.com 'self'"
-	cfg.ServiceSettings.FrameAncestors = model.NewPointer(admins)
-	if _, _, err := env.Admin.Client.UpdateConfig(ctx, cfg); err != nil {
-		t.Fatal(err)
+	patch := func(v string) *model.Config {
+		return &model.Config{ServiceSettings: model.ServiceSettings{FrameAncestors: model.NewPointer(v)}}
 	}
+	patchServerConfig(t, patch(admins), patch(""))
 	// Not configured: no tenant or client, no Microsoft host.
 	resetSettings(t)
 	unset := validSettings()
@@ -75,38 +86,45 @@ func TestFrameAncestorsAreExactlyTheCloudsAndOnlyWhileConfigured(t *testing.T) {
 	if err := harness.SetPluginSettings(ctx, env.Admin.Client, env.PluginID, unset); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "only the admin's frame ancestors", func() bool { return frameAncestors() == admins })
-	// The admin's save above ran the plugin's hook with the settings of
-	// the test before, so it may still add and remove that test's hosts:
-	// count from when the list has stopped moving.
-	before := quietSaves(t, admins)
+	asks(t, admins)
+	if _, checks := runHealth(t, &person{User: env.Admin}); checks["frame_ancestors"].Status != "skip" {
+		t.Errorf("framing while not configured: %+v", checks["frame_ancestors"])
+	}
+
 	commercial := validSettings()
 	commercial["cloud"] = "commercial"
 	if err := harness.SetPluginSettings(ctx, env.Admin.Client, env.PluginID, commercial); err != nil {
 		t.Fatal(err)
 	}
-	settlesAt(t, admins+" "+strings.Join(commercialHosts, " "), before)
+	want := admins + " " + strings.Join(commercialHosts, " ")
+	waitFor(t, "the commercial hosts asked for", func() bool { return framing(t).Value == want })
+	// Until they are set, the connection check says so, with the value.
+	if _, checks := runHealth(t, &person{User: env.Admin}); checks["frame_ancestors"].Status != "fail" ||
+		!strings.Contains(checks["frame_ancestors"].Fix, want) {
+		t.Errorf("framing before the hosts are set: %+v", checks["frame_ancestors"])
+	}
+	asks(t, want)
+	if _, checks := runHealth(t, &person{User: env.Admin}); checks["frame_ancestors"].Status != "pass" {
+		t.Errorf("framing once the hosts are set: %+v", checks["frame_ancestors"])
+	}
 
 	// DoD: the commercial hosts go, the admin's stay.
-	before = framingSaves()
 	dod := validSettings()
 	dod["cloud"] = "dod"
 	if err := harness.SetPluginSettings(ctx, env.Admin.Client, env.PluginID, dod); err != nil {
 		t.Fatal(err)
 	}
-	settlesAt(t, admins+" "+strings.Join(dodHosts, " "), before)
+	asks(t, admins+" "+strings.Join(dodHosts, " "))
 
 	// A custom cloud frames from its Teams origin alone.
-	before = framingSaves()
 	useSignInSettings(t, nil)
-	settlesAt(t, admins+" "+cloud.URL(), before)
+	asks(t, admins+" "+cloud.URL())
 
 	// Cleared: back to the admin's own list.
-	before = framingSaves()
 	if err := harness.SetPluginSettings(ctx, env.Admin.Client, env.PluginID, unset); err != nil {
 		t.Fatal(err)
 	}
-	settlesAt(t, admins, before)
+	asks(t, admins)
 }
 
 func TestMovingTheCloudNeedsTheSecretEnteredAgain(t *testing.T) {

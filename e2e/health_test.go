@@ -62,8 +62,9 @@ func TestConnectionCheckPassesAndNamesWhatIsWrong(t *testing.T) {
 	useNotifySettings(t, nil)
 	tenantAsAdminLeftIt(t, append(append([]string{}, msfake.AppRoles...), "Application.Read.All"), 90*24*time.Hour)
 	admin := &person{User: env.Admin}
+	applyFrameAncestors(t)
 	status, checks := runHealth(t, admin)
-	if status != 200 || len(checks) != 8 {
+	if status != 200 || len(checks) != 9 {
 		t.Fatalf("%d: %v", status, checks)
 	}
 	for id, c := range checks {
@@ -178,7 +179,7 @@ func TestSupportPacketCarriesTheConnectionCheck(t *testing.T) {
 			}
 			err := json.NewDecoder(fr).Decode(&report)
 			fr.Close()
-			if err != nil || len(report.Checks) != 8 {
+			if err != nil || len(report.Checks) != 9 {
 				t.Fatalf("%s: %v %v", f.Name, report, err)
 			}
 			found["check"] = true

@@ -109,8 +109,7 @@ func TestSaveAcceptsGoodValuesAndChangesNoOtherSetting(t *testing.T) {
 	// Configured first, so that this save leaves the frame ancestors as
 	// they are.
 	useSignInSettings(t, nil)
-	waitFor(t, "the frame ancestors settled", func() bool { return frameAncestors() != "" })
-	quietSaves(t, frameAncestors())
+	applyFrameAncestors(t)
 	// Settings an air-gapped site turns off, saved as the System Console
 	// saves them: this save runs the plugin's hook too.
 	off := &model.Config{

@@ -103,9 +103,14 @@ func TestSetupCommandConfiguresAWorkingPlugin(t *testing.T) {
 	if !strings.Contains(checks["teams_app"].Detail, "in force") {
 		t.Errorf("teams app: %+v", checks["teams_app"])
 	}
+	// The hosts may frame Mattermost: the command set them through the
+	// REST API, as the plugin cannot.
+	if out.FrameAncestors == "" || frameAncestors() != out.FrameAncestors || !framing(t).InPlace {
+		t.Errorf("frame ancestors: the command set %q, the server has %q", out.FrameAncestors, frameAncestors())
+	}
 	// Again with nothing changed: nothing changes.
-	if again, _ := runSetup(); len(again.Changes) != 0 || len(again.TeamsApp.Changes) != 0 || cloud.CatalogVersion(tenant, appID) != version {
-		t.Fatalf("a second run changed things: %+v %+v", again.Changes, again.TeamsApp)
+	if again, _ := runSetup(); len(again.Changes) != 0 || len(again.TeamsApp.Changes) != 0 || again.FrameAncestors != "" || cloud.CatalogVersion(tenant, appID) != version {
+		t.Fatalf("a second run changed things: %+v %+v %q", again.Changes, again.TeamsApp, again.FrameAncestors)
 	}
 	// The display name changes: the next run raises the patch version and
 	// uploads the new package.
@@ -126,6 +131,7 @@ type setupOutput struct {
 	ClientSecret      string   `json:"client_secret"`
 	MattermostUpdated bool     `json:"mattermost_updated"`
 	Changes           []string `json:"changes"`
+	FrameAncestors    string   `json:"frame_ancestors"`
 	TeamsApp          *struct {
 		Found   string   `json:"found"`
 		Version string   `json:"version"`

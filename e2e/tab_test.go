@@ -41,6 +41,7 @@ func tabInHostThen(t *testing.T, opts teamshost.Options, before func(*teamshost.
 	}
 	t.Cleanup(host.Close)
 	useSignInSettings(t, map[string]any{"customteamsurl": host.URL()})
+	applyFrameAncestors(t)
 	waitFor(t, "the host in FrameAncestors", func() bool {
 		return strings.Contains(*env.Server.StoredConfig().ServiceSettings.FrameAncestors, host.URL())
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
 	"github.com/missioncollab/mattermost-plugin-m365/server/httpapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
@@ -42,6 +43,9 @@ func (p *Plugin) routes() http.Handler {
 		TeamsSDK: func() ([]byte, error) { return p.teamsSDK.Load(p.API.GetBundlePath) },
 		Preview:  p.previewPost,
 		Health:   p.healthReport,
+		Framing: func() (frameancestors.Status, error) {
+			return p.framing.Check(p.currentSettings().ServerFrameAncestors())
+		},
 		TestNotification: func(ctx context.Context, userID string) testnotify.Result {
 			return p.tester().Send(ctx, userID)
 		},
@@ -205,6 +209,10 @@ func (p *Plugin) healthReport(ctx context.Context) health.Report {
 		if built, err := teamsapp.Assemble(plan, kvstore.Icons{KV: p.API}); err == nil {
 			in.Package = &built.Package
 		}
+	}
+	if p.framing != nil {
+		st, err := p.framing.Check(s.ServerFrameAncestors())
+		in.Framing = &health.Framing{Status: st, Err: err}
 	}
 	if last, err := (kvstore.TeamsAppPublished{KV: p.API}).Get(); err == nil && last != nil {
 		in.LastUpload = &teamsapp.Upload{Version: last.Version, Digest: last.Digest}

@@ -24,7 +24,10 @@ type output struct {
 	MattermostUpdated bool `json:"mattermost_updated"`
 	// TeamsApp is what publishing the Teams app found and did.
 	TeamsApp *appsetup.PublishResult `json:"teams_app,omitempty"`
-	Warnings []string                `json:"warnings"`
+	// FrameAncestors is what ServiceSettings.FrameAncestors was set to (or
+	// would be, in a dry run); empty when it needed no change.
+	FrameAncestors string   `json:"frame_ancestors,omitempty"`
+	Warnings       []string `json:"warnings"`
 }
 
 // scopes are the Graph permissions the administrator's sign-in asks for.
@@ -95,6 +98,18 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 	}
 	if publishErr != nil {
 		return undoSetup(c, res, settingsBefore, publishErr)
+	}
+	if c.dryRun || out.MattermostUpdated {
+		plugin := &pluginClient{base: strings.TrimRight(c.mattermostURL, "/"), token: c.mmToken, hc: hc}
+		value, err := plugin.applyFraming(ctx, c.dryRun)
+		switch {
+		case err != nil && c.dryRun:
+			warn(fmt.Sprintf("The frame ancestors cannot be planned yet: %v", err))
+		case err != nil:
+			warn(fmt.Sprintf("Setting the Microsoft hosts that may frame Mattermost failed (%v); the connection check gives the value for System Console > Web Server > Frame Ancestors.", err))
+		default:
+			out.FrameAncestors = value
+		}
 	}
 	if !c.printSecret && (out.MattermostUpdated || c.output == "json") {
 		out.Result.ClientSecret = ""
@@ -168,6 +183,9 @@ func printText(w io.Writer, out *output) {
 		if len(t.Changes) == 0 {
 			fmt.Fprintf(w, "  the tenant's catalog has version %s, the package the plugin builds now\n", t.Version)
 		}
+	}
+	if out.FrameAncestors != "" {
+		fmt.Fprintf(w, "\nFrame ancestors (the hosts that may frame Mattermost): %s\n", out.FrameAncestors)
 	}
 	if out.MattermostUpdated {
 		fmt.Fprintln(w, "\nThe plugin's settings on Mattermost were updated.")

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -125,7 +124,8 @@ func Start(ctx context.Context, opts Options, logOut io.Writer) (s *Sandbox, err
 	if s.Host, err = startHost(ctx, s.Harness, s.cloud, world); err != nil {
 		return nil, err
 	}
-	if err := waitFramable(ctx, s.Harness.Server, s.Host.URL()); err != nil {
+	// As the setup command does: the plugin cannot set them itself.
+	if _, err := harness.ApplyFrameAncestors(ctx, s.Harness.Admin.Client, s.Harness.PluginID); err != nil {
 		return nil, err
 	}
 	s.stopLog = followLog(s.Harness.Server.LogPath, s.Harness.PluginID, world.names, logOut)
@@ -182,22 +182,6 @@ Redeploy a rebuilt bundle from another shell:
 Press Ctrl-C to stop; everything started here is removed.
 
 `, h.Server.SiteURL, h.Admin.Username, h.Admin.Password, h.User.Username, h.User.Password, h.PluginID, s.Host.URL(), WalkthroughText())
-}
-
-// waitFramable waits until the plugin has let the host frame Mattermost,
-// which it does once its settings name the host, so that the address
-// printed works at once.
-func waitFramable(ctx context.Context, server *harness.Server, hostURL string) error {
-	for {
-		if ancestors := server.StoredConfig().ServiceSettings.FrameAncestors; ancestors != nil && strings.Contains(*ancestors, hostURL) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the plugin never let %s frame Mattermost (ServiceSettings.FrameAncestors): %w", hostURL, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 func envInt(name string, def int) int {

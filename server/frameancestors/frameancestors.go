@@ -1,8 +1,16 @@
-// Package frameancestors keeps the Microsoft hosts that may frame
-// Mattermost in ServiceSettings.FrameAncestors: exactly the selected
-// cloud's, only while the plugin is configured for it, and without ever
-// touching an entry the admin put there. What the plugin added is kept in
-// the KV store, so it can be taken away again.
+// Package frameancestors works out the Microsoft hosts that must be in
+// ServiceSettings.FrameAncestors for the tab to be framed: exactly the
+// selected cloud's, only while the plugin is configured for it, and
+// without ever touching an entry the admin put there. What the plugin
+// asked for is kept in the KV store, so it can be taken away again.
+//
+// The plugin never saves the list itself. The plugin API hands the server
+// configuration over RPC in gob, which drops every setting that is false,
+// 0 or empty, and the server saves each of those as its default: a save
+// from a plugin would turn diagnostics, the marketplace, link previews and
+// the rest back on across the whole server. The list is set through the
+// REST API instead, which keeps every other setting: by the setup command,
+// or by the admin with the value the connection check gives.
 package frameancestors
 
 import (
@@ -73,17 +81,17 @@ func Reconcile(current string, owned, wanted []string) Plan {
 	return Plan{List: next, Owned: keptOwned, Changed: next != current}
 }
 
-// API is the part of the plugin API the list needs.
+// API is the part of the plugin API the keeper needs: it reads the
+// server configuration, and never saves it.
 type API interface {
 	GetConfig() *model.Config
-	SaveConfig(cfg *model.Config) *model.AppError
 	mmapi.KV
 	mmapi.Logger
 }
 
 const ownedKey = "frame_ancestors_added"
 
-// Keeper applies Reconcile to the server configuration.
+// Keeper works out Reconcile's list for the server configuration.
 type Keeper struct {
 	API API
 	// Legacy are the origins earlier versions added without keeping a
@@ -91,50 +99,72 @@ type Keeper struct {
 	Legacy []string
 
 	applying sync.Mutex
+	// warned is the list last asked for in the log.
+	warned string
 }
 
-// Apply runs Ensure with what wanted returns, logging a failure. Runs
-// are one at a time, each reading wanted once it starts, so that an
-// older change never undoes a newer one.
+// Status is where the server's list stands against what the plugin needs.
+type Status struct {
+	Current string   `json:"current"`
+	Wanted  []string `json:"wanted"`
+	// Value is what ServiceSettings.FrameAncestors must be.
+	Value string `json:"value"`
+	// InPlace reports whether it is already.
+	InPlace bool `json:"inPlace"`
+}
+
+// Apply runs Check with what wanted returns, and asks in the log, once
+// per value, for the list to be set. Runs are one at a time, each reading
+// wanted once it starts, so that an older change never undoes a newer one.
 func (k *Keeper) Apply(wanted func() []string) {
 	k.applying.Lock()
 	defer k.applying.Unlock()
-	if err := k.Ensure(wanted()); err != nil {
-		k.API.LogError("Updating the Microsoft hosts that may frame Mattermost failed; set them under ServiceSettings.FrameAncestors",
-			"error", err.Error())
+	st, err := k.check(wanted())
+	switch {
+	case err != nil:
+		k.API.LogError("Working out the Microsoft hosts that may frame Mattermost failed", "error", err.Error())
+	case !st.InPlace && st.Value != k.warned:
+		k.warned = st.Value
+		k.API.LogWarn("The Microsoft hosts cannot frame Mattermost until ServiceSettings.FrameAncestors (System Console > Web Server > Frame Ancestors) is set to frame_ancestors; the setup command sets it, and the connection check shows it",
+			"frame_ancestors", st.Value)
+	case st.InPlace && k.warned != "":
+		k.warned = ""
+		k.API.LogInfo("The Microsoft hosts may frame Mattermost", "frame_ancestors", st.Value)
 	}
 }
 
-// Ensure makes FrameAncestors hold exactly the wanted Microsoft origins
-// the plugin is responsible for (none when wanted is empty), saving the
-// server configuration only when it changes.
-func (k *Keeper) Ensure(wanted []string) error {
+// Check works out the list the server needs for the wanted origins (none
+// when wanted is empty) and whether it is in place.
+func (k *Keeper) Check(wanted []string) (Status, error) {
+	k.applying.Lock()
+	defer k.applying.Unlock()
+	return k.check(wanted)
+}
+
+func (k *Keeper) check(wanted []string) (Status, error) {
 	owned, recorded, err := k.owned()
 	if err != nil {
-		return err
+		return Status{}, err
 	}
-	cfg := k.API.GetConfig()
-	current := model.SafeDereference(cfg.ServiceSettings.FrameAncestors)
+	current := model.SafeDereference(k.API.GetConfig().ServiceSettings.FrameAncestors)
 	if !recorded {
 		owned = present(current, k.Legacy)
 	}
 	plan := Reconcile(current, owned, wanted)
-	if recorded && !plan.Changed && slices.Equal(owned, plan.Owned) {
-		return nil
-	}
-	// Record first what the plugin is about to own, so that a save that
-	// lands and a crash before the record cannot orphan an entry.
-	if err := k.setOwned(union(owned, plan.Owned)); err != nil {
-		return err
-	}
+	st := Status{Current: current, Wanted: slices.Clone(wanted), Value: plan.List, InPlace: !plan.Changed}
+	// Asked for, the entries count as the plugin's, so that a later change
+	// of cloud takes them away again; once the list is in place, only
+	// what is there and still wanted does.
+	next := plan.Owned
 	if plan.Changed {
-		cfg.ServiceSettings.FrameAncestors = model.NewPointer(plan.List)
-		if appErr := k.API.SaveConfig(cfg); appErr != nil {
-			return fmt.Errorf("save frame ancestors: %w", appErr)
-		}
-		k.API.LogInfo("Updated the Microsoft hosts that may frame Mattermost", "frame_ancestors", plan.List)
+		next = union(owned, plan.Owned)
 	}
-	return k.setOwned(plan.Owned)
+	if !recorded || !slices.Equal(owned, next) {
+		if err := k.setOwned(next); err != nil {
+			return Status{}, err
+		}
+	}
+	return st, nil
 }
 
 func (k *Keeper) owned() ([]string, bool, error) {

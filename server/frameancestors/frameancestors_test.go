@@ -1,6 +1,7 @@
 package frameancestors
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -15,14 +16,13 @@ var (
 	dod        = []string{"https://dod.teams.microsoft.us", "https://*.teams.microsoft.us"}
 )
 
-// fakeServer is a server configuration and KV store that counts saves and
-// runs the plugin's configuration hook after each, as the server does.
+// fakeServer is a server configuration and KV store; it has no way to
+// save the configuration, as the keeper must not.
 type fakeServer struct {
 	mmapitest.Discard
-	cfg   *model.Config
-	kv    map[string][]byte
-	saves int
-	hook  func()
+	cfg  *model.Config
+	kv   map[string][]byte
+	logs []string
 }
 
 func newServer(frameAncestors string) *fakeServer {
@@ -32,15 +32,7 @@ func newServer(frameAncestors string) *fakeServer {
 	return &fakeServer{cfg: cfg, kv: map[string][]byte{}}
 }
 
-func (f *fakeServer) GetConfig() *model.Config { return f.cfg.Clone() }
-func (f *fakeServer) SaveConfig(c *model.Config) *model.AppError {
-	f.saves++
-	f.cfg = c.Clone()
-	if f.hook != nil && f.saves < 50 {
-		f.hook()
-	}
-	return nil
-}
+func (f *fakeServer) GetConfig() *model.Config                 { return f.cfg.Clone() }
 func (f *fakeServer) KVGet(k string) ([]byte, *model.AppError) { return f.kv[k], nil }
 func (f *fakeServer) KVSet(k string, v []byte) *model.AppError { f.kv[k] = v; return nil }
 func (f *fakeServer) KVDelete(k string) *model.AppError        { delete(f.kv, k); return nil }
@@ -50,20 +42,35 @@ func (f *fakeServer) KVCompareAndSet(string, []byte, []byte) (bool, *model.AppEr
 func (f *fakeServer) KVSetWithOptions(string, []byte, model.PluginKVSetOptions) (bool, *model.AppError) {
 	panic("the keeper does not set with options")
 }
-func (f *fakeServer) list() string { return *f.cfg.ServiceSettings.FrameAncestors }
+func (f *fakeServer) LogWarn(msg string, kv ...any) { f.logs = append(f.logs, "warn: "+msg) }
+func (f *fakeServer) LogInfo(msg string, kv ...any) { f.logs = append(f.logs, "info: "+msg) }
+func (f *fakeServer) list() string                  { return *f.cfg.ServiceSettings.FrameAncestors }
 
-// apply runs Ensure the way the plugin does: on a settings change, and
-// again from the hook its own save triggers.
+// apply checks the list for wanted and, when it is not in place, sets the
+// value the check gives, as the setup command or the admin does through
+// the REST API; it returns how many times the list had to be set. The
+// keeper itself must leave the configuration as it was.
 func apply(t *testing.T, f *fakeServer, k *Keeper, wanted []string) int {
 	t.Helper()
-	before := f.saves
-	f.hook = func() {
-		if err := k.Ensure(wanted); err != nil {
-			t.Fatal(err)
-		}
+	before := f.cfg.Clone()
+	st, err := k.Check(wanted)
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.hook()
-	return f.saves - before
+	if !reflect.DeepEqual(f.cfg, before) {
+		t.Fatal("the keeper changed the server configuration")
+	}
+	if st.Current != f.list() || !slices.Equal(st.Wanted, wanted) {
+		t.Fatalf("status %+v for the list %q", st, f.list())
+	}
+	if st.InPlace {
+		if st.Value != f.list() {
+			t.Fatalf("in place, yet the value %q is not the list %q", st.Value, f.list())
+		}
+		return 0
+	}
+	*f.cfg.ServiceSettings.FrameAncestors = st.Value
+	return 1
 }
 
 func TestAddingKeepsTheAdminsEntriesAndSavesOnce(t *testing.T) {
@@ -143,5 +150,23 @@ func TestEveryChangeReachesAFixedPointInOneSave(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The log asks for a value once, and says when it is in place.
+func TestTheLogAsksOnceForEachValueAndSaysWhenItIsInPlace(t *testing.T) {
+	f := newServer("https://intranet.example.com")
+	k := &Keeper{API: f}
+	wanted := func() []string { return commercial }
+	k.Apply(wanted)
+	k.Apply(wanted)
+	if len(f.logs) != 1 || !strings.HasPrefix(f.logs[0], "warn: ") || !strings.Contains(f.logs[0], "ServiceSettings.FrameAncestors") {
+		t.Fatalf("logs %q", f.logs)
+	}
+	apply(t, f, k, commercial)
+	k.Apply(wanted)
+	k.Apply(wanted)
+	if len(f.logs) != 2 || !strings.HasPrefix(f.logs[1], "info: ") {
+		t.Fatalf("logs %q", f.logs)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	IDSecret      = "client_secret"
 	IDQueue       = "notification_queue"
 	IDReach       = "reach_permissions"
+	IDFraming     = "frame_ancestors"
 )
 
 // RequiredRoles are the application permissions notifications need.
@@ -72,6 +73,32 @@ func (r *run) siteURL() {
 	default:
 		c.Status = Pass
 		c.Detail = fmt.Sprintf("%s is https; the Teams app package names %s as its domain, so upload a new package after changing it.", r.in.SiteURL, u.Hostname())
+	}
+	r.add(c)
+}
+
+// framing checks that the Microsoft hosts may frame Mattermost: the
+// plugin cannot set the list itself (see package frameancestors).
+func (r *run) framing() {
+	c := Check{ID: IDFraming, Name: "Microsoft hosts may frame Mattermost"}
+	f := r.in.Framing
+	switch {
+	case f == nil:
+		r.skip(c.ID, c.Name, "Needs the plugin's settings for sign-in.")
+		return
+	case f.Err != nil:
+		c.Status, c.Detail = Fail, "The frame ancestors could not be worked out: "+f.Err.Error()
+		c.Fix = "Check the plugin's log, then run the connection check again."
+	case len(f.Status.Wanted) == 0:
+		r.skip(c.ID, c.Name, "Needs the plugin's settings for sign-in.")
+		return
+	case f.Status.InPlace:
+		c.Status = Pass
+		c.Detail = "ServiceSettings.FrameAncestors holds the hosts of the selected cloud: " + strings.Join(f.Status.Wanted, " ") + "."
+	default:
+		c.Status = Fail
+		c.Detail = fmt.Sprintf("Teams, Outlook and the Microsoft 365 app cannot show the tab: ServiceSettings.FrameAncestors is %q.", f.Status.Current)
+		c.Fix = fmt.Sprintf("Set System Console > Environment > Web Server > Frame Ancestors to %s (the setup command sets it).", f.Status.Value)
 	}
 	r.add(c)
 }

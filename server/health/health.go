@@ -12,6 +12,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
 )
@@ -77,7 +78,16 @@ type Input struct {
 	Package      *teamsapp.Package
 	LastUpload   *teamsapp.Upload
 	SetupCommand string
-	Now          time.Time
+	// Framing is where the server's frame ancestors stand; nil when the
+	// plugin has not worked them out.
+	Framing *Framing
+	Now     time.Time
+}
+
+// Framing is the frame-ancestor status, or why it is unknown.
+type Framing struct {
+	Status frameancestors.Status
+	Err    error
 }
 
 // ExpiryWarning is how long before the secret expires admins are warned.
@@ -92,6 +102,7 @@ func Run(ctx context.Context, in Input) Report {
 	r.report.CheckedAt = in.Now.UTC()
 	r.siteURL()
 	r.settings()
+	r.framing()
 	r.token()
 	r.permissions()
 	r.reach()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
@@ -197,5 +198,36 @@ func TestTheSupportFileIsTheReportAsJSON(t *testing.T) {
 	var back Report
 	if err := json.Unmarshal(file.Body, &back); err != nil || len(back.Checks) != 1 || back.Checks[0].Detail != "not set" {
 		t.Fatalf("decoded: %+v %v", back, err)
+	}
+}
+
+func TestTheFramingCheckGivesTheValueToSet(t *testing.T) {
+	framing := func(f *Framing) Check {
+		for _, c := range Run(context.Background(), Input{Framing: f}).Checks {
+			if c.ID == IDFraming {
+				return c
+			}
+		}
+		t.Fatal("no framing check")
+		return Check{}
+	}
+	wanted := []string{"https://teams.microsoft.com", "https://*.cloud.microsoft"}
+	if c := framing(nil); c.Status != Skip {
+		t.Errorf("no status: %+v", c)
+	}
+	if c := framing(&Framing{}); c.Status != Skip {
+		t.Errorf("nothing wanted: %+v", c)
+	}
+	inPlace := framing(&Framing{Status: frameancestors.Status{Current: "'self' https://teams.microsoft.com https://*.cloud.microsoft", Wanted: wanted, InPlace: true}})
+	if inPlace.Status != Pass || !strings.Contains(inPlace.Detail, "https://*.cloud.microsoft") {
+		t.Errorf("in place: %+v", inPlace)
+	}
+	missing := framing(&Framing{Status: frameancestors.Status{Current: "'self'", Wanted: wanted, Value: "'self' https://teams.microsoft.com https://*.cloud.microsoft"}})
+	if missing.Status != Fail || !strings.Contains(missing.Fix, "to 'self' https://teams.microsoft.com https://*.cloud.microsoft (") ||
+		!strings.Contains(missing.Detail, `"'self'"`) {
+		t.Errorf("missing: %+v", missing)
+	}
+	if c := framing(&Framing{Err: errors.New("store gone")}); c.Status != Fail || !strings.Contains(c.Detail, "store gone") {
+		t.Errorf("unknown: %+v", c)
 	}
 }

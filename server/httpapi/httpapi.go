@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
@@ -46,6 +47,9 @@ type Deps struct {
 	Users mmapi.Users
 	// Health runs the connection check.
 	Health func(ctx context.Context) health.Report
+	// Framing is the value ServiceSettings.FrameAncestors must hold, which
+	// the setup command sets through the REST API.
+	Framing func() (frameancestors.Status, error)
 	// TestNotification sends a person a test notification and says what
 	// happened.
 	TestNotification func(ctx context.Context, userID string) testnotify.Result
@@ -82,6 +86,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /static/teams-js/MicrosoftTeams.min.js", a.teamsJS)
 	mux.HandleFunc("GET /static/{name}", a.staticFile)
 	mux.Handle("GET /api/v1/health", a.adminOnly(a.health))
+	mux.Handle("GET /api/v1/frame-ancestors", a.adminOnly(a.frameAncestors))
 	mux.Handle("POST /api/v1/notifications/test", a.adminOnly(a.testNotification))
 	mux.Handle("GET /api/v1/reach", a.adminOnly(a.reachStatus))
 	mux.Handle("POST /api/v1/reach/run", a.adminOnly(a.startReach))
@@ -148,6 +153,16 @@ func (a *api) testNotification(w http.ResponseWriter, r *http.Request) {
 }
 
 // health runs the connection check for the System Console's button.
+func (a *api) frameAncestors(w http.ResponseWriter, _ *http.Request) {
+	st, err := a.Framing()
+	if err != nil {
+		a.Log.LogWarn("Working out the frame ancestors failed", "error", err.Error())
+		writeError(w, http.StatusInternalServerError, "Working out the frame ancestors failed.")
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 45*time.Second)
 	defer cancel()

@@ -15,6 +15,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
+	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi/mmapitest"
@@ -46,6 +47,9 @@ func newAPIWithCatalog(s config.Settings, siteURL string, catalog func(context.C
 		Log:            mmapitest.Discard{},
 		Published:      published,
 		CatalogVersion: catalog,
+		Framing: func() (frameancestors.Status, error) {
+			return frameancestors.Status{Current: "'self'", Wanted: []string{"https://teams.microsoft.com"}, Value: "'self' https://teams.microsoft.com"}, nil
+		},
 	})
 }
 
@@ -76,7 +80,7 @@ func complete() config.Settings {
 
 func TestAdminRoutesRefuseOthersWithJSON(t *testing.T) {
 	h := newAPI(complete(), "https://mm.example.com")
-	for _, path := range []string{"/api/v1/teams-app/package", "/api/v1/teams-app/status", "/api/v1/teams-app/icons/color"} {
+	for _, path := range []string{"/api/v1/teams-app/package", "/api/v1/teams-app/status", "/api/v1/teams-app/icons/color", "/api/v1/frame-ancestors"} {
 		for user, want := range map[string]int{"": 401, "someone": 403} {
 			rec := do(h, "GET", path, user, nil)
 			var body errorBody
@@ -84,6 +88,14 @@ func TestAdminRoutesRefuseOthersWithJSON(t *testing.T) {
 				t.Errorf("GET %s as %q: %d %s", path, user, rec.Code, rec.Body)
 			}
 		}
+	}
+}
+
+func TestTheFrameAncestorsToSetAreForAdmins(t *testing.T) {
+	rec := do(newAPI(complete(), "https://mm.example.com"), "GET", "/api/v1/frame-ancestors", "admin", nil)
+	var st frameancestors.Status
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &st) != nil || st.Value != "'self' https://teams.microsoft.com" || st.InPlace {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
 
