@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 )
 
@@ -77,6 +79,9 @@ func TestSetupCommandConfiguresAWorkingPlugin(t *testing.T) {
 	}
 	// The upload this test reports is not the other tests' catalog's.
 	t.Cleanup(func() { _ = env.Server.PluginKV(env.PluginID).KVDelete("teamsapp_published") })
+	// Nothing may frame Mattermost yet, as on a server never set up.
+	noFraming := &model.Config{ServiceSettings: model.ServiceSettings{FrameAncestors: model.NewPointer("")}}
+	patchServerConfig(t, noFraming, noFraming)
 	out, printed := runSetup()
 	stored := env.Server.StoredConfig().PluginSettings.Plugins[env.PluginID]
 	secret, _ := stored["clientsecret"].(string)
