@@ -30,10 +30,12 @@ GO_BUILD := $(GO) build -ldflags "-s -w -buildid="
 # The setup command for this machine, which the end-to-end tests run.
 HOST_PLATFORM := $(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
 HOST_SETUP := dist/m365-setup-$(PLUGIN_VERSION)-$(HOST_PLATFORM)
-# The end-to-end suite, built while the bundle is.
+# The end-to-end suite, built while the bundle is, and the bundle it installs.
 E2E_TEST := dist/e2e.test
+HOST_BIN := server/dist/plugin-$(HOST_PLATFORM)
+E2E_BUNDLE := dist/e2e/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
 
-.PHONY: all dist server webapp test test-all beside check unit webapp-test e2e e2e-unit system-deps $(E2E_TEST) demo deploy clean
+.PHONY: all dist server webapp test test-all beside bundle-check check unit webapp-test e2e e2e-unit system-deps $(E2E_TEST) demo deploy clean
 
 all: check dist
 
@@ -59,18 +61,36 @@ webapp: webapp/dist/main.js
 webapp/dist/main.js: webapp/node_modules/.package-lock.json $(WEBAPP_SOURCES)
 	cd webapp && $(NPM) run build
 
-$(BUNDLE): plugin.json $(SERVER_BINS) webapp/dist/main.js webapp/node_modules/.package-lock.json $(shell find assets -type f)
-	rm -rf dist/stage && mkdir -p dist/stage/$(PLUGIN_ID)/server/dist dist/stage/$(PLUGIN_ID)/webapp/dist
-	cp plugin.json dist/stage/$(PLUGIN_ID)/
-	cp -r assets dist/stage/$(PLUGIN_ID)/
-	cp $(SERVER_BINS) dist/stage/$(PLUGIN_ID)/server/dist/
-	cp webapp/dist/main.js dist/stage/$(PLUGIN_ID)/webapp/dist/
-	mkdir -p dist/stage/$(PLUGIN_ID)/assets/teams-js
-	cp $(TEAMS_JS)/dist/umd/MicrosoftTeams.min.js $(TEAMS_JS)/LICENSE dist/stage/$(PLUGIN_ID)/assets/teams-js/
+# bundle packs the plugin with the server binaries $(1) into $@, gzip level $(2).
+define bundle
+	rm -rf $@.stage && mkdir -p $@.stage/$(PLUGIN_ID)/server/dist $@.stage/$(PLUGIN_ID)/webapp/dist
+	cp plugin.json $@.stage/$(PLUGIN_ID)/
+	cp -r assets $@.stage/$(PLUGIN_ID)/
+	cp $(1) $@.stage/$(PLUGIN_ID)/server/dist/
+	cp webapp/dist/main.js $@.stage/$(PLUGIN_ID)/webapp/dist/
+	mkdir -p $@.stage/$(PLUGIN_ID)/assets/teams-js
+	cp $(TEAMS_JS)/dist/umd/MicrosoftTeams.min.js $(TEAMS_JS)/LICENSE $@.stage/$(PLUGIN_ID)/assets/teams-js/
 	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --mode=u+rwX,go+rX,go-w \
-		-C dist/stage -cf - $(PLUGIN_ID) | gzip -n -9 > $@
-	rm -rf dist/stage
+		-C $@.stage -cf - $(PLUGIN_ID) | gzip -n -$(2) > $@
+	rm -rf $@.stage
 	@echo "built $@"
+endef
+
+BUNDLE_INPUTS := plugin.json webapp/dist/main.js webapp/node_modules/.package-lock.json $(shell find assets -type f)
+
+$(BUNDLE): $(BUNDLE_INPUTS) $(SERVER_BINS)
+	$(call bundle,$(SERVER_BINS),9)
+
+# The bundle the end-to-end suite installs: the shipped one with this
+# machine's server binary only, so that the suite need not wait for the
+# other platforms. bundle-check proves the shipped bundle holds the same
+# files, byte for byte, and adds only the other platforms' binaries.
+$(E2E_BUNDLE): $(BUNDLE_INPUTS) $(HOST_BIN)
+	mkdir -p $(dir $@)
+	$(call bundle,$(HOST_BIN),1)
+
+bundle-check: $(BUNDLE) $(E2E_BUNDLE)
+	./build/same-bundle.sh $(BUNDLE) $(E2E_BUNDLE) $(HOST_PLATFORM)
 
 ## check: formatting, vet, static analysis, and the plugin's dependency rule.
 check: webapp/node_modules/.package-lock.json
@@ -102,9 +122,9 @@ $(E2E_TEST):
 	cd e2e && $(GO) test -c -o $(CURDIR)/$@ .
 
 ## e2e: real PostgreSQL + real Mattermost server + the built bundle.
-e2e: $(E2E_TEST) $(BUNDLE) $(HOST_SETUP) e2e/manifestschema/node_modules/.package-lock.json system-deps e2e-unit
+e2e: system-deps $(E2E_TEST) $(E2E_BUNDLE) $(HOST_SETUP) e2e/manifestschema/node_modules/.package-lock.json e2e-unit
 	@echo "end-to-end suite (its output: dist/e2e.log, printed here if it fails)"
-	cd e2e && PLUGIN_BUNDLE=$(CURDIR)/$(BUNDLE) SETUP_COMMAND=$(CURDIR)/$(HOST_SETUP) \
+	cd e2e && PLUGIN_BUNDLE=$(CURDIR)/$(E2E_BUNDLE) SETUP_COMMAND=$(CURDIR)/$(HOST_SETUP) \
 		$(CURDIR)/$(E2E_TEST) -test.count=1 -test.timeout=20m > $(CURDIR)/dist/e2e.log 2>&1 || { cat $(CURDIR)/dist/e2e.log; exit 1; }
 	@echo "ok  	end-to-end suite"
 
@@ -113,15 +133,17 @@ e2e-unit: system-deps
 	cd e2e && $(GO) test -count=1 ./teamshost ./sandbox
 
 ## test: everything CI runs. The end-to-end suite mostly waits on the server
-## and the browser, so the other checks run beside it, at the lowest CPU
-## priority, on the cores it leaves idle.
+## and the browser, so the other checks and the other platforms' builds run
+## beside it, at the lowest CPU priority, on the cores it leaves idle.
 test:
 	$(MAKE) -j3 --output-sync=target test-all
 
-test-all: e2e beside dist
+test-all: e2e beside
 
-beside: webapp/node_modules/.package-lock.json
-	MAKEFLAGS= nice -n 19 $(MAKE) --no-print-directory check unit webapp-test
+# Starts once what the suite shares with it is built, so that the two never
+# build the same file.
+beside: $(E2E_BUNDLE) $(HOST_SETUP)
+	MAKEFLAGS= nice -n 19 $(MAKE) --no-print-directory check unit webapp-test dist bundle-check
 
 ## demo: a local Mattermost with the plugin installed, until Ctrl-C.
 demo: dist
