@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +82,36 @@ func run(m *testing.M) int {
 	}
 	defer env.Close()
 	startupLogs = env.Server.Logs()
-	return m.Run()
+	code := m.Run()
+	if turnedOn := settingsTurnedOn(); len(turnedOn) > 0 {
+		fmt.Fprintln(os.Stderr, "after the suite, settings the test server has off are on:", strings.Join(turnedOn, ", "))
+		code = 1
+	}
+	return code
+}
+
+// settingsTurnedOn are the settings the test server keeps off, and no
+// test turns on, that are on: the plugin must never save the server
+// configuration (a save through the plugin API turns what is off back on).
+func settingsTurnedOn() []string {
+	cfg := env.Server.StoredConfig()
+	var on []string
+	for name, v := range map[string]*bool{
+		"LogSettings.EnableDiagnostics":              cfg.LogSettings.EnableDiagnostics,
+		"EmailSettings.SendEmailNotifications":       cfg.EmailSettings.SendEmailNotifications,
+		"PluginSettings.EnableMarketplace":           cfg.PluginSettings.EnableMarketplace,
+		"PluginSettings.EnableRemoteMarketplace":     cfg.PluginSettings.EnableRemoteMarketplace,
+		"PluginSettings.AutomaticPrepackagedPlugins": cfg.PluginSettings.AutomaticPrepackagedPlugins,
+		"ServiceSettings.EnableLinkPreviews":         cfg.ServiceSettings.EnableLinkPreviews,
+		"ServiceSettings.EnableSecurityFixAlert":     cfg.ServiceSettings.EnableSecurityFixAlert,
+		"ServiceSettings.EnableGifPicker":            cfg.ServiceSettings.EnableGifPicker,
+		"AnnouncementSettings.AdminNoticesEnabled":   cfg.AnnouncementSettings.AdminNoticesEnabled,
+		"AnnouncementSettings.UserNoticesEnabled":    cfg.AnnouncementSettings.UserNoticesEnabled,
+	} {
+		if v != nil && *v {
+			on = append(on, name)
+		}
+	}
+	slices.Sort(on)
+	return on
 }
