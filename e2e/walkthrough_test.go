@@ -133,8 +133,12 @@ func TestTheSandboxWalkthroughShowsWhatItPromises(t *testing.T) {
 	step(5)
 
 	// The terminal told the story too, readably, without the server's noise.
-	sb.waitFor(t, "the sign-in in Outlook", "Tab sign-in with Microsoft", "host_app=Outlook web", "user=@alice")
-	sb.waitFor(t, "the notification sent", "Sent a Teams notification", "activity_type=directMessage")
+	waitFor(t, "the sandbox to print the sign-in in Outlook", func() bool {
+		return sb.printed("Tab sign-in with Microsoft", "host_app=Outlook web", "user=@alice")
+	})
+	waitFor(t, "the sandbox to print the notification sent", func() bool {
+		return sb.printed("Sent a Teams notification", "activity_type=directMessage")
+	})
 	for _, noise := range []string{`{"timestamp"`, "Error while sending the email"} {
 		if strings.Contains(sb.output(), noise) {
 			t.Errorf("the sandbox printed %q:\n%s", noise, sb.output())
@@ -171,25 +175,18 @@ func (s *runningSandbox) after(label string) string {
 	return ""
 }
 
-// waitFor waits for a printed line holding every one of parts.
-func (s *runningSandbox) waitFor(t *testing.T, what string, parts ...string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		for _, l := range strings.Split(s.output(), "\n") {
-			all := true
-			for _, p := range parts {
-				all = all && strings.Contains(l, p)
-			}
-			if all {
-				return
-			}
+// printed reports whether a printed line holds every one of parts.
+func (s *runningSandbox) printed(parts ...string) bool {
+	for _, l := range strings.Split(s.output(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the sandbox never printed %s (%q):\n%s", what, parts, s.output())
+		if all {
+			return true
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
+	return false
 }
 
 // startSandbox runs this test binary as the sandbox command, on the built
@@ -232,6 +229,9 @@ func startSandbox(t *testing.T) *runningSandbox {
 		}
 	}()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the sandbox printed:\n%s", sb.output())
+		}
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { <-read; done <- cmd.Wait() }()

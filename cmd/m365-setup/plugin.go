@@ -153,38 +153,3 @@ func patchSettings(ctx context.Context, base, token string, change map[string]an
 	}
 	return nil
 }
-
-// framingStatus is the plugin's answer on the frame ancestors it needs.
-type framingStatus struct {
-	Value   string `json:"value"`
-	InPlace bool   `json:"inPlace"`
-}
-
-// applyFraming sets ServiceSettings.FrameAncestors to the value the plugin
-// needs, and returns it; "" when it was in place already. The plugin
-// cannot set it itself (a save through the plugin API turns every setting
-// that is off back to its default); the REST API's patch changes this one
-// setting and keeps every other.
-func (p *pluginClient) applyFraming(ctx context.Context, dryRun bool) (string, error) {
-	data, err := p.call(ctx, http.MethodGet, "/api/v1/frame-ancestors", nil)
-	if err != nil {
-		return "", err
-	}
-	var st framingStatus
-	if err := json.Unmarshal(data, &st); err != nil {
-		return "", fmt.Errorf("read the frame ancestors the plugin needs: %w", err)
-	}
-	if st.InPlace {
-		return "", nil
-	}
-	if dryRun {
-		return st.Value, nil
-	}
-	client := model.NewAPIv4Client(p.base)
-	client.SetToken(p.token)
-	patch := &model.Config{ServiceSettings: model.ServiceSettings{FrameAncestors: model.NewPointer(st.Value)}}
-	if _, _, err := client.PatchConfig(ctx, patch); err != nil {
-		return "", fmt.Errorf("set the frame ancestors: %w", err)
-	}
-	return st.Value, nil
-}

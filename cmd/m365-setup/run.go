@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/internal/appsetup"
 )
 
@@ -100,8 +102,10 @@ func setup(ctx context.Context, c *cliConfig, getenv func(string) string, stdout
 		return undoSetup(c, res, settingsBefore, publishErr)
 	}
 	if c.dryRun || out.MattermostUpdated {
-		plugin := &pluginClient{base: strings.TrimRight(c.mattermostURL, "/"), token: c.mmToken, hc: hc}
-		value, err := plugin.applyFraming(ctx, c.dryRun)
+		mm := model.NewAPIv4Client(strings.TrimRight(c.mattermostURL, "/"))
+		mm.SetToken(c.mmToken)
+		mm.HTTPClient = hc
+		value, err := appsetup.ApplyFrameAncestors(ctx, mm, pluginID, c.dryRun)
 		switch {
 		case err != nil && c.dryRun:
 			warn(fmt.Sprintf("The frame ancestors cannot be planned yet: %v", err))

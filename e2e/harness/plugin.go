@@ -2,14 +2,13 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/internal/appsetup"
 )
 
 // InstallBundle uploads a plugin bundle through the REST API, replacing any
@@ -109,34 +108,15 @@ func SetPluginSettings(ctx context.Context, admin *model.Client4, id string, cha
 }
 
 // ApplyFrameAncestors sets ServiceSettings.FrameAncestors to the value the
-// plugin asks for, as the setup command does, through the REST API's
-// patch, and returns it. The plugin cannot set it itself.
+// plugin asks for, as the setup command does (with the same code), and
+// returns it. The plugin cannot set it itself.
 func ApplyFrameAncestors(ctx context.Context, admin *model.Client4, id string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, admin.URL+"/plugins/"+id+"/api/v1/frame-ancestors", nil)
-	if err != nil {
+	if _, err := appsetup.ApplyFrameAncestors(ctx, admin, id, false); err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+admin.AuthToken)
-	resp, err := admin.HTTPClient.Do(req)
+	cfg, _, err := admin.GetConfig(ctx)
 	if err != nil {
-		return "", fmt.Errorf("ask the plugin for its frame ancestors: %w", err)
+		return "", fmt.Errorf("read the frame ancestors: %w", err)
 	}
-	defer resp.Body.Close()
-	var st struct {
-		Value   string `json:"value"`
-		InPlace bool   `json:"inPlace"`
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("ask the plugin for its frame ancestors: %s", resp.Status)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
-		return "", fmt.Errorf("read the plugin's frame ancestors: %w", err)
-	}
-	if !st.InPlace {
-		patch := &model.Config{ServiceSettings: model.ServiceSettings{FrameAncestors: model.NewPointer(st.Value)}}
-		if _, _, err := admin.PatchConfig(ctx, patch); err != nil {
-			return "", fmt.Errorf("set the frame ancestors: %w", err)
-		}
-	}
-	return st.Value, nil
+	return model.SafeDereference(cfg.ServiceSettings.FrameAncestors), nil
 }

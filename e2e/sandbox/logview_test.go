@@ -47,7 +47,30 @@ func TestTheLogShowsWhatThePluginDidReadably(t *testing.T) {
 	}
 }
 
-func TestTheLogIsFollowedFromNowOnAndLineByLine(t *testing.T) {
+// A line read while half written is shown once, whole, when it is done.
+func TestALineWrittenInTwoPartsIsShownOnceWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mattermost.log")
+	if err := os.WriteFile(path, []byte(`{"level":"info","msg":"Linked a Microsoft acc`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	offset, partial := printNew(path, 0, nil, "p", nil, &out)
+	if out.Len() != 0 || len(partial) == 0 {
+		t.Fatalf("half a line shown: %q", out.String())
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(`ount","plugin_id":"p"}` + "\n")
+	_ = f.Close()
+	if _, rest := printNew(path, offset, partial, "p", nil, &out); len(rest) != 0 ||
+		strings.Count(out.String(), "Linked a Microsoft account") != 1 || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("shown: %q", out.String())
+	}
+}
+
+func TestTheLogIsFollowedFromNowOn(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mattermost.log")
 	before := `{"level":"info","msg":"Before the sandbox was up","plugin_id":"p"}` + "\n"
 	if err := os.WriteFile(path, []byte(before), 0o644); err != nil {
@@ -59,10 +82,7 @@ func TestTheLogIsFollowedFromNowOnAndLineByLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A line written in two parts is shown once, whole.
-	_, _ = f.WriteString(`{"level":"info","msg":"Linked a Microsoft acc`)
-	time.Sleep(500 * time.Millisecond)
-	_, _ = f.WriteString(`ount","plugin_id":"p"}` + "\n")
+	_, _ = f.WriteString(`{"level":"info","msg":"Linked a Microsoft account","plugin_id":"p"}` + "\n")
 	_ = f.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), "Linked a Microsoft account") && time.Now().Before(deadline) {
