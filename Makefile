@@ -128,8 +128,8 @@ e2e: system-deps $(E2E_TEST) $(E2E_BUNDLE) $(HOST_SETUP) e2e/manifestschema/node
 		$(CURDIR)/$(E2E_TEST) -test.count=1 -test.timeout=20m > $(CURDIR)/dist/e2e.log 2>&1 || { cat $(CURDIR)/dist/e2e.log; exit 1; }
 	@echo "ok  	end-to-end suite"
 
-## e2e-unit: the e2e module's own small packages (the host, the sandbox's walkthrough).
-e2e-unit: system-deps
+## e2e-unit: the e2e module's own small packages (the host, which serves the bundled Teams SDK, and the sandbox's walkthrough).
+e2e-unit: system-deps webapp/node_modules/.package-lock.json
 	cd e2e && $(GO) test -count=1 ./teamshost ./sandbox
 
 ## test: everything CI runs. The end-to-end suite mostly waits on the server
