@@ -5,6 +5,7 @@ package account
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )
@@ -51,4 +52,44 @@ func EntraObjectID(u *model.User) string {
 		return *u.AuthData
 	}
 	return ""
+}
+
+// Grants answers whether any of the roles grants a permission: the plugin
+// API's RolesGrantPermission, the check Mattermost's own HasPermissionTo
+// makes with an account's system roles.
+type Grants func(roles []string, permissionID string) bool
+
+// Roles that may manage the system or other people's accounts by name,
+// whatever their permissions say today.
+var managingRoles = []string{model.SystemAdminRoleId, model.SystemManagerRoleId, model.SystemUserManagerRoleId, model.SystemReadOnlyAdminRoleId}
+
+// MayManage reports whether an account may manage the system or other
+// people's accounts: by one of the roles made for it, or by any role an
+// admin gave those permissions.
+func MayManage(u *model.User, grants Grants) bool {
+	roles := strings.Fields(u.Roles)
+	for _, role := range roles {
+		if slices.Contains(managingRoles, role) {
+			return true
+		}
+	}
+	return grants(roles, model.PermissionManageSystem.Id) || grants(roles, model.PermissionEditOtherUsers.Id)
+}
+
+// EmailMayNotLink says why an email address alone must never link an
+// account to a Microsoft identity ("" when it may): sign-in by email and
+// the reach job's directory lookup both apply it, so that neither can
+// reach an account the other refuses. Whoever owns such an account links
+// it through their own Mattermost login.
+func EmailMayNotLink(u *model.User, grants Grants) string {
+	if why := Unreachable(u); why != "" {
+		return why
+	}
+	if u.MfaActive {
+		return "has multi-factor authentication on"
+	}
+	if MayManage(u, grants) {
+		return "may manage the system or other accounts"
+	}
+	return EmailUnproven(u)
 }

@@ -34,3 +34,39 @@ func TestWhoseEmailProvesTheOwner(t *testing.T) {
 		t.Error("an active account is unreachable")
 	}
 }
+
+func TestAnEmailNeverLinksAnAccountThatMayManageOrHasMFA(t *testing.T) {
+	granted := map[string]bool{}
+	grants := func(roles []string, perm string) bool {
+		for _, r := range roles {
+			if granted[r+" "+perm] {
+				return true
+			}
+		}
+		return false
+	}
+	user := func(change func(*model.User)) *model.User {
+		u := &model.User{Roles: model.SystemUserRoleId, EmailVerified: true}
+		change(u)
+		return u
+	}
+	if why := EmailMayNotLink(user(func(*model.User) {}), grants); why != "" {
+		t.Fatalf("a plain verified account is refused: %s", why)
+	}
+	granted["custom_role "+model.PermissionEditOtherUsers.Id] = true
+	for name, u := range map[string]*model.User{
+		"system admin":         user(func(u *model.User) { u.Roles += " " + model.SystemAdminRoleId }),
+		"system manager":       user(func(u *model.User) { u.Roles += " " + model.SystemManagerRoleId }),
+		"user manager":         user(func(u *model.User) { u.Roles += " " + model.SystemUserManagerRoleId }),
+		"read-only admin":      user(func(u *model.User) { u.Roles += " " + model.SystemReadOnlyAdminRoleId }),
+		"role granted editing": user(func(u *model.User) { u.Roles += " custom_role" }),
+		"mfa":                  user(func(u *model.User) { u.MfaActive = true }),
+		"deactivated":          user(func(u *model.User) { u.DeleteAt = 1 }),
+		"unverified":           user(func(u *model.User) { u.EmailVerified = false }),
+		"gitlab":               user(func(u *model.User) { u.AuthService = model.UserAuthServiceGitlab }),
+	} {
+		if EmailMayNotLink(u, grants) == "" {
+			t.Errorf("%s: an email may link it", name)
+		}
+	}
+}

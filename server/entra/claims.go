@@ -2,6 +2,7 @@ package entra
 
 import (
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -88,4 +89,6 @@ type Identity struct {
 	// really belongs to. Empty when the token has no idp (Entra leaves it
 	// out for members) or idp names no tenant ("live.com").
 	HomeTenant string
+	// ExpiresAt is when the token expires.
+	ExpiresAt time.Time
 }

@@ -109,7 +109,15 @@ func (v *Validator) Validate(ctx context.Context, raw string) (*Identity, error)
 		ClientApp:  app,
 		Guest:      v.isGuest(&c),
 		HomeTenant: homeTenant(c.IdentityProvider),
+		ExpiresAt:  expiry(&c),
 	}, nil
+}
+
+func expiry(c *claims) time.Time {
+	if c.ExpiresAt == nil {
+		return time.Time{}
+	}
+	return c.ExpiresAt.Time
 }
 
 // withKID refuses tokens without a key ID: Entra always sets one, and

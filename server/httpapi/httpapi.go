@@ -75,6 +75,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /{$}", a.status)
 	mux.HandleFunc("POST /api/v1/sso/exchange", a.exchange)
 	mux.HandleFunc("POST /api/v1/sso/redeem", a.redeem)
+	mux.HandleFunc("POST /api/v1/sso/signout", a.signOut)
 	mux.HandleFunc("POST /api/v1/link/confirm", a.confirmLink)
 	mux.HandleFunc("GET "+LinkPath, a.linkPage)
 	mux.HandleFunc("GET /api/v1/links/me", a.ownLink)

@@ -16,7 +16,13 @@ type linkView struct {
 	TenantID string `json:"tenant_id,omitempty"`
 	ObjectID string `json:"object_id,omitempty"`
 	// Rule is how the link was made: "email", "auth data" or "confirmed".
-	Rule     string `json:"rule,omitempty"`
+	Rule string `json:"rule,omitempty"`
+	// MadeBy is who made it: the user ID of the person who confirmed it,
+	// "sign-in" for the sign-in's own rules, or "unknown" for links
+	// stored before this was kept.
+	MadeBy string `json:"made_by,omitempty"`
+	// Email is, for a link made by email, the address that made it.
+	Email    string `json:"email,omitempty"`
 	LinkedAt int64  `json:"linked_at,omitempty"`
 	// InForce is false for a link made by email while email matching is
 	// off: kept, but it signs nobody in and routes no notification.
@@ -27,8 +33,11 @@ type linkView struct {
 }
 
 type notifyLinkView struct {
-	ObjectID  string `json:"object_id"`
-	Rule      string `json:"rule"`
+	ObjectID string `json:"object_id"`
+	Rule     string `json:"rule"`
+	// MadeBy is "reach job": the job made it.
+	MadeBy    string `json:"made_by"`
+	Email     string `json:"email,omitempty"`
 	LinkedAt  int64  `json:"linked_at"`
 	Installed bool   `json:"app_installed"`
 	InForce   bool   `json:"in_force"`
@@ -81,25 +90,25 @@ func (a *api) showLink(w http.ResponseWriter, userID string) {
 	v := linkView{UserID: userID}
 	if link != nil {
 		v = linkView{UserID: userID, Linked: true, TenantID: link.TenantID, ObjectID: link.ObjectID,
-			Rule: link.MadeBy(), LinkedAt: link.LinkedAt, InForce: link.Trusted(svc.Matcher.MatchEmail)}
+			Rule: link.MadeBy(), MadeBy: madeByOrUnknown(link.By), Email: link.Email, LinkedAt: link.LinkedAt,
+			InForce: link.Trusted(svc.Matcher.MatchEmail) && a.emailStillProves(userID, link)}
 	}
 	if e, ok := a.NotifyLinks.NotifyLinkOf(userID); ok && e.Removed == 0 {
-		v.Notification = &notifyLinkView{ObjectID: e.ObjectID, Rule: e.Rule, LinkedAt: e.At, Installed: e.Installed != 0,
-			InForce: link == nil && e.Installed != 0 && a.Snapshot().Settings.CanReach()}
+		v.Notification = &notifyLinkView{ObjectID: e.ObjectID, Rule: e.Rule, MadeBy: kvstore.ByReach, Email: e.Email, LinkedAt: e.At, Installed: e.Installed != 0,
+			InForce: link == nil && e.Installed != 0 && a.Snapshot().Settings.CanReach() && a.notifyEmailStillProves(userID, e.NotifyLink)}
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
 func (a *api) removeLink(w http.ResponseWriter, userID, actorID string) {
 	svc := a.SSO()
-	link, err := svc.Matcher.Links.Unlink(userID)
+	// The link store records the removal of a sign-in link itself, and
+	// ends every session the link signed in.
+	link, err := svc.Matcher.Links.UnlinkBy(userID, actorID)
 	if err != nil {
 		a.Log.LogError("Removing a Microsoft account link failed", "user_id", userID, "error", err.Error())
 		writeError(w, http.StatusInternalServerError, "Removing the link failed.")
 		return
-	}
-	if link != nil {
-		svc.Audit.Unlinked(userID, *link, actorID)
 	}
 	notifyLink, err := a.NotifyLinks.RemoveNotifyLink(userID, time.Now().UnixMilli())
 	if err != nil {
@@ -116,4 +125,31 @@ func (a *api) removeLink(w http.ResponseWriter, userID, actorID string) {
 		return
 	}
 	writeJSON(w, http.StatusOK, linkView{UserID: userID})
+}
+
+func madeByOrUnknown(by string) string {
+	if by == "" {
+		return "unknown"
+	}
+	return by
+}
+
+// emailStillProves reports whether the account still has the address a
+// link made by email was made from.
+func (a *api) emailStillProves(userID string, link *kvstore.Link) bool {
+	if link.MadeBy() != kvstore.RuleEmail {
+		return true
+	}
+	u, appErr := a.Users.GetUser(userID)
+	return appErr == nil && link.EmailStillProves(u.Email)
+}
+
+// notifyEmailStillProves reports whether the account still has the
+// address a notification link was made from.
+func (a *api) notifyEmailStillProves(userID string, l kvstore.NotifyLink) bool {
+	if l.Rule != kvstore.RuleNotifyDirectory {
+		return true
+	}
+	u, appErr := a.Users.GetUser(userID)
+	return appErr == nil && l.EmailStillProves(u.Email)
 }

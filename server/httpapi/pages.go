@@ -43,6 +43,7 @@ func (a *api) tabPage(w http.ResponseWriter, _ *http.Request) {
 		StaticBase:   pluginBase + "/static",
 		ExchangeURL:  pluginBase + "/api/v1/sso/exchange",
 		RedeemURL:    pluginBase + "/api/v1/sso/redeem",
+		SignOutURL:   pluginBase + "/api/v1/sso/signout",
 		LinkPath:     pluginBase + LinkPath,
 		HomeURL:      where.Home(),
 		LoginURL:     where.Subpath + "/login",
@@ -112,18 +113,24 @@ func (a *api) linkPage(w http.ResponseWriter, r *http.Request) {
 	svc := a.SSO()
 	flow, err := svc.LinkFlow(flowSecret)
 	userID := r.Header.Get("Mattermost-User-Id")
+	back := pluginBase + LinkPath + "?" + url.Values{"flow": {flowSecret}}.Encode()
+	login := where.Subpath + "/login?" + url.Values{"redirect_to": {back}}.Encode()
 	switch {
 	case err != nil:
 		d.Problem = "This link request is unknown or has expired. Close this window and try again from the tab."
 	case userID == "":
-		back := pluginBase + LinkPath + "?" + url.Values{"flow": {flowSecret}}.Encode()
-		http.Redirect(w, r, where.Subpath+"/login?"+url.Values{"redirect_to": {back}}.Encode(), http.StatusFound)
+		http.Redirect(w, r, login, http.StatusFound)
 		return
 	default:
 		d.MicrosoftName, d.MicrosoftAccount = flow.Name, flow.Account
 		d.FlowTenant, d.FlowObject = flow.TenantID, flow.ObjectID
-		if s, err := a.session(svc, r); err != nil || sso.BrowserSession(s) != nil {
-			d.Problem = "Sign in to Mattermost in this window to link your account."
+		s, err := a.session(svc, r)
+		if err == nil {
+			err = sso.FreshLogin(s, flow)
+		}
+		if err != nil {
+			d.SignInAgain = "Only a Mattermost login made in this window can link your accounts. The session this browser already has cannot: signing in ends it here."
+			d.LoginURL, d.LogoutURL = login, where.Subpath+"/api/v4/users/logout"
 		} else if u, appErr := a.Users.GetUser(userID); appErr != nil {
 			d.Problem = "Your Mattermost account could not be read. Close this window and try again."
 		} else {

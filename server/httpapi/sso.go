@@ -46,12 +46,28 @@ func (a *api) exchange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "The request must be JSON with a token.")
 		return
 	}
-	res, err := a.SSO().Exchange(r.Context(), sso.Request{
+	svc := a.SSO()
+	res, err := svc.Exchange(r.Context(), sso.Request{
 		Token:         body.Token,
 		SubPageID:     body.SubPageID,
+		SessionID:     sessionID(r),
 		CurrentUserID: r.Header.Get("Mattermost-User-Id"),
 	})
-	a.answerSignIn(w, res, err)
+	a.answerSignIn(w, svc, res, err)
+}
+
+// signOut is the tab's own refusal (outside a host, another tenant, no
+// token): the tab session the request carries ends and its cookies are
+// deleted before the tab shows anything of Mattermost.
+func (a *api) signOut(w http.ResponseWriter, r *http.Request) {
+	if !a.jsonFromThisSite(w, r, true) {
+		return
+	}
+	res := a.SSO().SignOut(sessionID(r), r.Header.Get("Mattermost-User-Id"))
+	for _, c := range res.Cookies {
+		http.SetCookie(w, c)
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"signedOut": true})
 }
 
 type redeemBody struct {
@@ -72,8 +88,10 @@ func (a *api) redeem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "The request must be JSON with a code, a flow and a token.")
 		return
 	}
-	res, err := a.SSO().RedeemLink(r.Context(), body.Code, body.Flow, body.Token)
-	a.answerSignIn(w, res, err)
+	svc := a.SSO()
+	res, err := svc.RedeemLink(r.Context(), sso.Redeem{Code: body.Code, Flow: body.Flow, Token: body.Token,
+		SessionID: sessionID(r), CurrentUserID: r.Header.Get("Mattermost-User-Id")})
+	a.answerSignIn(w, svc, res, err)
 }
 
 type confirmBody struct {
@@ -92,7 +110,8 @@ func (a *api) confirmLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	svc := a.SSO()
-	if err := a.interactive(svc, r); err != nil {
+	sess, err := a.interactive(svc, r)
+	if err != nil {
 		a.Log.LogWarn("Linking a Microsoft account refused", "user_id", userID, "reason", err.Error())
 		writeError(w, http.StatusForbidden, "Sign in to Mattermost in this window to link your account.")
 		return
@@ -102,9 +121,14 @@ func (a *api) confirmLink(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "The request must be JSON with a flow.")
 		return
 	}
-	code, err := svc.ConfirmLink(body.Flow, userID)
+	code, err := svc.ConfirmLink(body.Flow, sess)
+	if errors.Is(err, sso.ErrStaleLogin) {
+		a.Log.LogWarn("Linking a Microsoft account refused", "user_id", userID, "reason", err.Error())
+		writeError(w, http.StatusForbidden, "Sign in to Mattermost again in this window to link your account: a session this browser had before cannot confirm a link.")
+		return
+	}
 	if err != nil {
-		a.logSignInFailure(err)
+		a.logSignInFailure(svc, err)
 		if refused(err) {
 			writeError(w, http.StatusBadRequest, "This link request is unknown or has expired, or your account cannot be linked. Close this window and try again from the tab.")
 		} else {
@@ -115,18 +139,18 @@ func (a *api) confirmLink(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"code": code})
 }
 
-// interactive checks that the request's session is the person's own
+// interactive returns the request's session if it is the person's own
 // browser session, with its CSRF token as header and cookie.
-func (a *api) interactive(svc *sso.Service, r *http.Request) error {
+func (a *api) interactive(svc *sso.Service, r *http.Request) (*model.Session, error) {
 	s, err := a.session(svc, r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var cookie string
 	if c, err := r.Cookie(model.SessionCookieCsrf); err == nil {
 		cookie = c.Value
 	}
-	return sso.Interactive(s, r.Header.Get(model.HeaderCsrfToken), cookie)
+	return s, sso.Interactive(s, r.Header.Get(model.HeaderCsrfToken), cookie)
 }
 
 func (a *api) session(svc *sso.Service, r *http.Request) (*model.Session, error) {
@@ -160,12 +184,23 @@ func (a *api) jsonFromThisSite(w http.ResponseWriter, r *http.Request, browserOn
 	return true
 }
 
-// answerSignIn sets the new session's cookies and names where the frame
-// goes, or logs why sign-in failed and tells the client only that it did,
-// and whether it may offer linking.
-func (a *api) answerSignIn(w http.ResponseWriter, res *sso.Result, err error) {
+// answerSignIn sets the cookies the result carries (a new session's, or
+// the deletion of the one the request came with) and names where the
+// frame goes, or logs why sign-in failed and tells the client only that
+// it did, and whether it may offer linking.
+func (a *api) answerSignIn(w http.ResponseWriter, svc *sso.Service, res *sso.Result, err error) {
+	if res != nil {
+		for _, c := range res.Cookies {
+			http.SetCookie(w, c)
+		}
+	}
+	if errors.Is(err, sso.ErrLimited) {
+		a.logSignInFailure(svc, err)
+		writeError(w, http.StatusTooManyRequests, signInFailed)
+		return
+	}
 	if err != nil {
-		a.logSignInFailure(err)
+		a.logSignInFailure(svc, err)
 		if !refused(err) {
 			writeError(w, http.StatusInternalServerError, signInFailed)
 			return
@@ -176,9 +211,6 @@ func (a *api) answerSignIn(w http.ResponseWriter, res *sso.Result, err error) {
 		}
 		writeJSON(w, http.StatusUnauthorized, body)
 		return
-	}
-	for _, c := range res.Cookies {
-		http.SetCookie(w, c)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"redirect": res.Redirect})
 }
@@ -207,7 +239,8 @@ func sameOrigin(r *http.Request, siteOrigin string, browserOnly bool) bool {
 
 // refusals are what a sign-in or linking step refuses by its rules; any
 // other error is the server's own failure.
-var refusals = []error{sso.ErrNotConfigured, sso.ErrBadTarget, sso.ErrBadCode, sso.ErrBadFlow, sso.ErrWrongIdentity, sso.ErrNotInteractive}
+var refusals = []error{sso.ErrNotConfigured, sso.ErrBadTarget, sso.ErrBadCode, sso.ErrBadFlow, sso.ErrWrongIdentity, sso.ErrNotInteractive,
+	sso.ErrStaleLogin, sso.ErrLinkChanged, sso.ErrLimited}
 
 func refused(err error) bool {
 	var refusal *entra.Refusal
@@ -222,8 +255,14 @@ func refused(err error) bool {
 	return false
 }
 
-func (a *api) logSignInFailure(err error) {
+// logSignInFailure logs why a sign-in failed. Refusals, which anyone can
+// cause without signing in, are logged within the service's limit;
+// the server's own failures always.
+func (a *api) logSignInFailure(svc *sso.Service, err error) {
 	var refusal *entra.Refusal
+	if refused(err) && !svc.Limits.Warn() {
+		return
+	}
 	switch {
 	case errors.As(err, &refusal):
 		a.Log.LogWarn("Tab sign-in refused an Entra token", refusal.LogPairs()...)

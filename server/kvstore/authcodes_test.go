@@ -3,6 +3,7 @@ package kvstore
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -89,7 +90,7 @@ func TestSecretsOfOneKindAreNotAnother(t *testing.T) {
 func TestLinksStayOneToOne(t *testing.T) {
 	kv := memKV{}
 	var unlinked []string
-	links := Links{KV: kv, OnUnlink: func(userID string, _ Link) { unlinked = append(unlinked, userID) }}
+	links := Links{KV: kv, OnUnlink: func(userID string, _ Link, _ string) { unlinked = append(unlinked, userID) }}
 	a := Identity{TenantID: "T", ObjectID: "A"}
 	b := Identity{TenantID: "t", ObjectID: "b"}
 	if _, err := links.Link(a, "u1", RuleEmail); err != nil {
@@ -150,25 +151,106 @@ func TestLinksOfUnknownOriginCountAsEmail(t *testing.T) {
 	}
 }
 
-func TestASessionIsNotAddedToALinkRemovedMeanwhile(t *testing.T) {
+// lockedKV is memKV safe for concurrent use, each call one step, as the
+// server's store is.
+type lockedKV struct {
+	mu sync.Mutex
+	m  memKV
+}
+
+func (l *lockedKV) KVGet(k string) ([]byte, *model.AppError) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.m[k]), nil
+}
+func (l *lockedKV) KVSet(k string, v []byte) *model.AppError {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.KVSet(k, v)
+}
+func (l *lockedKV) KVDelete(k string) *model.AppError {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.KVDelete(k)
+}
+func (l *lockedKV) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppError) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.KVCompareAndSet(k, old, v)
+}
+func (l *lockedKV) KVSetWithOptions(k string, v []byte, o model.PluginKVSetOptions) (bool, *model.AppError) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.KVSetWithOptions(k, v, o)
+}
+
+func TestManyRequestsLinkingOnePairAtOnceMakeOneLink(t *testing.T) {
+	kv := &lockedKV{m: memKV{}}
+	var mu sync.Mutex
+	var made []Link
+	links := Links{KV: kv, OnLink: func(_ string, l Link) { mu.Lock(); made = append(made, l); mu.Unlock() }}
+	id := Identity{TenantID: "t", ObjectID: "a"}
+	const n = 50
+	var wg sync.WaitGroup
+	got := make([]Link, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], _, errs[i] = links.Put("u1", Link{Identity: id, Rule: RuleEmail, Email: "A@example.com", LinkedAt: int64(i + 1)})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if got[i].LinkedAt != made[0].LinkedAt {
+			t.Fatalf("request %d holds link %+v, the store %+v", i, got[i], made[0])
+		}
+	}
+	if len(made) != 1 {
+		t.Fatalf("%d links made, want 1", len(made))
+	}
+	if stored, _ := links.LinkOf("u1"); stored == nil || stored.LinkedAt != made[0].LinkedAt || stored.Email != "a@example.com" {
+		t.Fatalf("stored %+v", stored)
+	}
+	if user, _, _ := links.UserFor(id); user != "u1" {
+		t.Fatalf("the identity signs in as %q", user)
+	}
+}
+
+func TestASignInSeesALinkRemovedWhileItMadeItsSession(t *testing.T) {
 	kv := memKV{}
 	links := Links{KV: kv}
 	a := Identity{TenantID: "t", ObjectID: "a"}
-	link, err := links.Link(a, "u1", RuleConfirmed)
-	if err != nil {
+	if _, err := links.Link(a, "u1", RuleConfirmed); err != nil {
 		t.Fatal(err)
 	}
-	if err := links.AddSession("u1", link, "s1"); err != nil {
-		t.Fatal(err)
+	if ok, _ := links.Holds(a, "u1"); !ok {
+		t.Fatal("a fresh link does not hold")
 	}
-	read, _ := links.LinkOf("u1")
+	if ok, _ := links.Holds(a, "u2"); ok {
+		t.Fatal("the link holds for another account")
+	}
 	if _, err := links.Unlink("u1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := links.AddSession("u1", *read, "s2"); err != ErrLinkChanged {
-		t.Fatalf("adding to a removed link: %v", err)
+	if ok, _ := links.Holds(a, "u1"); ok {
+		t.Fatal("a removed link holds")
 	}
-	if got, _ := links.LinkOf("u1"); got != nil {
-		t.Fatalf("the removed link came back: %+v", got)
+}
+
+func TestAnEmailLinkHoldsOnlyWhileTheAccountKeepsTheAddress(t *testing.T) {
+	byEmail := Link{Rule: RuleEmail, Email: "a@example.com"}
+	if !byEmail.EmailStillProves("A@Example.com") || byEmail.EmailStillProves("b@example.com") {
+		t.Fatal("the address that made the link decides")
+	}
+	if (Link{Rule: RuleEmail}).EmailStillProves("a@example.com") {
+		t.Fatal("an email link that kept no address holds without proof")
+	}
+	if !(Link{Rule: RuleConfirmed}).EmailStillProves("b@example.com") {
+		t.Fatal("a confirmed link depends on the email")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -54,16 +53,37 @@ type Link struct {
 	// Rule is how the link was made; "" for links stored before rules
 	// were kept, which count as RuleEmail.
 	Rule string `json:"rule,omitempty"`
+	// Email is, for a link made by email, the address that proved it,
+	// lower-cased: the link holds only while the account still has it.
+	// "" on links made before it was kept, which hold only once an email
+	// proves them again.
+	Email string `json:"email,omitempty"`
+	// By is who made the link: the Mattermost user ID of the person who
+	// confirmed it, or ByMatch for the sign-in's own rules.
+	By string `json:"by,omitempty"`
 	// LinkedAt is when, in Unix milliseconds; 0 if unknown.
 	LinkedAt int64 `json:"at,omitempty"`
-	// Sessions are the latest sessions the link signed in, so that
-	// removing the link can end them.
+	// Sessions are sessions links stored before sessions were found by
+	// their own marks; removing the link still ends them.
 	Sessions []string `json:"sessions,omitempty"`
 }
 
-// maxLinkSessions caps the sessions a link remembers; older ones end
-// with their own expiry.
-const maxLinkSessions = 20
+// Who made or removed a link, when no person did.
+const (
+	ByMatch   = "sign-in"
+	ByReplace = "replaced by a new link"
+	ByReach   = "reach job"
+)
+
+// EmailStillProves reports whether a link made by email still holds for
+// an account whose email is now email: the address that made it must
+// still be the account's. Links made by other rules do not depend on it.
+func (l Link) EmailStillProves(email string) bool {
+	if l.MadeBy() != RuleEmail {
+		return true
+	}
+	return l.Email != "" && strings.EqualFold(l.Email, email)
+}
 
 // MadeBy is the link's rule, with links of unknown origin read as made
 // by email, the weakest rule.
@@ -95,8 +115,8 @@ type Links struct {
 	KV mmapi.KV
 	// OnLink, if set, hears of every link made.
 	OnLink func(userID string, link Link)
-	// OnUnlink, if set, hears of every link removed.
-	OnUnlink func(userID string, link Link)
+	// OnUnlink, if set, hears of every link removed, and who removed it.
+	OnUnlink func(userID string, link Link, by string)
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 }
@@ -137,14 +157,7 @@ func (l Links) LinkOf(userID string) (*Link, error) {
 	if appErr != nil {
 		return nil, fmt.Errorf("read link of %s: %w", userID, appErr)
 	}
-	if data == nil {
-		return nil, nil
-	}
-	var link Link
-	if err := json.Unmarshal(data, &link); err != nil {
-		return nil, fmt.Errorf("decode link of %s: %w", userID, err)
-	}
-	return &link, nil
+	return decodeLink(userID, data)
 }
 
 // IdentityFor returns the identity linked to an account, if any.
@@ -156,76 +169,119 @@ func (l Links) IdentityFor(userID string) (*Identity, error) {
 	return &link.Identity, nil
 }
 
-// Link records that an identity signs in as an account, by rule. A link
-// either side had before is removed, so one identity and one account are
-// only ever linked to each other.
+// Link records that an identity signs in as an account, by rule; see
+// Put.
 func (l Links) Link(id Identity, userID, rule string) (Link, error) {
-	id = id.normal()
-	link := Link{Identity: id, Rule: rule, LinkedAt: l.now().UnixMilli()}
-	if prevUser, _, err := l.UserFor(id); err != nil {
-		return Link{}, err
-	} else if prevUser != "" && prevUser != userID {
-		if _, err := l.Unlink(prevUser); err != nil {
-			return Link{}, err
-		}
-	}
-	if prev, err := l.LinkOf(userID); err != nil {
-		return Link{}, err
-	} else if prev != nil && !prev.Equal(id) {
-		if _, err := l.Unlink(userID); err != nil {
-			return Link{}, err
-		}
-	}
-	data, err := json.Marshal(link)
-	if err != nil {
-		return Link{}, fmt.Errorf("encode link: %w", err)
-	}
-	// The account's key first: until the identity's key names the
-	// account, the link signs nobody in.
-	if appErr := l.KV.KVSet(userKey(userID), data); appErr != nil {
-		return Link{}, fmt.Errorf("store link: %w", appErr)
-	}
-	if appErr := l.KV.KVSet(identityKey(id), []byte(userID)); appErr != nil {
-		return Link{}, fmt.Errorf("store link: %w", appErr)
-	}
-	if l.OnLink != nil {
-		l.OnLink(userID, link)
-	}
-	return link, nil
+	link, _, err := l.Put(userID, Link{Identity: id, Rule: rule, By: ByMatch})
+	return link, err
 }
 
-// ErrLinkChanged means a link changed between reading it and adding a
-// session to it: the session must not outlive a link removed meanwhile.
+// maxLinkAttempts bounds the compare-and-set retries of one Put: each
+// retry means another server or request changed the same link meanwhile.
+const maxLinkAttempts = 8
+
+// ErrLinkBusy means a link kept changing under Put.
+var ErrLinkBusy = errors.New("the link kept changing; try again")
+
+// Put links want's identity to an account. A link either side had to
+// someone else is removed first, so one identity and one account are only
+// ever linked to each other. It is idempotent under concurrency: the
+// account's key is written by compare-and-set, so of many requests
+// linking the same pair at once one makes the link (made is true for it
+// alone) and the others return the stored link.
+func (l Links) Put(userID string, want Link) (link Link, made bool, err error) {
+	want.Identity = want.Identity.normal()
+	want.Email = strings.ToLower(want.Email)
+	want.Sessions = nil
+	if want.LinkedAt == 0 {
+		want.LinkedAt = l.now().UnixMilli()
+	}
+	for attempt := 0; attempt < maxLinkAttempts; attempt++ {
+		if prevUser, _, err := l.UserFor(want.Identity); err != nil {
+			return Link{}, false, err
+		} else if prevUser != "" && prevUser != userID {
+			if _, err := l.UnlinkBy(prevUser, ByReplace); err != nil {
+				return Link{}, false, err
+			}
+		}
+		oldData, appErr := l.KV.KVGet(userKey(userID))
+		if appErr != nil {
+			return Link{}, false, fmt.Errorf("read link of %s: %w", userID, appErr)
+		}
+		prev, err := decodeLink(userID, oldData)
+		if err != nil {
+			return Link{}, false, err
+		}
+		if prev != nil && !prev.Equal(want.Identity) {
+			if _, err := l.UnlinkBy(userID, ByReplace); err != nil {
+				return Link{}, false, err
+			}
+			continue
+		}
+		if prev != nil && prev.MadeBy() == want.MadeBy() && prev.Email == want.Email {
+			// Already so: only the identity's key may be missing, if the
+			// request that made the link has not written it yet.
+			if appErr := l.KV.KVSet(identityKey(want.Identity), []byte(userID)); appErr != nil {
+				return Link{}, false, fmt.Errorf("store link: %w", appErr)
+			}
+			return *prev, false, nil
+		}
+		data, err := json.Marshal(want)
+		if err != nil {
+			return Link{}, false, fmt.Errorf("encode link: %w", err)
+		}
+		// The account's key first: until the identity's key names the
+		// account, the link signs nobody in.
+		swapped, appErr := l.KV.KVCompareAndSet(userKey(userID), oldData, data)
+		if appErr != nil {
+			return Link{}, false, fmt.Errorf("store link: %w", appErr)
+		}
+		if !swapped {
+			continue
+		}
+		if appErr := l.KV.KVSet(identityKey(want.Identity), []byte(userID)); appErr != nil {
+			return Link{}, false, fmt.Errorf("store link: %w", appErr)
+		}
+		if l.OnLink != nil {
+			l.OnLink(userID, want)
+		}
+		return want, true, nil
+	}
+	return Link{}, false, ErrLinkBusy
+}
+
+// ErrLinkChanged means a link was removed or replaced while a sign-in
+// through it was making a session.
 var ErrLinkChanged = errors.New("the link changed during sign-in")
 
-// AddSession remembers a session the link, as just read, signed in,
-// keeping the latest few. It fails with ErrLinkChanged when the stored
-// link is no longer the one read, removed or replaced meanwhile.
-func (l Links) AddSession(userID string, link Link, sessionID string) error {
-	old, err := json.Marshal(link)
-	if err != nil {
-		return fmt.Errorf("encode link: %w", err)
-	}
-	link.Sessions = append(slices.Clone(link.Sessions), sessionID)
-	if n := len(link.Sessions); n > maxLinkSessions {
-		link.Sessions = link.Sessions[n-maxLinkSessions:]
-	}
-	data, err := json.Marshal(link)
-	if err != nil {
-		return fmt.Errorf("encode link: %w", err)
-	}
-	swapped, appErr := l.KV.KVCompareAndSet(userKey(userID), old, data)
+// Holds reports whether the identity's key still names the account. A
+// sign-in asks after making its session: a removal deletes that key
+// before it ends the account's sessions, so either the removal finds the
+// new session or the sign-in finds the key gone.
+func (l Links) Holds(id Identity, userID string) (bool, error) {
+	data, appErr := l.KV.KVGet(identityKey(id))
 	if appErr != nil {
-		return fmt.Errorf("store link: %w", appErr)
+		return false, fmt.Errorf("read link: %w", appErr)
 	}
-	if !swapped {
-		return ErrLinkChanged
+	return string(data) == userID, nil
+}
+
+func decodeLink(userID string, data []byte) (*Link, error) {
+	if data == nil {
+		return nil, nil
 	}
-	return nil
+	var link Link
+	if err := json.Unmarshal(data, &link); err != nil {
+		return nil, fmt.Errorf("decode link of %s: %w", userID, err)
+	}
+	return &link, nil
 }
 
 // Unlink removes an account's link and returns it; nil if it had none.
-func (l Links) Unlink(userID string) (*Link, error) {
+func (l Links) Unlink(userID string) (*Link, error) { return l.UnlinkBy(userID, "") }
+
+// UnlinkBy is Unlink, naming who removed the link to the listener.
+func (l Links) UnlinkBy(userID, by string) (*Link, error) {
 	link, err := l.LinkOf(userID)
 	if err != nil || link == nil {
 		return nil, err
@@ -244,7 +300,7 @@ func (l Links) Unlink(userID string) (*Link, error) {
 		return nil, fmt.Errorf("remove link: %w", appErr)
 	}
 	if l.OnUnlink != nil {
-		l.OnUnlink(userID, *link)
+		l.OnUnlink(userID, *link, by)
 	}
 	return link, nil
 }

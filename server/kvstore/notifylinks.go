@@ -18,6 +18,10 @@ type NotifyLink struct {
 	ObjectID string `json:"oid"`
 	// Rule is RuleNotifyAuthData or RuleNotifyDirectory.
 	Rule string `json:"rule"`
+	// Email is, for RuleNotifyDirectory, the account's address the
+	// directory was asked about: the link holds only while the account
+	// still has it.
+	Email string `json:"email,omitempty"`
 	// At is when the link was made, in Unix milliseconds.
 	At int64 `json:"at"`
 	// Installed is when Graph said the Teams app is installed for the
@@ -28,6 +32,16 @@ type NotifyLink struct {
 	// Removed is when the person or an admin removed the link. It stays
 	// as a mark, so that no later run makes the link again.
 	Removed int64 `json:"rm,omitempty"`
+}
+
+// EmailStillProves reports whether a link made from the directory's
+// answer about an email still holds for an account whose email is now
+// email; links made by the account's Entra object ID do not depend on it.
+func (l NotifyLink) EmailStillProves(email string) bool {
+	if l.Rule != RuleNotifyDirectory {
+		return true
+	}
+	return l.Email != "" && strings.EqualFold(l.Email, email)
 }
 
 // NotifyChunk is the notification links one page of one run made, for

@@ -27,7 +27,7 @@ type API interface {
 // Links reads and removes links.
 type Links interface {
 	LinkOf(userID string) (*kvstore.Link, error)
-	Unlink(userID string) (*kvstore.Link, error)
+	UnlinkBy(userID, by string) (*kvstore.Link, error)
 }
 
 // NotifyLinks reads and removes notification links, made for people
@@ -45,7 +45,8 @@ type Command struct {
 	// MatchEmail reports whether email matching is on, which decides
 	// whether a link made by email is in force.
 	MatchEmail func() bool
-	// Unlinked records a removal for the audit.
+	// Unlinked records the removal of a notification link for the audit;
+	// the link store records that of a sign-in link.
 	Unlinked func(userID string, link kvstore.Link, actorID string)
 }
 
@@ -115,12 +116,10 @@ func (c Command) show(userID, name string) *model.CommandResponse {
 }
 
 func (c Command) unlink(userID, name, actorID string) *model.CommandResponse {
-	link, err := c.Links.Unlink(userID)
+	// The link store records the removal of a sign-in link itself.
+	link, err := c.Links.UnlinkBy(userID, actorID)
 	if err != nil {
 		return slash.Reply("Removing the link failed; try again.")
-	}
-	if link != nil && c.Unlinked != nil {
-		c.Unlinked(userID, *link, actorID)
 	}
 	notifyLink, err := c.NotifyLinks.RemoveNotifyLink(userID, time.Now().UnixMilli())
 	if err != nil {

@@ -16,6 +16,8 @@ type fake struct {
 	admins map[string]bool
 	links  map[string]*kvstore.Link
 	notify map[string]linkindex.NotifyEntry
+	// audited is every removal with who made it.
+	audited *[]string
 }
 
 func (f *fake) NotifyLinkOf(id string) (linkindex.NotifyEntry, bool) {
@@ -43,9 +45,14 @@ func (f *fake) GetUserByUsername(name string) (*model.User, *model.AppError) {
 }
 func (f *fake) HasPermissionTo(id string, _ *model.Permission) bool { return f.admins[id] }
 func (f *fake) LinkOf(id string) (*kvstore.Link, error)             { return f.links[id], nil }
-func (f *fake) Unlink(id string) (*kvstore.Link, error) {
+
+// UnlinkBy records who removed a link, as the link store's audit does.
+func (f *fake) UnlinkBy(id, by string) (*kvstore.Link, error) {
 	l := f.links[id]
 	delete(f.links, id)
+	if l != nil {
+		*f.audited = append(*f.audited, id+" by "+by)
+	}
 	return l, nil
 }
 
@@ -63,6 +70,7 @@ func newCommand() (*fake, Command, *[]string) {
 	}
 	f.users["c"] = &model.User{Id: "c", Username: "carol"}
 	var audited []string
+	f.audited = &audited
 	c := Command{API: f, Links: f, NotifyLinks: f, MatchEmail: func() bool { return false },
 		Unlinked: func(userID string, _ kvstore.Link, actor string) { audited = append(audited, userID+" by "+actor) }}
 	return f, c, &audited

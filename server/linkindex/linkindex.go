@@ -6,6 +6,8 @@ package linkindex
 import (
 	"strings"
 	"sync"
+
+	"github.com/mattermost/mattermost/server/public/model"
 )
 
 // Index maps user IDs to the Entra object IDs they signed in with, for
@@ -15,20 +17,39 @@ type Index struct {
 	tenant string
 	users  map[string]string // user ID → object ID
 	others map[string]string // user ID → tenant, for links of other tenants
+	// proof is, for links made from an email, the address that made
+	// them: they hold only while the account keeps it ("" when the link
+	// kept none, which holds for nobody).
+	proof map[string]string
 }
 
 // New returns an empty index that answers for tenant.
 func New(tenant string) *Index {
-	return &Index{tenant: strings.ToLower(tenant), users: map[string]string{}, others: map[string]string{}}
+	return &Index{tenant: strings.ToLower(tenant), users: map[string]string{}, others: map[string]string{}, proof: map[string]string{}}
 }
 
 // Set records a link (a nil index ignores it); a link of another tenant is kept but not answered.
 func (ix *Index) Set(userID, tenantID, objectID string) {
+	ix.set(userID, tenantID, objectID, "", false)
+}
+
+// SetByEmail records a link made from the account's email, which holds
+// only while the account keeps that address (see InForceFor).
+func (ix *Index) SetByEmail(userID, tenantID, objectID, email string) {
+	ix.set(userID, tenantID, objectID, email, true)
+}
+
+func (ix *Index) set(userID, tenantID, objectID, email string, byEmail bool) {
 	if ix == nil {
 		return
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if byEmail {
+		ix.proof[userID] = strings.ToLower(email)
+	} else {
+		delete(ix.proof, userID)
+	}
 	if strings.EqualFold(tenantID, ix.tenant) {
 		ix.users[userID] = strings.ToLower(objectID)
 		delete(ix.others, userID)
@@ -47,6 +68,26 @@ func (ix *Index) Lookup(userID string) (string, bool) {
 	defer ix.mu.RUnlock()
 	oid, ok := ix.users[userID]
 	return oid, ok
+}
+
+// InForceFor is the object ID an account is told at, if its link still
+// stands for the account as it is now: one made from an email holds
+// only while the account has that address (there is no hook for a
+// changed email, so it is checked here, at use).
+func (ix *Index) InForceFor(u *model.User) (string, bool) {
+	if ix == nil {
+		return "", false
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	oid, ok := ix.users[u.Id]
+	if !ok {
+		return "", false
+	}
+	if email, byEmail := ix.proof[u.Id]; byEmail && (email == "" || !strings.EqualFold(email, u.Email)) {
+		return "", false
+	}
+	return oid, true
 }
 
 // Len is the number of linked users in the index's tenant.
@@ -82,4 +123,5 @@ func (ix *Index) Remove(userID string) {
 	defer ix.mu.Unlock()
 	delete(ix.users, userID)
 	delete(ix.others, userID)
+	delete(ix.proof, userID)
 }

@@ -47,3 +47,27 @@ func TestKeywords(t *testing.T) {
 		t.Errorf("after a change: bridge %v fire %v", got, k.Lookup("fire"))
 	}
 }
+
+func TestALinkMadeFromAnEmailHoldsOnlyWhileTheAccountKeepsIt(t *testing.T) {
+	ix := New("t")
+	ix.SetByEmail("u1", "t", "oid-1", "Ann@example.com")
+	ix.SetByEmail("u2", "t", "oid-2", "")
+	ix.Set("u3", "t", "oid-3")
+	if oid, ok := ix.InForceFor(&model.User{Id: "u1", Email: "ann@Example.com"}); !ok || oid != "oid-1" {
+		t.Fatalf("the account with the address: %q, %v", oid, ok)
+	}
+	if _, ok := ix.InForceFor(&model.User{Id: "u1", Email: "ann.new@example.com"}); ok {
+		t.Fatal("the link holds after the address changed")
+	}
+	if _, ok := ix.InForceFor(&model.User{Id: "u2", Email: "bob@example.com"}); ok {
+		t.Fatal("an email link that kept no address holds")
+	}
+	if _, ok := ix.InForceFor(&model.User{Id: "u3", Email: "anything@example.com"}); !ok {
+		t.Fatal("a link made otherwise depends on the address")
+	}
+	// Linked again otherwise, the address no longer matters.
+	ix.Set("u1", "t", "oid-1")
+	if _, ok := ix.InForceFor(&model.User{Id: "u1", Email: "ann.new@example.com"}); !ok {
+		t.Fatal("a confirmed link still depends on the old address")
+	}
+}

@@ -84,6 +84,20 @@ func (l *Live) Len() int { return l.current().Len() }
 // Lookup returns the object ID a user is linked to in the tenant.
 func (l *Live) Lookup(userID string) (string, bool) { return l.current().Lookup(userID) }
 
+// InForceFor is the object ID an account is told at, if its link still
+// stands for the account as it is now (see Index.InForceFor).
+func (l *Live) InForceFor(u *model.User) (string, bool) { return l.current().InForceFor(u) }
+
+// setLink puts a sign-in link in the index; one made by email holds
+// only while the account keeps the address that made it.
+func setLink(ix *Index, userID string, link kvstore.Link) {
+	if link.MadeBy() == kvstore.RuleEmail {
+		ix.SetByEmail(userID, link.TenantID, link.ObjectID, link.Email)
+		return
+	}
+	ix.Set(userID, link.TenantID, link.ObjectID)
+}
+
 // UserIDs is every linked person in the tenant.
 func (l *Live) UserIDs() []string { return l.current().UserIDs() }
 
@@ -112,7 +126,7 @@ func (l *Live) Configure(tenant string, matchEmail, reach bool) {
 			signIn[userID] = strings.ToLower(link.ObjectID)
 		}
 		if link.Trusted(matchEmail) {
-			ix.Set(userID, link.TenantID, link.ObjectID)
+			setLink(ix, userID, link)
 		}
 	})
 	if err != nil {
@@ -219,7 +233,7 @@ func (l *Live) apply(event, userID string, link kvstore.Link) {
 	}
 	trusted := link.Trusted(matchEmail)
 	if trusted {
-		ix.Set(userID, link.TenantID, link.ObjectID)
+		setLink(ix, userID, link)
 	} else {
 		ix.Remove(userID)
 	}

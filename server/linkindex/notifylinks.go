@@ -172,7 +172,11 @@ func (l *Live) applyNotifyLocked(userID string) bool {
 		l.index.Remove(userID)
 		return false
 	}
-	l.index.Set(userID, l.tenant, e.ObjectID)
+	if e.Rule == kvstore.RuleNotifyDirectory {
+		l.index.SetByEmail(userID, l.tenant, e.ObjectID, e.Email)
+	} else {
+		l.index.Set(userID, l.tenant, e.ObjectID)
+	}
 	return true
 }
 

@@ -60,6 +60,8 @@ type TabData struct {
 	ExchangeURL string
 	// RedeemURL trades an external login's one-time code for a session.
 	RedeemURL string
+	// SignOutURL ends the tab session on a failure the page finds itself.
+	SignOutURL string
 	// LinkPath is the popup's page where a person confirms a link; an
 	// external login in the popup ends there too.
 	LinkPath string
@@ -108,8 +110,13 @@ type LinkData struct {
 	MicrosoftName, MicrosoftAccount     string
 	MattermostUsername, MattermostEmail string
 	// Problem, when set, is why nothing can be confirmed here.
-	Problem      string
-	ValidOrigins []string
+	Problem string
+	// SignInAgain, when set, is why the session this browser has cannot
+	// confirm: the page then offers to end it (LogoutURL) and sign in
+	// for the link (LoginURL).
+	SignInAgain         string
+	LoginURL, LogoutURL string
+	ValidOrigins        []string
 }
 
 // RenderLink writes the link confirmation page.

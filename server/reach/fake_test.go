@@ -3,8 +3,10 @@ package reach
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,6 +28,32 @@ type fakeAPI struct {
 	kv    map[string][]byte
 	users map[string]*model.User
 	calls atomic.Int64
+	info  []string
+}
+
+// RolesGrantPermission grants nothing beyond the roles' names: custom
+// roles have their own tests.
+func (f *fakeAPI) RolesGrantPermission([]string, string) bool {
+	f.calls.Add(1)
+	return false
+}
+
+func (f *fakeAPI) LogInfo(msg string, kv ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.info = append(f.info, msg+" "+fmt.Sprint(kv...))
+}
+
+func (f *fakeAPI) infoLines(prefix string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, l := range f.info {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func newFakeAPI() *fakeAPI {

@@ -24,6 +24,7 @@ type API interface {
 	kvstore.Lister
 	mmapi.Logger
 	GetUsers(options *model.UserGetOptions) ([]*model.User, *model.AppError)
+	RolesGrantPermission(roleNames []string, permissionID string) bool
 }
 
 // Directory is Microsoft Graph as the job uses it (a *graph.Client).

@@ -453,3 +453,39 @@ func TestALinkCountsOnlyOnceTheAppIsInstalled(t *testing.T) {
 		t.Fatal("ann is not told once the app is installed")
 	}
 }
+
+func TestTheDirectoryNeverLinksAnAccountSignInWouldNotMatchByEmail(t *testing.T) {
+	w := newWorld(t)
+	for _, name := range []string{"root", "mfa", "ann"} {
+		w.cloud.AddUser(tenant, msfake.User{ObjectID: "oid-" + name, Mail: name + "@example.com", UserPrincipalName: name + "@example.com"})
+	}
+	root := member("root", "root", "root@example.com")
+	root.Roles = "system_user system_admin"
+	mfa := member("mfa", "mfa", "mfa@example.com")
+	mfa.MfaActive = true
+	w.api.add(root)
+	w.api.add(mfa)
+	w.api.add(member("ann", "ann", "ann@example.com"))
+	if err := w.job.RequestRun("@admin"); err != nil {
+		t.Fatal(err)
+	}
+	run := w.runNow(t)
+	for _, user := range []string{"root", "mfa"} {
+		if oid, ok := w.links.Lookup(user); ok {
+			t.Errorf("%s was linked to %s", user, oid)
+		}
+		if apps := w.cloud.InstalledFor(tenant, "oid-"+user); len(apps) != 0 {
+			t.Errorf("the app was installed for %s", user)
+		}
+	}
+	if oid, ok := w.links.Lookup("ann"); !ok || oid != "oid-ann" {
+		t.Fatalf("ann is told as %q, %v", oid, ok)
+	}
+	if run.Linked[kvstore.RuleNotifyDirectory] != 1 {
+		t.Fatalf("counts: %+v", run.Counts)
+	}
+	made := w.api.infoLines("Linked a Microsoft account for notifications")
+	if len(made) != 1 || !strings.Contains(made[0], "ann") || !strings.Contains(made[0], "oid-ann") || !strings.Contains(made[0], kvstore.ByReach) {
+		t.Fatalf("log lines of links made: %q", made)
+	}
+}

@@ -21,6 +21,7 @@ const (
 	skipRemoved   = "the person removed their notification link"
 	skipChoiceOff = "the person turned Teams notifications off"
 	skipTaken     = "the Microsoft account is linked to another Mattermost account"
+	skipChanged   = "the account changed since it was linked (email, role or state); it is not notified until it signs in"
 )
 
 // Retries within a run: Graph's 429s are waited out up to maxThrottled
@@ -57,6 +58,8 @@ func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links 
 		chunk = &kvstore.NotifyChunk{Key: key, TenantID: w.target.TenantID}
 	}
 	now := w.job.now().UnixMilli()
+	made := len(chunk.Links)
+	grants := RoleGrants{Ask: w.job.API.RolesGrantPermission}
 	names := map[string]string{}
 	var byEmail []*model.User
 	var emails []string
@@ -71,14 +74,17 @@ func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links 
 			continue
 		}
 		if e, ok := links.Notify[u.Id]; ok {
-			if e.Removed != 0 {
+			switch {
+			case e.Removed != 0:
 				run.skip(skipRemoved, u.Username)
-			} else {
+			case !NotifyLinkHolds(e.NotifyLink, u, grants.Grants):
+				run.skip(skipChanged, u.Username)
+			default:
 				run.AlreadyLinked++
 			}
 			continue
 		}
-		plan := PlanFor(u)
+		plan := PlanFor(u, grants.Grants)
 		switch {
 		case plan.Skip != "":
 			run.skip(plan.Skip, u.Username)
@@ -104,6 +110,7 @@ func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links 
 			run.skip(skip, u.Username)
 		default:
 			w.add(run, chunk, owners, u, oid, kvstore.RuleNotifyDirectory, now)
+			chunk.Links[len(chunk.Links)-1].Email = emails[i]
 		}
 	}
 	if len(chunk.Links) == 0 {
@@ -120,7 +127,17 @@ func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links 
 		return err
 	}
 	w.job.Links.NotifyChunkStored(*chunk)
+	w.logMade(chunk.Links[made:])
 	return nil
+}
+
+// logMade writes the one log line every link made has: whose account,
+// which Microsoft identity, by what rule, made by the job.
+func (w *worker) logMade(links []kvstore.NotifyLink) {
+	for _, l := range links {
+		w.job.API.LogInfo("Linked a Microsoft account for notifications", "user_id", l.UserID, "entra_object_id", l.ObjectID,
+			"tenant_id", w.target.TenantID, "rule", l.Rule, "made_by", kvstore.ByReach)
+	}
 }
 
 func (w *worker) add(run *Run, chunk *kvstore.NotifyChunk, owners map[string]string, u *model.User, oid, rule string, now int64) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/account"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 )
 
 // Plan is how an account's identity is found: ObjectID when the account
@@ -22,15 +23,19 @@ type Plan struct {
 	Skip     string
 }
 
-// PlanFor is how to find u's identity without u.
-func PlanFor(u *model.User) Plan {
+// PlanFor is how to find u's identity without u. An email is asked about
+// only for an account that sign-in would match by email too
+// (account.EmailMayNotLink): never one that may manage the system, has
+// MFA on, or whose email does not prove its owner; those people link
+// themselves once.
+func PlanFor(u *model.User, grants account.Grants) Plan {
 	if why := account.Unreachable(u); why != "" {
 		return Plan{Skip: "the account " + why}
 	}
 	if oid := account.EntraObjectID(u); oid != "" {
 		return Plan{ObjectID: strings.ToLower(oid)}
 	}
-	if why := account.EmailUnproven(u); why != "" {
+	if why := account.EmailMayNotLink(u, grants); why != "" {
 		return Plan{Skip: "the account " + why}
 	}
 	if u.Email == "" {
@@ -62,4 +67,39 @@ func Choose(email string, l graph.UserLookup) (objectID, skip string) {
 		return "", "the directory's person with this email cannot sign in"
 	}
 	return strings.ToLower(found[0].ID), ""
+}
+
+// RoleGrants answers account.Grants through the plugin API once per set
+// of roles: a page of accounts shares a handful of them.
+type RoleGrants struct {
+	Ask   func(roles []string, permissionID string) bool
+	known map[string]bool
+}
+
+// Grants is the cached answer.
+func (g *RoleGrants) Grants(roles []string, permissionID string) bool {
+	key := strings.Join(roles, " ") + "\x00" + permissionID
+	if v, ok := g.known[key]; ok {
+		return v
+	}
+	if g.known == nil {
+		g.known = map[string]bool{}
+	}
+	v := g.Ask(roles, permissionID)
+	g.known[key] = v
+	return v
+}
+
+// NotifyLinkHolds reports whether a notification link still stands for
+// the account as it is now: a link made from the directory's answer
+// about an email holds only while the account keeps that address and
+// may still be reached by email.
+func NotifyLinkHolds(l kvstore.NotifyLink, u *model.User, grants account.Grants) bool {
+	if account.Unreachable(u) != "" {
+		return false
+	}
+	if l.Rule != kvstore.RuleNotifyDirectory {
+		return true
+	}
+	return l.EmailStillProves(u.Email) && account.EmailMayNotLink(u, grants) == ""
 }

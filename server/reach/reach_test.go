@@ -2,12 +2,14 @@ package reach
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 )
 
 func TestEachKindOfAccountHasItsPlan(t *testing.T) {
@@ -24,9 +26,15 @@ func TestEachKindOfAccountHasItsPlan(t *testing.T) {
 		{"GitLab", &model.User{Email: "g@example.com", AuthService: model.UserAuthServiceGitlab, EmailVerified: true}, Plan{}, "does not vouch"},
 		{"bot", &model.User{IsBot: true, Email: "b@example.com", EmailVerified: true}, Plan{}, "bot"},
 		{"deactivated", &model.User{DeleteAt: 5, Email: "d@example.com", EmailVerified: true}, Plan{}, "deactivated"},
+		{"system admin", &model.User{Email: "root@example.com", EmailVerified: true, Roles: "system_user system_admin"}, Plan{}, "may manage"},
+		{"a role granted managing", &model.User{Email: "m@example.com", EmailVerified: true, Roles: "system_user ops_lead"}, Plan{}, "may manage"},
+		{"MFA", &model.User{Email: "mfa@example.com", EmailVerified: true, MfaActive: true}, Plan{}, "multi-factor"},
+	}
+	grants := func(roles []string, perm string) bool {
+		return slices.Contains(roles, "ops_lead") && perm == model.PermissionManageSystem.Id
 	}
 	for _, c := range cases {
-		got := PlanFor(c.u)
+		got := PlanFor(c.u, grants)
 		if got.ObjectID != c.want.ObjectID || got.Email != c.want.Email || !strings.Contains(got.Skip, c.skip) || (c.skip == "") != (got.Skip == "") {
 			t.Errorf("%s: %+v", c.name, got)
 		}
@@ -60,5 +68,42 @@ func TestOnlyOneEnabledMemberIsChosen(t *testing.T) {
 		if oid != c.oid || !strings.Contains(skip, c.skip) || (c.skip == "") != (skip == "") {
 			t.Errorf("%s: %q %q", c.name, oid, skip)
 		}
+	}
+}
+
+func TestADirectoryLinkHoldsWhileTheAccountKeepsItsEmail(t *testing.T) {
+	none := func([]string, string) bool { return false }
+	link := kvstore.NotifyLink{Rule: kvstore.RuleNotifyDirectory, Email: "ann@example.com"}
+	ann := &model.User{Email: "Ann@example.com", EmailVerified: true}
+	if !NotifyLinkHolds(link, ann, none) {
+		t.Fatal("the link does not hold for the account it was made for")
+	}
+	for name, u := range map[string]*model.User{
+		"email changed":    {Email: "ann.new@example.com", EmailVerified: true},
+		"deactivated":      {Email: "ann@example.com", EmailVerified: true, DeleteAt: 1},
+		"became an admin":  {Email: "ann@example.com", EmailVerified: true, Roles: "system_admin"},
+		"email unverified": {Email: "ann@example.com"},
+		"multi-factor on":  {Email: "ann@example.com", EmailVerified: true, MfaActive: true},
+	} {
+		if NotifyLinkHolds(link, u, none) {
+			t.Errorf("%s: the link still holds", name)
+		}
+	}
+	if NotifyLinkHolds(kvstore.NotifyLink{Rule: kvstore.RuleNotifyDirectory}, ann, none) {
+		t.Error("a directory link that kept no email holds")
+	}
+	if !NotifyLinkHolds(kvstore.NotifyLink{Rule: kvstore.RuleNotifyAuthData}, &model.User{Email: "other@example.com"}, none) {
+		t.Error("an auth data link depends on the email")
+	}
+}
+
+func TestRoleGrantsAskOncePerSetOfRoles(t *testing.T) {
+	asked := 0
+	g := RoleGrants{Ask: func([]string, string) bool { asked++; return false }}
+	for range 200 {
+		g.Grants([]string{"system_user"}, model.PermissionManageSystem.Id)
+	}
+	if asked != 1 {
+		t.Fatalf("asked %d times", asked)
 	}
 }

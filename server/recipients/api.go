@@ -23,6 +23,9 @@ type API interface {
 type Linked interface {
 	Len() int
 	Lookup(userID string) (objectID string, ok bool)
+	// InForceFor is Lookup for the account as it is now: a link made
+	// from an email no longer stands once the account's address changed.
+	InForceFor(u *model.User) (objectID string, ok bool)
 	UserIDs() []string
 }
 

@@ -40,8 +40,9 @@ func (r *run) filter() ([]Recipient, error) {
 	var out []Recipient
 	for _, u := range users {
 		if best := r.cands[u.Id].best(); best != None {
-			oid, _ := r.Linked.Lookup(u.Id)
-			out = append(out, Recipient{UserID: u.Id, ObjectID: oid, Reason: best})
+			if oid, ok := r.Linked.InForceFor(u); ok {
+				out = append(out, Recipient{UserID: u.Id, ObjectID: oid, Reason: best})
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b Recipient) int {

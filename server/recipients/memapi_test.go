@@ -159,6 +159,7 @@ func (l linkedSet) Lookup(id string) (string, bool) {
 	oid, ok := l[id]
 	return oid, ok
 }
+func (l linkedSet) InForceFor(u *model.User) (string, bool) { return l.Lookup(u.Id) }
 func (l linkedSet) UserIDs() []string {
 	out := make([]string, 0, len(l))
 	for id := range l {

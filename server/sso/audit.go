@@ -34,20 +34,36 @@ func (a Audit) SignedIn(userID, sessionID string, link kvstore.Link, rule, hostA
 	})
 }
 
-// Linked records a new link; actorID is who made it ("" for the plugin
-// itself, on a match).
-func (a Audit) Linked(userID string, link kvstore.Link, actorID string) {
+// Linked records a new link, made by link.By.
+func (a Audit) Linked(userID string, link kvstore.Link) {
+	actorID := ""
+	if model.IsValidId(link.By) {
+		actorID = link.By
+	}
 	a.record(EventLink, "Linked a Microsoft account", actorID, userID, "", map[string]any{
 		"user_id": userID, "entra_object_id": cut(link.ObjectID), "tenant_id": cut(link.TenantID), "rule": link.MadeBy(),
+		"made_by": madeBy(link.By),
 	})
 }
 
-// Unlinked records a removed link; actorID is who removed it.
-func (a Audit) Unlinked(userID string, link kvstore.Link, actorID string) {
+// Unlinked records a removed link; by is who removed it: a user ID, or
+// what removed it.
+func (a Audit) Unlinked(userID string, link kvstore.Link, by string) {
+	actorID := ""
+	if model.IsValidId(by) {
+		actorID = by
+	}
 	a.record(EventUnlink, "Removed a Microsoft account link", actorID, userID, "", map[string]any{
 		"user_id": userID, "entra_object_id": cut(link.ObjectID), "tenant_id": cut(link.TenantID), "rule": link.MadeBy(),
-		"removed_by": actorID,
+		"removed_by": madeBy(by),
 	})
+}
+
+func madeBy(by string) string {
+	if by == "" {
+		return "unknown"
+	}
+	return cut(by)
 }
 
 func (a Audit) record(event, msg, actorID, userID, sessionID string, fields map[string]any) {
@@ -56,7 +72,7 @@ func (a Audit) record(event, msg, actorID, userID, sessionID string, fields map[
 	}
 	pairs := make([]any, 0, 2*len(fields)+2)
 	pairs = append(pairs, "event", event)
-	for _, k := range []string{"user_id", "entra_object_id", "tenant_id", "rule", "link_rule", "host_app", "removed_by"} {
+	for _, k := range []string{"user_id", "entra_object_id", "tenant_id", "rule", "link_rule", "host_app", "made_by", "removed_by"} {
 		if v, ok := fields[k]; ok {
 			pairs = append(pairs, k, v)
 		}

@@ -32,6 +32,11 @@ type Service struct {
 	Sessions    Sessions
 	Cookie      CookieOptions
 	PreviewPath string
+	// Tokens remember the one session each accepted token made.
+	Tokens tokenSessions
+	// Limits bound what callers can make sign-in write or log; nil for
+	// none.
+	Limits *Limits
 	// Codes carry a confirmed link from the popup to the tab.
 	Codes kvstore.Secrets
 	// Flows are linking flows the tab started with its token.
@@ -44,16 +49,21 @@ type Service struct {
 type Request struct {
 	Token     string
 	SubPageID string
-	// CurrentUserID is the account of a valid session the request already
-	// carries, if any.
+	// SessionID and CurrentUserID are the valid session the request
+	// already carries, if any, and its account.
+	SessionID     string
 	CurrentUserID string
 }
 
-// Result tells the tab where to go and which cookies to keep.
+// Result tells the tab where to go and which cookies to keep. A refused
+// sign-in's result carries the cookies that end the session the request
+// came with.
 type Result struct {
 	Redirect string
 	Cookies  []*http.Cookie
 	UserID   string
+	// SessionID is the session the tab is signed in to.
+	SessionID string
 	// Rule is how the account was found.
 	Rule string
 	// Reused is true when the request's own session was kept.
@@ -67,13 +77,62 @@ type Result struct {
 var (
 	ErrNotConfigured = errors.New("sign-in with Microsoft is not configured")
 	ErrBadTarget     = errors.New("the requested page is not on this server")
+	// ErrLimited means an identity asked for more than Limits allow.
+	ErrLimited = errors.New("too many sign-ins for this Microsoft account in the last minute")
 )
 
-// Exchange validates the token, finds the account and makes a session,
-// unless the request already has one for that account. When no account
-// may be signed in to, the result still carries a linking flow for the
-// token's identity, beside the error.
+// Exchange validates the token, finds the account and signs the tab in.
+// The tab shows a session only while the host's current token proves its
+// account: the request's own session is kept only if the tab made it for
+// the token's identity and account; any other outcome than a sign-in
+// ends the tab session the request carries and deletes its cookies. When
+// no account may be signed in to, the result also carries a linking flow
+// for the token's identity, beside the error.
 func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
+	current := s.current(req.SessionID, req.CurrentUserID)
+	res, err := s.exchange(ctx, req, current)
+	if err != nil {
+		return s.signedOut(res, current), err
+	}
+	if !res.Reused && IsTabSession(current) && current.Id != res.SessionID {
+		s.endSession(current.Id)
+	}
+	return res, nil
+}
+
+// SignOut ends the tab session a request carries and gives the cookies
+// that delete it, for a tab that found by itself that it cannot sign in
+// (no host, another tenant, no token). Sessions the tab did not make are
+// left to their owner; their cookies in this browser are deleted all the
+// same, since the frame must show nobody.
+func (s *Service) SignOut(sessionID, userID string) *Result {
+	return s.signedOut(nil, s.current(sessionID, userID))
+}
+
+func (s *Service) signedOut(res *Result, current *model.Session) *Result {
+	if IsTabSession(current) {
+		s.endSession(current.Id)
+	}
+	if res == nil {
+		res = &Result{}
+	}
+	res.Cookies = Ended(s.Cookie)
+	return res
+}
+
+// current reads the session a request carries; nil if none.
+func (s *Service) current(sessionID, userID string) *model.Session {
+	if sessionID == "" || s.Sessions == nil {
+		return nil
+	}
+	sess, appErr := s.Sessions.GetSession(sessionID)
+	if appErr != nil || sess.UserId != userID {
+		return nil
+	}
+	return sess
+}
+
+func (s *Service) exchange(ctx context.Context, req Request, current *model.Session) (*Result, error) {
 	if s.Validator == nil {
 		return nil, ErrNotConfigured
 	}
@@ -85,6 +144,7 @@ func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
 	match, err := s.Matcher.Find(id)
 	if errors.Is(err, ErrNoAccount) {
 		flow, flowErr := s.startLink(id)
@@ -96,30 +156,93 @@ func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if match.NewLink {
-		s.Audit.Linked(match.User.Id, match.Link, "")
-	}
 	res := &Result{Redirect: target, UserID: match.User.Id, Rule: match.Rule}
-	if req.CurrentUserID == match.User.Id {
-		res.Reused = true
+	if MadeFor(current, match.User.Id, ident) {
+		res.Reused, res.SessionID = true, current.Id
 		return res, nil
 	}
-	now := s.now()
-	session, appErr := s.Sessions.CreateSession(NewSession(match.User, s.Cookie.LengthHours, id.ClientApp.Name, now))
-	if appErr != nil {
-		return nil, fmt.Errorf("create session for %s: %w", match.User.Id, appErr)
-	}
-	if err := s.Matcher.Links.AddSession(match.User.Id, match.Link, session.Id); err != nil {
-		s.endSession(session.Id)
+	session, err := s.signIn(req.Token, id, match.User)
+	if err != nil {
 		return nil, err
 	}
-	res.Cookies = Cookies(session, s.Cookie, now)
+	res.SessionID, res.Cookies = session.Id, Cookies(session, s.Cookie, s.now())
 	s.Audit.SignedIn(match.User.Id, session.Id, match.Link, match.Rule, id.ClientApp.Name)
 	return res, nil
 }
 
-// endSession revokes a session made for a sign-in that then failed, so
-// that nothing outlives the failure; the cookie was never sent anyway.
+// signIn gives the token its one session for u: the one it made before,
+// if that still stands, or a new one. A removal of the link that races
+// the sign-in either finds the new session or is found by it.
+func (s *Service) signIn(token string, id *entra.Identity, u *model.User) (*model.Session, error) {
+	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
+	session, err := s.sessionFor(token, id, u)
+	if err != nil {
+		return nil, err
+	}
+	holds, err := s.Matcher.Links.Holds(ident, u.Id)
+	if err != nil || !holds {
+		s.endSession(session.Id)
+		return nil, errors.Join(ErrLinkChanged, err)
+	}
+	return session, nil
+}
+
+// ErrLinkChanged means the link was removed while the sign-in made its
+// session.
+var ErrLinkChanged = kvstore.ErrLinkChanged
+
+func (s *Service) sessionFor(token string, id *entra.Identity, u *model.User) (*model.Session, error) {
+	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
+	key := tokenSessionKey(token)
+	was, err := s.Tokens.get(key)
+	if err != nil {
+		return nil, err
+	}
+	if sess := s.liveSession(was, u.Id, ident); sess != nil {
+		return sess, nil
+	}
+	if !s.Limits.Session(ident) {
+		return nil, fmt.Errorf("%w: %s", ErrLimited, cut(ident.ObjectID))
+	}
+	now := s.now()
+	sess, appErr := s.Sessions.CreateSession(NewSession(u, ident, s.Cookie.LengthHours, id.ClientApp.Name, now))
+	if appErr != nil {
+		return nil, fmt.Errorf("create session for %s: %w", u.Id, appErr)
+	}
+	claimed, err := s.Tokens.claim(key, was, sess.Id, tokenRecordTTL(id.ExpiresAt, now))
+	if err != nil || !claimed {
+		// Another request with the same token recorded its session
+		// first: this one ends, and the token's session is that one.
+		s.endSession(sess.Id)
+		if err != nil {
+			return nil, err
+		}
+		winner, err := s.Tokens.get(key)
+		if err != nil {
+			return nil, err
+		}
+		if other := s.liveSession(winner, u.Id, ident); other != nil {
+			return other, nil
+		}
+		return nil, ErrTokenBusy
+	}
+	return sess, nil
+}
+
+// liveSession is the session by ID if it still stands for the account
+// and identity; nil otherwise.
+func (s *Service) liveSession(sessionID, userID string, id kvstore.Identity) *model.Session {
+	if sessionID == "" {
+		return nil
+	}
+	sess, appErr := s.Sessions.GetSession(sessionID)
+	if appErr != nil || !MadeFor(sess, userID, id) {
+		return nil
+	}
+	return sess
+}
+
+// endSession revokes a session that must not outlive what it stood for.
 func (s *Service) endSession(sessionID string) {
 	_ = s.Sessions.RevokeSession(sessionID)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,13 +21,15 @@ import (
 type fakeAPI struct {
 	mu       sync.Mutex
 	users    map[string]*model.User
-	perms    map[string][]string // user ID → permission IDs beyond their roles
+	perms    map[string][]string // role → permission IDs it grants
 	sessions map[string]*model.Session
 	kv       map[string][]byte
 	info     []string
 	audits   []*model.AuditRecord
 	// calls counts plugin API calls, each a round trip to the server.
 	calls int
+	// onCreateSession, if set, runs before a session is made.
+	onCreateSession func()
 }
 
 func newFakeAPI() *fakeAPI {
@@ -74,31 +77,56 @@ func (f *fakeAPI) GetUserByEmail(email string) (*model.User, *model.AppError) {
 	return nil, notFound("user")
 }
 
-func (f *fakeAPI) HasPermissionTo(userID string, p *model.Permission) bool {
+func (f *fakeAPI) RolesGrantPermission(roles []string, perm string) bool {
 	f.mu.Lock()
 	f.calls++
 	defer f.mu.Unlock()
-	u, ok := f.users[userID]
-	if !ok {
-		return false
-	}
-	if strings.Contains(u.Roles, model.SystemAdminRoleId) {
-		return true
-	}
-	for _, id := range f.perms[userID] {
-		if id == p.Id {
+	for _, role := range roles {
+		if slices.Contains(f.perms[role], perm) {
 			return true
 		}
 	}
 	return false
 }
 
+// TabSessionsOf reads the tab sessions the way the server's table
+// answers the plugin's query.
+func (f *fakeAPI) TabSessionsOf(userID string) ([]*model.Session, error) {
+	f.mu.Lock()
+	f.calls++
+	defer f.mu.Unlock()
+	var out []*model.Session
+	for _, s := range f.sessions {
+		if s.UserId == userID && IsTabSession(s) && !s.IsExpired() {
+			c := *s
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeAPI) sessionCount(userID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, s := range f.sessions {
+		if s.UserId == userID {
+			n++
+		}
+	}
+	return n
+}
+
 func (f *fakeAPI) CreateSession(s *model.Session) (*model.Session, *model.AppError) {
+	if hook := f.onCreateSession; hook != nil {
+		hook()
+	}
 	f.mu.Lock()
 	f.calls++
 	defer f.mu.Unlock()
 	c := *s
 	c.Id, c.Token = model.NewId(), model.NewId()
+	c.CreateAt = model.GetMillis()
 	f.sessions[c.Id] = &c
 	return &c, nil
 }
@@ -108,7 +136,8 @@ func (f *fakeAPI) GetSession(id string) (*model.Session, *model.AppError) {
 	f.calls++
 	defer f.mu.Unlock()
 	if s, ok := f.sessions[id]; ok {
-		return s, nil
+		c := *s
+		return &c, nil
 	}
 	return nil, notFound("session")
 }
@@ -219,6 +248,15 @@ func (t tokens) member(oid, email string) string {
 	return raw
 }
 
+// another is a new token for the identity a token names, as a host asks
+// for one later.
+func (t tokens) another(raw string) string {
+	again := raw + "-" + model.NewId()
+	c := *t[raw]
+	t[again] = &c
+	return again
+}
+
 // guest is a token for a B2B guest with the email.
 func (t tokens) guest(oid, email string) string {
 	raw := t.member(oid, email) + "-guest"
@@ -243,9 +281,11 @@ func newHarness(t *testing.T, matchEmail bool) *harness {
 	h.svc = &Service{
 		Validator: h.tokens,
 		Matcher: Matcher{
-			Users: api, Links: kvstore.Links{KV: api}, MatchEmail: matchEmail,
+			Users: api, Links: (&SignIn{API: api, Finder: api}).Links(), MatchEmail: matchEmail,
 		},
 		Sessions:    api,
+		Tokens:      tokenSessions{KV: api},
+		Limits:      NewLimits(api),
 		Cookie:      CookieOptions{Path: "/", LengthHours: 720},
 		PreviewPath: "/plugins/p/notification-preview",
 		Codes:       kvstore.AuthCodes(api),
@@ -257,6 +297,22 @@ func newHarness(t *testing.T, matchEmail bool) *harness {
 
 func (h *harness) exchange(token string) (*Result, error) {
 	return h.svc.Exchange(context.Background(), Request{Token: token})
+}
+
+// login is a browser session the person signs in to now, as a login in
+// the popup makes one.
+func (h *harness) login(userID string) *model.Session {
+	s, _ := h.api.CreateSession(&model.Session{UserId: userID, ExpiresAt: model.GetMillis() + 3_600_000})
+	return s
+}
+
+// confirm confirms a flow with a login made for it.
+func (h *harness) confirm(flow, userID string) (string, error) {
+	return h.svc.ConfirmLink(flow, h.login(userID))
+}
+
+func (h *harness) redeem(code, flow, token string) (*Result, error) {
+	return h.svc.RedeemLink(context.Background(), Redeem{Code: code, Flow: flow, Token: token})
 }
 
 func identityOf(h *harness, token string) kvstore.Identity {
@@ -273,4 +329,16 @@ func (f *fakeAPI) RevokeSession(id string) *model.AppError {
 	}
 	delete(f.sessions, id)
 	return nil
+}
+
+// setCookies counts the cookies a result sets to a value, leaving out the
+// deletions.
+func setCookies(res *Result) int {
+	n := 0
+	for _, c := range res.Cookies {
+		if c.Value != "" && c.MaxAge > 0 {
+			n++
+		}
+	}
+	return n
 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 )
@@ -21,8 +23,10 @@ import (
 //     secret.
 //  2. The host's popup opens the link page with the flow. The person signs
 //     in to Mattermost there, sees both accounts named, and confirms with
-//     a POST that carries the session's CSRF token. Only an interactive
-//     browser session may confirm. The popup gets a one-time code.
+//     a POST that carries the session's CSRF token. Only a login made
+//     for the link may confirm: an interactive browser session that
+//     began after the flow did, never one the browser had before, nor a
+//     tab session. The popup gets a one-time code.
 //  3. The tab redeems the code with the flow's secret and a fresh token of
 //     its own. The token's identity must be the flow's, so a code is
 //     worth nothing to anyone but the tab that started the flow.
@@ -38,6 +42,9 @@ type Flow struct {
 	// Account is the Microsoft sign-in name the popup shows.
 	Account string `json:"account,omitempty"`
 	Guest   bool   `json:"guest,omitempty"`
+	// Started is when the flow began, in Unix milliseconds: only a login
+	// made after it may confirm it.
+	Started int64 `json:"started"`
 }
 
 func (f Flow) identity() kvstore.Identity {
@@ -58,6 +65,9 @@ var (
 	// ErrWrongIdentity means the redeeming token is not the one the flow
 	// started with.
 	ErrWrongIdentity = errors.New("the token redeeming the code is not the one the linking flow started with")
+	// ErrStaleLogin means the session confirming a link was not made by
+	// a login for it.
+	ErrStaleLogin = errors.New("only a Mattermost login made in this window after the link was asked for may confirm it")
 )
 
 func flowDigest(secret string) string {
@@ -66,7 +76,10 @@ func flowDigest(secret string) string {
 }
 
 func (s *Service) startLink(id *entra.Identity) (string, error) {
-	f := Flow{TenantID: id.TenantID, ObjectID: id.ObjectID, Name: cut(id.Name), Guest: id.Guest}
+	if !s.Limits.Flow(kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}) {
+		return "", fmt.Errorf("%w: no linking flow for %s", ErrLimited, cut(id.ObjectID))
+	}
+	f := Flow{TenantID: id.TenantID, ObjectID: id.ObjectID, Name: cut(id.Name), Guest: id.Guest, Started: s.now().UnixMilli()}
 	if len(id.Emails) > 0 {
 		f.Account = cut(id.Emails[0])
 	}
@@ -97,13 +110,34 @@ func (s *Service) LinkFlow(secret string) (*Flow, error) {
 	return &f, nil
 }
 
-// ConfirmLink records that userID, signed in to an interactive session,
-// approved the flow, and returns the one-time code for the tab. The
-// caller has checked the session (see Interactive).
-func (s *Service) ConfirmLink(flowSecret, userID string) (string, error) {
-	if _, err := s.LinkFlow(flowSecret); err != nil {
+// FreshLogin accepts a session only if a person signed in to it in a
+// browser for this flow: after the flow started, and not in the tab.
+func FreshLogin(sess *model.Session, f *Flow) error {
+	if err := BrowserSession(sess); err != nil {
+		return err
+	}
+	switch {
+	case IsTabSession(sess):
+		return fmt.Errorf("%w: a tab session", ErrStaleLogin)
+	case sess.CreateAt < f.Started:
+		return fmt.Errorf("%w: the session began before the link was asked for", ErrStaleLogin)
+	}
+	return nil
+}
+
+// ConfirmLink records that the session's person approved the flow, and
+// returns the one-time code for the tab. The caller has checked that the
+// request is the session's own (see Interactive); this checks that the
+// session is a login made for the link (FreshLogin).
+func (s *Service) ConfirmLink(flowSecret string, sess *model.Session) (string, error) {
+	f, err := s.LinkFlow(flowSecret)
+	if err != nil {
 		return "", err
 	}
+	if err := FreshLogin(sess, f); err != nil {
+		return "", err
+	}
+	userID := sess.UserId
 	if _, err := s.Matcher.user(userID, "linking"); err != nil {
 		return "", err
 	}
@@ -118,18 +152,79 @@ func (s *Service) ConfirmLink(flowSecret, userID string) (string, error) {
 	return code, nil
 }
 
+// Redeem is the tab's redemption of a confirmed link.
+type Redeem struct {
+	Code, Flow, Token string
+	// SessionID and CurrentUserID are the session the tab's request
+	// carries, as for Exchange.
+	SessionID     string
+	CurrentUserID string
+}
+
 // RedeemLink links the identity of the tab's token to the account that
-// confirmed the flow, and signs the tab in to it.
-func (s *Service) RedeemLink(ctx context.Context, code, flowSecret, token string) (*Result, error) {
+// confirmed the flow, and signs the tab in to it. Like Exchange, any
+// other outcome ends the tab session the request carries.
+func (s *Service) RedeemLink(ctx context.Context, r Redeem) (*Result, error) {
+	current := s.current(r.SessionID, r.CurrentUserID)
+	res, err := s.redeem(ctx, r)
+	if err != nil {
+		return s.signedOut(nil, current), err
+	}
+	if IsTabSession(current) && current.Id != res.SessionID {
+		s.endSession(current.Id)
+	}
+	return res, nil
+}
+
+func (s *Service) redeem(ctx context.Context, r Redeem) (*Result, error) {
 	if s.Validator == nil {
 		return nil, ErrNotConfigured
 	}
-	id, err := s.Validator.Validate(ctx, token)
+	id, err := s.Validator.Validate(ctx, r.Token)
 	if err != nil {
 		return nil, err
 	}
 	// Everything is checked before the code and the flow are used up, so
 	// a wrong request cannot spend the person's own.
+	c, err := s.confirmation(r.Code, r.Flow)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.LinkFlow(r.Flow)
+	if err != nil {
+		return nil, err
+	}
+	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
+	if !f.identity().Equal(ident) {
+		return nil, fmt.Errorf("%w (flow %s, token %s)", ErrWrongIdentity, cut(f.ObjectID), cut(id.ObjectID))
+	}
+	// Taken once: a second redemption racing this one finds nothing.
+	if data, err := s.Codes.Take(r.Code); err != nil || data == nil {
+		return nil, errors.Join(ErrBadCode, err)
+	}
+	if data, err := s.Flows.Take(r.Flow); err != nil || data == nil {
+		return nil, errors.Join(ErrBadFlow, err)
+	}
+	u, err := s.Matcher.user(c.UserID, "linking")
+	if err != nil {
+		return nil, err
+	}
+	link, _, err := s.Matcher.Links.Put(u.Id, kvstore.Link{Identity: ident, Rule: kvstore.RuleConfirmed, By: u.Id})
+	if err != nil {
+		return nil, err
+	}
+	session, err := s.signIn(r.Token, id, u)
+	if err != nil {
+		return nil, err
+	}
+	s.Audit.SignedIn(u.Id, session.Id, link, kvstore.RuleConfirmed, id.ClientApp.Name)
+	home, _ := Target("", s.Cookie.Path, s.PreviewPath)
+	return &Result{Redirect: home, Cookies: Cookies(session, s.Cookie, s.now()), UserID: u.Id, SessionID: session.Id, Rule: kvstore.RuleConfirmed}, nil
+}
+
+// confirmation reads what a code stands for, if it was issued for the
+// flow.
+func (s *Service) confirmation(code, flowSecret string) (*confirmation, error) {
 	data, err := s.Codes.Peek(code)
 	if err != nil {
 		return nil, err
@@ -144,40 +239,5 @@ func (s *Service) RedeemLink(ctx context.Context, code, flowSecret, token string
 	if subtle.ConstantTimeCompare([]byte(c.FlowDigest), []byte(flowDigest(flowSecret))) != 1 {
 		return nil, fmt.Errorf("%w: the code was issued for another flow", ErrBadCode)
 	}
-	f, err := s.LinkFlow(flowSecret)
-	if err != nil {
-		return nil, err
-	}
-	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
-	if !f.identity().Equal(ident) {
-		return nil, fmt.Errorf("%w (flow %s, token %s)", ErrWrongIdentity, cut(f.ObjectID), cut(id.ObjectID))
-	}
-	// Taken once: a second redemption racing this one finds nothing.
-	if data, err := s.Codes.Take(code); err != nil || data == nil {
-		return nil, errors.Join(ErrBadCode, err)
-	}
-	if data, err := s.Flows.Take(flowSecret); err != nil || data == nil {
-		return nil, errors.Join(ErrBadFlow, err)
-	}
-	u, err := s.Matcher.user(c.UserID, "linking")
-	if err != nil {
-		return nil, err
-	}
-	link, err := s.Matcher.Links.Link(ident, u.Id, kvstore.RuleConfirmed)
-	if err != nil {
-		return nil, err
-	}
-	s.Audit.Linked(u.Id, link, u.Id)
-	now := s.now()
-	session, appErr := s.Sessions.CreateSession(NewSession(u, s.Cookie.LengthHours, id.ClientApp.Name, now))
-	if appErr != nil {
-		return nil, fmt.Errorf("create session for %s: %w", u.Id, appErr)
-	}
-	if err := s.Matcher.Links.AddSession(u.Id, link, session.Id); err != nil {
-		s.endSession(session.Id)
-		return nil, err
-	}
-	s.Audit.SignedIn(u.Id, session.Id, link, kvstore.RuleConfirmed, id.ClientApp.Name)
-	home, _ := Target("", s.Cookie.Path, s.PreviewPath)
-	return &Result{Redirect: home, Cookies: Cookies(session, s.Cookie, now), UserID: u.Id, Rule: kvstore.RuleConfirmed}, nil
+	return &c, nil
 }

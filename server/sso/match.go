@@ -24,7 +24,7 @@ import (
 type Users interface {
 	mmapi.Users
 	GetUserByEmail(email string) (*model.User, *model.AppError)
-	HasPermissionTo(userID string, permission *model.Permission) bool
+	RolesGrantPermission(roleNames []string, permissionID string) bool
 }
 
 // Matcher finds the Mattermost account for an Entra identity.
@@ -70,11 +70,15 @@ func (m Matcher) Find(id *entra.Identity) (*Match, error) {
 		return nil, err
 	}
 	if match.Rule != RuleLink {
-		link, err := m.Links.Link(ident, match.User.Id, match.Rule)
+		want := kvstore.Link{Identity: ident, Rule: match.Rule, By: kvstore.ByMatch}
+		if match.Rule == RuleEmail {
+			want.Email = match.User.Email
+		}
+		link, made, err := m.Links.Put(match.User.Id, want)
 		if err != nil {
 			return nil, err
 		}
-		match.Link, match.NewLink = link, true
+		match.Link, match.NewLink = link, made
 	}
 	return match, nil
 }
@@ -93,15 +97,19 @@ func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error
 		if err != nil {
 			return nil, err
 		}
-		if link.MadeBy() == kvstore.RuleEmail {
-			// Only the email vouched for this link, so it holds only while
-			// the account is one an email may reach. The link itself is the
-			// object ID's, which outlives a renamed address.
-			if err := m.emailProves(u, id, ident, RuleLink, link); err != nil {
-				return nil, err
-			}
+		if link.MadeBy() != kvstore.RuleEmail {
+			return &Match{User: u, Rule: RuleLink, Link: *link}, nil
 		}
-		return &Match{User: u, Rule: RuleLink, Link: *link}, nil
+		// Only the email vouched for this link, so it holds only while
+		// the account is one an email may reach, and still has the
+		// address that made it, which the token names too. Otherwise
+		// the link waits, and the email is asked again below.
+		if err := m.emailProves(u, id, ident, RuleLink, link); err != nil {
+			return nil, err
+		}
+		if link.EmailStillProves(u.Email) && namesEmail(id, u.Email) {
+			return &Match{User: u, Rule: RuleLink, Link: *link}, nil
+		}
 	}
 	if m.ByAuthData != nil {
 		userID, err := m.ByAuthData(id.ObjectID)
@@ -150,8 +158,9 @@ func (m Matcher) byEmail(id *entra.Identity, ident kvstore.Identity) (*Match, er
 	return nil, fmt.Errorf("%w: no account has the token's email", ErrNoAccount)
 }
 
-// Roles that may manage the system or other people's accounts.
-var adminRoles = []string{model.SystemAdminRoleId, model.SystemManagerRoleId, model.SystemUserManagerRoleId, model.SystemReadOnlyAdminRoleId}
+func namesEmail(id *entra.Identity, email string) bool {
+	return slices.ContainsFunc(id.Emails, func(e string) bool { return strings.EqualFold(e, email) })
+}
 
 // emailProves refuses an account an email match alone must never reach;
 // linked is the account's link, if any.
@@ -165,29 +174,13 @@ func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Id
 	if id.Guest {
 		return refuse("was matched by email for a guest")
 	}
-	if u.MfaActive {
-		return refuse("has multi-factor authentication on")
-	}
-	if m.mayManage(u) {
-		return refuse("may manage the system or other accounts")
-	}
-	if why := account.EmailUnproven(u); why != "" {
+	if why := account.EmailMayNotLink(u, m.Users.RolesGrantPermission); why != "" {
 		return refuse(why)
 	}
 	if linked != nil && !linked.Equal(ident) {
 		return refuse("is linked to another Microsoft account")
 	}
 	return nil
-}
-
-func (m Matcher) mayManage(u *model.User) bool {
-	for _, role := range strings.Fields(u.Roles) {
-		if slices.Contains(adminRoles, role) {
-			return true
-		}
-	}
-	return m.Users.HasPermissionTo(u.Id, model.PermissionManageSystem) ||
-		m.Users.HasPermissionTo(u.Id, model.PermissionEditOtherUsers)
 }
 
 // user reads an account that may be signed in to at all.

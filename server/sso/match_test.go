@@ -14,7 +14,7 @@ func TestEmailMatchSignsInAVerifiedMember(t *testing.T) {
 	h := newHarness(t, true)
 	alice := h.api.addUser("alice")
 	res, err := h.exchange(h.tokens.member("oid-a", "ALICE@example.com"))
-	if err != nil || res.UserID != alice.Id || res.Rule != RuleEmail || len(res.Cookies) != 3 {
+	if err != nil || res.UserID != alice.Id || res.Rule != RuleEmail || setCookies(res) != 3 {
 		t.Fatalf("exchange = %+v, %v", res, err)
 	}
 	link, _ := h.svc.Matcher.Links.LinkOf(alice.Id)
@@ -70,13 +70,13 @@ func TestEmailMatchRefusesAccountsTheEmailDoesNotProve(t *testing.T) {
 			return u, h.tokens.member("oid", u.Email)
 		}, "may manage"},
 		{"a custom role that may manage the system", func(h *harness) (*model.User, string) {
-			u := h.api.addUser("custom")
-			h.api.perms[u.Id] = []string{model.PermissionManageSystem.Id}
+			u := h.api.addUser("custom", func(u *model.User) { u.Roles = "system_user custom_admin" })
+			h.api.perms["custom_admin"] = []string{model.PermissionManageSystem.Id}
 			return u, h.tokens.member("oid", u.Email)
 		}, "may manage"},
 		{"a custom role that may edit other accounts", func(h *harness) (*model.User, string) {
-			u := h.api.addUser("editor")
-			h.api.perms[u.Id] = []string{model.PermissionEditOtherUsers.Id}
+			u := h.api.addUser("editor", func(u *model.User) { u.Roles = "system_user custom_editor" })
+			h.api.perms["custom_editor"] = []string{model.PermissionEditOtherUsers.Id}
 			return u, h.tokens.member("oid", u.Email)
 		}, "may manage"},
 		{"MFA active", func(h *harness) (*model.User, string) {
@@ -130,7 +130,7 @@ func TestEmailMatchRefusesAccountsTheEmailDoesNotProve(t *testing.T) {
 			if !errors.Is(err, ErrNoAccount) || !strings.Contains(err.Error(), tc.why) {
 				t.Fatalf("exchange error = %v, want no account because %q", err, tc.why)
 			}
-			if res == nil || res.LinkFlow == "" || len(res.Cookies) != 0 || res.UserID != "" {
+			if res == nil || res.LinkFlow == "" || setCookies(res) != 0 || res.UserID != "" {
 				t.Fatalf("result = %+v, want only a linking flow", res)
 			}
 			if h.api.linkCount() != before {

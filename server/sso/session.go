@@ -6,21 +6,29 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 )
 
 // SessionPropSource marks sessions made by the tab, so an admin can tell
-// them apart in a user's session list.
+// them apart in a user's session list; SessionPropTenant and
+// SessionPropObject name the Entra identity the session was made for,
+// which any reuse of it and the removal of its link go by.
 const (
 	SessionPropSource = "m365_tab"
+	SessionPropTenant = "m365_tid"
+	SessionPropObject = "m365_oid"
 	platformName      = "Microsoft 365 tab"
 )
 
 // NewSession is a web session for the user, as Mattermost's own single
-// sign-on makes one: it lasts the server's SSO session length.
-func NewSession(u *model.User, lengthHours int, hostApp string, now time.Time) *model.Session {
+// sign-on makes one: it lasts the server's SSO session length. It records
+// the Entra identity it is made for.
+func NewSession(u *model.User, id kvstore.Identity, lengthHours int, hostApp string, now time.Time) *model.Session {
 	s := &model.Session{UserId: u.Id, Roles: u.GetRawRoles()}
 	s.ExpiresAt = now.Add(time.Duration(lengthHours) * time.Hour).UnixMilli()
 	s.GenerateCSRF()
@@ -29,7 +37,25 @@ func NewSession(u *model.User, lengthHours int, hostApp string, now time.Time) *
 	s.AddProp(model.SessionPropBrowser, hostApp)
 	s.AddProp(model.SessionPropIsGuest, strconv.FormatBool(u.IsGuest()))
 	s.AddProp(SessionPropSource, "true")
+	s.AddProp(SessionPropTenant, strings.ToLower(id.TenantID))
+	s.AddProp(SessionPropObject, strings.ToLower(id.ObjectID))
 	return s
+}
+
+// IsTabSession reports whether the tab made the session.
+func IsTabSession(s *model.Session) bool {
+	return s != nil && s.Props[SessionPropSource] == "true"
+}
+
+// MadeFor reports whether s is a live tab session made for this account
+// and identity; a tab session made before sessions recorded their
+// identity is made for nobody.
+func MadeFor(s *model.Session, userID string, id kvstore.Identity) bool {
+	if !IsTabSession(s) || s.IsExpired() || s.UserId != userID {
+		return false
+	}
+	made := kvstore.Identity{TenantID: s.Props[SessionPropTenant], ObjectID: s.Props[SessionPropObject]}
+	return made.ObjectID != "" && made.Equal(id)
 }
 
 // CookieOptions are the server settings cookies follow.
@@ -46,9 +72,15 @@ type CookieOptions struct {
 // Cookies are the session cookies Mattermost's own login sets, made to
 // work inside a Microsoft host's frame: Secure, SameSite=None and
 // Partitioned, so browsers that block third-party cookies keep them,
-// partitioned under the host.
+// partitioned under the host. They last as long as the session. Before
+// them come the deletions of the same cookies unpartitioned, which a
+// login inside the frame may have left: a browser sends both kinds, and
+// the server would read whichever came first.
 func Cookies(s *model.Session, o CookieOptions, now time.Time) []*http.Cookie {
-	maxAge := o.LengthHours * 60 * 60
+	maxAge := int(time.UnixMilli(s.ExpiresAt).Sub(now) / time.Second)
+	if maxAge <= 0 {
+		return Ended(o)
+	}
 	expires := now.Add(time.Duration(maxAge) * time.Second)
 	mk := func(name, value string, httpOnly bool) *http.Cookie {
 		return &http.Cookie{
@@ -57,10 +89,32 @@ func Cookies(s *model.Session, o CookieOptions, now time.Time) []*http.Cookie {
 			Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true,
 		}
 	}
-	return []*http.Cookie{
+	return append(ended(o, false),
 		mk(model.SessionCookieToken, s.Token, true),
 		mk(model.SessionCookieUser, s.UserId, false),
 		mk(model.SessionCookieCsrf, s.GetCSRF(), false),
+	)
+}
+
+// Ended are the cookies that delete a session's cookies in this browser,
+// partitioned under the host (a partitioned cookie is deleted only by a
+// Set-Cookie that is itself Partitioned) and unpartitioned.
+func Ended(o CookieOptions) []*http.Cookie {
+	return append(ended(o, false), ended(o, true)...)
+}
+
+func ended(o CookieOptions, partitioned bool) []*http.Cookie {
+	mk := func(name string, httpOnly bool) *http.Cookie {
+		return &http.Cookie{
+			Name: name, Value: "", Path: o.Path, Domain: o.Domain,
+			MaxAge: -1, Expires: time.Unix(0, 0), HttpOnly: httpOnly,
+			Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: partitioned,
+		}
+	}
+	return []*http.Cookie{
+		mk(model.SessionCookieToken, true),
+		mk(model.SessionCookieUser, false),
+		mk(model.SessionCookieCsrf, false),
 	}
 }
 

@@ -2,8 +2,8 @@ package sso
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 
@@ -36,7 +36,14 @@ type SignIn struct {
 	// PreviewPath is the notification preview's path below the site.
 	PreviewPath string
 	// OnLink and OnUnlink hear of every link made and removed.
-	OnLink, OnUnlink func(userID string, link kvstore.Link)
+	OnLink   func(userID string, link kvstore.Link)
+	OnUnlink func(userID string, link kvstore.Link)
+	// Finder lists an account's tab sessions; the server's sessions
+	// table when nil.
+	Finder TabSessionFinder
+
+	limitsOnce sync.Once
+	limits     *Limits
 
 	mu           sync.RWMutex
 	validator    *entra.Validator
@@ -75,30 +82,44 @@ func (s *SignIn) Close() {
 	}
 }
 
-// Links is the link store, telling the listeners of every change. A
-// removed or replaced link ends the sessions it signed in.
+// Links is the link store, telling the listeners of every change and
+// writing one audit record for each. A removed or replaced link ends
+// every tab session it signed in.
 func (s *SignIn) Links() kvstore.Links {
-	return kvstore.Links{KV: s.API, OnLink: s.OnLink, OnUnlink: func(userID string, link kvstore.Link) {
-		EndSessions(s.API, userID, link)
-		if s.OnUnlink != nil {
-			s.OnUnlink(userID, link)
-		}
-	}}
+	audit := Audit{Log: s.API}
+	return kvstore.Links{KV: s.API,
+		OnLink: func(userID string, link kvstore.Link) {
+			audit.Linked(userID, link)
+			if s.OnLink != nil {
+				s.OnLink(userID, link)
+			}
+		},
+		OnUnlink: func(userID string, link kvstore.Link, by string) {
+			audit.Unlinked(userID, link, by)
+			if err := EndSessions(s.finder(), s.API, userID, link); err != nil {
+				s.API.LogError("Ending the sessions of a removed Microsoft account link failed", "user_id", userID, "error", err.Error())
+			}
+			if s.OnUnlink != nil {
+				s.OnUnlink(userID, link)
+			}
+		}}
 }
 
-// Revoker ends sessions.
-type Revoker interface {
-	RevokeSession(sessionID string) *model.AppError
-	mmapi.Logger
-}
-
-// EndSessions revokes the sessions a removed link signed in.
-func EndSessions(r Revoker, userID string, link kvstore.Link) {
-	for _, id := range link.Sessions {
-		if appErr := r.RevokeSession(id); appErr != nil && appErr.StatusCode != http.StatusNotFound {
-			r.LogWarn("Ending a session of a removed Microsoft account link failed", "user_id", userID, "session_id", id, "error", appErr.Error())
-		}
+func (s *SignIn) finder() TabSessionFinder {
+	if s.Finder != nil {
+		return s.Finder
 	}
+	if s.DB == nil {
+		return nil
+	}
+	return dbSessions{db: s.DB}
+}
+
+// Limits are this server's bounds on what unauthenticated callers can
+// make it write or log.
+func (s *SignIn) Limits() *Limits {
+	s.limitsOnce.Do(func() { s.limits = NewLimits(s.API) })
+	return s.limits
 }
 
 // Service is the sign-in service for the settings in force, as snap
@@ -120,6 +141,8 @@ func (s *SignIn) Service(snap *config.Snapshot) *Service {
 			MatchEmail: settings.MatchAccountsByEmail,
 		},
 		Sessions:    s.API,
+		Tokens:      tokenSessions{KV: s.API},
+		Limits:      s.Limits(),
 		Codes:       kvstore.AuthCodes(s.API),
 		Flows:       kvstore.LinkFlows(s.API),
 		Cookie:      CookieOptionsFor(server, snap.Site),
@@ -170,6 +193,41 @@ func CookieOptionsFor(cfg *model.Config, where site.Site) CookieOptions {
 		o.LengthHours = 30 * 24
 	}
 	return o
+}
+
+// dbSessions reads the server's sessions table, for the one question the
+// plugin API cannot answer: which sessions an account has.
+type dbSessions struct {
+	db func() *sql.DB
+}
+
+// TabSessionsOf reads the account's unexpired tab sessions. The Props
+// column holds the session's properties as JSON with sorted keys.
+func (d dbSessions) TabSessionsOf(userID string) ([]*model.Session, error) {
+	const query = `SELECT Id, Props FROM Sessions WHERE UserId = $1 AND (ExpiresAt = 0 OR ExpiresAt > $2) AND Props LIKE '%"` + SessionPropSource + `":"true"%'`
+	rows, err := d.db().Query(query, userID, model.GetMillis())
+	if err != nil {
+		return nil, fmt.Errorf("query sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Session
+	for rows.Next() {
+		var id, props string
+		if err := rows.Scan(&id, &props); err != nil {
+			return nil, fmt.Errorf("read sessions: %w", err)
+		}
+		s := &model.Session{Id: id, UserId: userID}
+		if err := json.Unmarshal([]byte(props), &s.Props); err != nil {
+			return nil, fmt.Errorf("decode the properties of session %s: %w", id, err)
+		}
+		if IsTabSession(s) {
+			out = append(out, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read sessions: %w", err)
+	}
+	return out, nil
 }
 
 // userByAuthData finds an account that signs in through Entra (Office 365

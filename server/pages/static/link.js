@@ -22,6 +22,18 @@
     return m ? decodeURIComponent(m[1]) : '';
   }
 
+  if ($('link-relogin')) {
+    // The session this browser had cannot confirm a link: it ends here,
+    // and the person signs in again for the link.
+    $('link-relogin').addEventListener('click', function () {
+      $('link-relogin').disabled = true;
+      fetch(root.dataset.logoutUrl, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': csrfToken(), 'X-Requested-With': 'XMLHttpRequest' }
+      }).catch(function () {}).then(function () { window.location.assign(root.dataset.loginUrl); });
+    });
+  }
   if ($('link-close')) {
     $('link-close').addEventListener('click', function () { fail('not_linked'); });
     return;

@@ -2,7 +2,9 @@
 // the person's Entra token through the Teams SDK, trades it for a
 // Mattermost session, and shows Mattermost in a frame of its own. Any
 // failure shows the normal Mattermost login there, with the reason in the
-// console on one line. Keeping Mattermost in its own frame lets this page
+// console on one line, and only once the server has ended the tab session
+// this browser carried: the frame shows a session only while the host's
+// current token proves its account. Keeping Mattermost in its own frame lets this page
 // run logins in the host's popup (identity providers refuse to be framed),
 // where a person whose Microsoft account matches no Mattermost account
 // links the two by signing in with their own Mattermost login.
@@ -12,6 +14,7 @@
   var cfg = {
     exchangeURL: root.dataset.exchangeUrl,
     redeemURL: root.dataset.redeemUrl,
+    signOutURL: root.dataset.signOutUrl,
     linkPath: root.dataset.linkPath,
     loginURL: root.dataset.loginUrl,
     homeURL: root.dataset.homeUrl,
@@ -88,6 +91,8 @@
       if (!r.ok) {
         var err = new Error('the server refused the sign-in (HTTP ' + r.status + ')');
         err.refused = r.status === 401;
+        // The server's answer to a refusal ends the tab session itself.
+        err.answered = true;
         return r.json().catch(function () { return {}; }).then(function (body) {
           err.linkFlow = typeof body.linkFlow === 'string' ? body.linkFlow : '';
           throw err;
@@ -95,6 +100,25 @@
       }
       return r.json();
     });
+  }
+
+  // signOut asks the server to end the tab session this browser carries,
+  // for a failure the page found by itself. Nothing of Mattermost is shown
+  // until it answers; if it cannot be reached, nothing is shown at all.
+  function signOut(reason) {
+    return post(cfg.signOutURL, {}).catch(function (err) {
+      var unreachable = new Error(reason + '; the session could not be ended (' + (err && err.message ? err.message : String(err)) + ')');
+      unreachable.unreachable = true;
+      throw unreachable;
+    });
+  }
+
+  // failClosed shows no Mattermost at all, only how to open it outside.
+  function failClosed(reason) {
+    clearTimeout(stuckTimer);
+    console.warn('Mattermost tab sign-in stopped: ' + reason);
+    document.getElementById('status').hidden = true;
+    document.getElementById('stuck').hidden = false;
   }
 
   function tokenWithRetries(tries) {
@@ -142,9 +166,12 @@
         showMattermost(result.redirect);
       })
       .catch(function (err) {
-        console.warn('Mattermost tab linking failed: ' + (err && err.message ? err.message : String(err)));
+        var reason = err && err.message ? err.message : String(err);
+        console.warn('Mattermost tab linking failed: ' + reason);
         show('external-failed');
-        setTimeout(function () { show(''); document.body.classList.add('framed'); }, EXPLAIN_MS);
+        (err && err.answered ? Promise.resolve() : signOut('linking failed: ' + reason)).then(function () {
+          setTimeout(function () { show(''); showMattermost(cfg.loginURL); }, EXPLAIN_MS);
+        }, function (e) { failClosed(e.message); });
       });
   }
 
@@ -179,14 +206,17 @@
     runLink(start);
   }
 
+  function leaveForLogin(reason) {
+    console.warn('Mattermost tab sign-in fell back to the login page: ' + reason);
+    signOut(reason).then(function () { window.location.replace(cfg.loginURL); }, function (e) { failClosed(e.message); });
+  }
   if (typeof microsoftTeams === 'undefined') {
-    window.location.replace(cfg.loginURL);
+    leaveForLogin('the Teams SDK did not load');
     return;
   }
   if (window.parent === window && !window.opener) {
     // Opened on its own: nothing to sign in with, and nothing to frame in.
-    console.warn('Mattermost tab sign-in fell back to the login page: the page was opened outside a Microsoft host');
-    window.location.replace(cfg.loginURL);
+    leaveForLogin('the page was opened outside a Microsoft host');
     return;
   }
   var initTimeout = new Promise(function (_, reject) {
@@ -219,7 +249,12 @@
         microsoftTeams.app.notifySuccess();
       }
       linkFlow = (err && err.linkFlow) || '';
-      fallback(err && err.message ? err.message : String(err), Boolean(err && err.refused) && !linkFlow);
-      offerLink();
+      var reason = err && err.message ? err.message : String(err);
+      // A refusal the server answered ended the session already; any
+      // other failure asks it to first.
+      (err && err.answered ? Promise.resolve() : signOut(reason)).then(function () {
+        fallback(reason, Boolean(err && err.refused) && !linkFlow);
+        offerLink();
+      }, function (e) { failClosed(e.message); });
     });
 }());

@@ -1,0 +1,385 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
+)
+
+// exchangeWith signs in from a browser that already carries a session.
+func (h *harness) exchangeWith(token string, current *model.Session) (*Result, error) {
+	req := Request{Token: token}
+	if current != nil {
+		req.SessionID, req.CurrentUserID = current.Id, current.UserId
+	}
+	return h.svc.Exchange(context.Background(), req)
+}
+
+func (h *harness) session(id string) *model.Session {
+	s, appErr := h.api.GetSession(id)
+	if appErr != nil {
+		return nil
+	}
+	return s
+}
+
+// endsCookies checks that a result deletes the session cookies both
+// partitioned and not, and sets none.
+func endsCookies(t *testing.T, res *Result) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, c := range res.Cookies {
+		if c.Value != "" || c.MaxAge >= 0 {
+			t.Fatalf("cookie %s is set, not deleted", c.Name)
+		}
+		if !c.Secure || c.SameSite != http.SameSiteNoneMode {
+			t.Fatalf("deletion of %s lacks the attributes it was set with: %s", c.Name, c)
+		}
+		seen[fmt.Sprintf("%s partitioned=%v", c.Name, c.Partitioned)] = true
+	}
+	for _, name := range []string{model.SessionCookieToken, model.SessionCookieUser, model.SessionCookieCsrf} {
+		for _, p := range []bool{true, false} {
+			if !seen[fmt.Sprintf("%s partitioned=%v", name, p)] {
+				t.Fatalf("%s partitioned=%v is not deleted: %v", name, p, res.Cookies)
+			}
+		}
+	}
+}
+
+func TestEveryRefusedSignInEndsTheTabSessionTheBrowserCarries(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	h.api.addUser("admin", func(u *model.User) { u.Roles = "system_user system_admin" })
+	for name, token := range map[string]string{
+		"no account":                 h.tokens.member("oid-stranger", "stranger@example.com"),
+		"a guest with alice's email": h.tokens.guest("oid-guest", alice.Email),
+		"another tenant's person":    "forged-other-tenant",
+		"a forged token":             "forged",
+		"an admin's email":           h.tokens.member("oid-x", "admin@example.com"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			signedIn, err := h.exchange(h.tokens.member("oid-a", alice.Email))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tab := h.session(signedIn.SessionID)
+			res, err := h.exchangeWith(token, tab)
+			if err == nil {
+				t.Fatalf("the sign-in was accepted: %+v", res)
+			}
+			endsCookies(t, res)
+			if h.session(tab.Id) != nil {
+				t.Fatal("alice's tab session survived another person's refused sign-in")
+			}
+		})
+	}
+}
+
+func TestARefusedSignInLeavesSessionsTheTabDidNotMake(t *testing.T) {
+	h := newHarness(t, true)
+	bob := h.api.addUser("bob")
+	own := h.login(bob.Id)
+	res, err := h.exchangeWith(h.tokens.member("oid-stranger", "stranger@example.com"), own)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	endsCookies(t, res)
+	if h.session(own.Id) == nil {
+		t.Fatal("a password login's session was revoked by the tab")
+	}
+}
+
+func TestTheTabsOwnSignOutEndsItsSession(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	signedIn, _ := h.exchange(h.tokens.member("oid-a", alice.Email))
+	res := h.svc.SignOut(signedIn.SessionID, alice.Id)
+	endsCookies(t, res)
+	if h.session(signedIn.SessionID) != nil {
+		t.Fatal("the tab session survived its sign-out")
+	}
+	// Another account's ID with the session ends nothing.
+	again, _ := h.exchange(h.tokens.another(h.tokens.member("oid-a", alice.Email)))
+	h.svc.SignOut(again.SessionID, "someone-else")
+	if h.session(again.SessionID) == nil {
+		t.Fatal("a sign-out naming another account ended the session")
+	}
+}
+
+func TestATabSessionIsKeptOnlyForTheIdentityItWasMadeFor(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	bob := h.api.addUser("bob")
+	first, _ := h.exchange(h.tokens.member("oid-a", alice.Email))
+	tab := h.session(first.SessionID)
+
+	same, err := h.exchangeWith(h.tokens.another(h.tokens.member("oid-a", alice.Email)), tab)
+	if err != nil || !same.Reused || same.SessionID != tab.Id || setCookies(same) != 0 {
+		t.Fatalf("the same person's sign-in = %+v, %v; want the session kept", same, err)
+	}
+
+	other, err := h.exchangeWith(h.tokens.member("oid-b", bob.Email), tab)
+	if err != nil || other.Reused || other.UserID != bob.Id || setCookies(other) != 3 {
+		t.Fatalf("bob's sign-in = %+v, %v", other, err)
+	}
+	if h.session(tab.Id) != nil {
+		t.Fatal("alice's tab session survived bob's sign-in in the same browser")
+	}
+
+	// A tab session of the same account made for another identity (a
+	// link since replaced) is not reused either.
+	stale := h.login(bob.Id)
+	stale.Props = model.StringMap{SessionPropSource: "true", SessionPropTenant: tenant, SessionPropObject: "oid-old"}
+	h.api.sessions[stale.Id] = stale
+	res, err := h.exchangeWith(h.tokens.another(h.tokens.member("oid-b", bob.Email)), stale)
+	if err != nil || res.Reused {
+		t.Fatalf("sign-in with another identity's tab session = %+v, %v", res, err)
+	}
+	if h.session(stale.Id) != nil {
+		t.Fatal("the other identity's tab session survived")
+	}
+}
+
+func TestOneTokenMakesOneSession(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	token := h.tokens.member("oid-a", alice.Email)
+	first, err := h.exchange(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		again, err := h.exchange(token)
+		if err != nil || again.SessionID != first.SessionID || setCookies(again) != 3 {
+			t.Fatalf("a replay = %+v, %v; want the first session back", again, err)
+		}
+	}
+	if n := h.api.sessionCount(alice.Id); n != 1 {
+		t.Fatalf("%d sessions from one token", n)
+	}
+	// Once that session has ended, the token may sign in again, once.
+	_ = h.api.RevokeSession(first.SessionID)
+	later, err := h.exchange(token)
+	if err != nil || later.SessionID == first.SessionID {
+		t.Fatalf("after the session ended = %+v, %v", later, err)
+	}
+	if n := h.api.sessionCount(alice.Id); n != 1 {
+		t.Fatalf("%d sessions", n)
+	}
+}
+
+func TestConcurrentSignInsOfOnePersonAllSucceedWithOneLink(t *testing.T) {
+	for _, sameToken := range []bool{false, true} {
+		t.Run(fmt.Sprintf("same token %v", sameToken), func(t *testing.T) {
+			h := newHarness(t, true)
+			alice := h.api.addUser("alice")
+			token := h.tokens.member("oid-a", alice.Email)
+			tokens := make([]string, 20)
+			for i := range tokens {
+				tokens[i] = token
+				if !sameToken {
+					tokens[i] = h.tokens.another(token)
+				}
+			}
+			results := make([]*Result, len(tokens))
+			errs := make([]error, len(tokens))
+			var wg sync.WaitGroup
+			for i := range tokens {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i], errs[i] = h.exchange(tokens[i])
+				}()
+			}
+			wg.Wait()
+			sessions := map[string]bool{}
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("sign-in %d: %v", i, err)
+				}
+				sessions[results[i].SessionID] = true
+			}
+			if h.api.linkCount() != 1 {
+				t.Fatalf("%d links", h.api.linkCount())
+			}
+			want := len(tokens)
+			if sameToken {
+				want = 1
+			}
+			if len(sessions) != want || h.api.sessionCount(alice.Id) != want {
+				t.Fatalf("%d sessions handed out, %d stored; want %d", len(sessions), h.api.sessionCount(alice.Id), want)
+			}
+			// Every one of them ends with the link.
+			if _, err := h.svc.Matcher.Links.Unlink(alice.Id); err != nil {
+				t.Fatal(err)
+			}
+			if n := h.api.sessionCount(alice.Id); n != 0 {
+				t.Fatalf("%d sessions outlived the link", n)
+			}
+		})
+	}
+}
+
+func TestASessionMadeWhileItsLinkIsRemovedEnds(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	token := h.tokens.member("oid-a", alice.Email)
+	if _, err := h.exchange(token); err != nil {
+		t.Fatal(err)
+	}
+	// The removal lands between finding the account and the session.
+	h.api.onCreateSession = func() {
+		h.api.onCreateSession = nil
+		go func() { _, _ = h.svc.Matcher.Links.Unlink(alice.Id) }()
+		time.Sleep(10 * time.Millisecond)
+	}
+	res, err := h.exchange(h.tokens.another(token))
+	if err == nil && h.session(res.SessionID) != nil {
+		if link, _ := h.svc.Matcher.Links.LinkOf(alice.Id); link == nil {
+			t.Fatal("a session outlived the link removed while it was made")
+		}
+	}
+	deadline := time.Now().Add(time.Second)
+	for h.api.sessionCount(alice.Id) != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := h.api.sessionCount(alice.Id); n != 0 {
+		t.Fatalf("%d sessions outlived the removal", n)
+	}
+}
+
+func TestOnlyALoginMadeForTheLinkMayConfirmIt(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	admin := h.api.addUser("admin", func(u *model.User) { u.Roles = "system_user system_admin" })
+	before := h.login(alice.Id)
+	adminBefore := h.login(admin.Id)
+	tab, _ := h.exchange(h.tokens.member("oid-a", alice.Email))
+	time.Sleep(2 * time.Millisecond)
+	flow := startFlow(t, h, h.tokens.member("oid-new", "new@example.com"))
+	for name, s := range map[string]*model.Session{
+		"a session from before the flow":        before,
+		"an admin's session from before":        adminBefore,
+		"a tab session":                         h.session(tab.SessionID),
+		"a personal access token":               {Id: "p", UserId: alice.Id, CreateAt: model.GetMillis(), Props: model.StringMap{model.SessionPropType: model.SessionTypeUserAccessToken}},
+		"an expired login made after the flow":  {Id: "e", UserId: alice.Id, CreateAt: model.GetMillis(), ExpiresAt: 1},
+		"a bot's session made after the flow":   {Id: "b", UserId: alice.Id, CreateAt: model.GetMillis(), Props: model.StringMap{model.SessionPropIsBot: model.SessionPropIsBotValue}},
+		"an OAuth app's session after the flow": {Id: "o", UserId: alice.Id, CreateAt: model.GetMillis(), IsOAuth: true},
+	} {
+		if code, err := h.svc.ConfirmLink(flow, s); err == nil || code != "" {
+			t.Errorf("%s confirmed the link", name)
+		}
+	}
+	if _, err := h.svc.ConfirmLink(flow, before); !errors.Is(err, ErrStaleLogin) {
+		t.Fatalf("an old session: %v, want ErrStaleLogin", err)
+	}
+	if _, err := h.confirm(flow, admin.Id); err != nil {
+		t.Fatalf("the admin's own fresh login: %v", err)
+	}
+}
+
+func TestEmailLinksFollowTheEmail(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	token := h.tokens.member("oid-a", alice.Email)
+	if _, err := h.exchange(token); err != nil {
+		t.Fatal(err)
+	}
+	link, _ := h.svc.Matcher.Links.LinkOf(alice.Id)
+	if link.Email != "alice@example.com" || link.By != kvstore.ByMatch {
+		t.Fatalf("link = %+v", link)
+	}
+	// Alice's address moves to a new account; hers changes.
+	h.api.users[alice.Id].Email = "alice.old@example.com"
+	heir := h.api.addUser("heir", func(u *model.User) { u.Email = "alice@example.com" })
+	res, err := h.exchange(h.tokens.another(token))
+	if err != nil || res.UserID != heir.Id {
+		t.Fatalf("sign-in after the address moved = %+v, %v; want the account that has it now", res, err)
+	}
+	if old, _ := h.svc.Matcher.Links.LinkOf(alice.Id); old != nil {
+		t.Fatalf("the old account keeps the link: %+v", old)
+	}
+
+	// A token that no longer names the account's address does not sign
+	// in through an email link either.
+	bob := h.api.addUser("bob")
+	bobToken := h.tokens.member("oid-b", bob.Email)
+	if _, err := h.exchange(bobToken); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := h.exchange(h.tokens.member("oid-b", "robert@example.com")); !errors.Is(err, ErrNoAccount) {
+		t.Fatalf("an email link held for a token without its address: %+v, %v", res, err)
+	}
+}
+
+func TestEmailLinksOfAccountsThatMayNoLongerBeReachedByEmailStopSigningIn(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	token := h.tokens.member("oid-a", alice.Email)
+	if _, err := h.exchange(token); err != nil {
+		t.Fatal(err)
+	}
+	h.api.users[alice.Id].Roles = "system_user system_admin"
+	if _, err := h.exchange(h.tokens.another(token)); !errors.Is(err, ErrNoAccount) {
+		t.Fatalf("an email link signed in an account that became an admin: %v", err)
+	}
+}
+
+func TestUnauthenticatedCallersAreBounded(t *testing.T) {
+	h := newHarness(t, true)
+	h.svc.Limits.now = func() time.Time { return time.Unix(1000, 0) }
+	stranger := h.tokens.member("oid-s", "stranger@example.com")
+	for i := range MaxLinkFlows {
+		if _, err := h.exchange(h.tokens.another(stranger)); !errors.Is(err, ErrNoAccount) {
+			t.Fatalf("flow %d: %v", i, err)
+		}
+	}
+	flows := len(h.api.kv)
+	if res, err := h.exchange(h.tokens.another(stranger)); !errors.Is(err, ErrLimited) || res.LinkFlow != "" {
+		t.Fatalf("flow past the limit: %+v, %v", res, err)
+	}
+	if len(h.api.kv) != flows {
+		t.Fatal("a flow past the limit was stored")
+	}
+
+	alice := h.api.addUser("alice")
+	token := h.tokens.member("oid-a", alice.Email)
+	if _, err := h.exchange(token); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < MaxNewSessions; i++ {
+		if _, err := h.exchange(h.tokens.another(token)); err != nil {
+			t.Fatalf("sign-in %d: %v", i, err)
+		}
+	}
+	if _, err := h.exchange(h.tokens.another(token)); !errors.Is(err, ErrLimited) {
+		t.Fatalf("a session past the limit: %v", err)
+	}
+	// A replay still gets its session back, and the next minute starts
+	// afresh.
+	if _, err := h.exchange(token); err != nil {
+		t.Fatalf("a replay past the limit: %v", err)
+	}
+	h.svc.Limits.now = func() time.Time { return time.Unix(1061, 0) }
+	if _, err := h.exchange(h.tokens.another(token)); err != nil {
+		t.Fatalf("the next minute: %v", err)
+	}
+
+	logged := 0
+	for range MaxRefusalWarnings + 40 {
+		if h.svc.Limits.Warn() {
+			logged++
+		}
+	}
+	if logged != MaxRefusalWarnings {
+		t.Fatalf("%d warnings logged in one minute", logged)
+	}
+}
