@@ -57,6 +57,8 @@ type exchangeResult struct {
 	body     string
 	// linkFlow is the linking flow a refused sign-in offers.
 	linkFlow string
+	// ended are the cookies the answer deletes.
+	ended []*http.Cookie
 }
 
 func exchange(t testing.TB, token, subPage string, header http.Header) exchangeResult {
@@ -80,6 +82,10 @@ func exchange(t testing.TB, token, subPage string, header http.Header) exchangeR
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	res := exchangeResult{status: resp.StatusCode, redirect: out.Redirect, cookies: map[string]*http.Cookie{}, body: out.Error, linkFlow: out.LinkFlow}
 	for _, c := range resp.Cookies() {
+		if c.Value == "" {
+			res.ended = append(res.ended, c)
+			continue
+		}
 		res.cookies[c.Name] = c
 	}
 	return res

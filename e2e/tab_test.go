@@ -358,9 +358,11 @@ func TestAnotherAppInTheHostGetsNothingFromOurPopup(t *testing.T) {
 	}
 }
 
-// popupSession makes sure the browser itself, outside the host, is signed
-// in to Mattermost as u, as for a person who also uses Mattermost in a
-// browser tab of its own.
+// popupSession signs the browser itself, outside the host, in to
+// Mattermost as u now, as for a person who also uses Mattermost in a
+// browser tab of its own. The host and the server share a site here, so
+// the browser may already show the tab's own session: that one is signed
+// out first, since a tab session never counts as a login of the person's.
 func popupSession(t *testing.T, ctx context.Context, u *harness.User) {
 	t.Helper()
 	tctx, cancel := chromedp.NewContext(ctx)
@@ -376,8 +378,22 @@ func popupSession(t *testing.T, ctx context.Context, u *harness.User) {
 	if err != nil {
 		t.Fatalf("the browser never showed Mattermost: %v", err)
 	}
-	if state == "@"+u.Username {
-		return
+	if state != "login" {
+		// The tab's own sign-out deletes its partitioned cookies, which a
+		// logout of Mattermost's would leave.
+		signOut := `fetch(` + strconv.Quote(env.Server.URL+"/plugins/"+env.PluginID+"/api/v1/sso/signout") + `, {method: "POST", credentials: "include",
+			headers: {"Content-Type": "application/json", "X-Requested-With": "XMLHttpRequest",
+				"X-CSRF-Token": (document.cookie.match(/(?:^|;\s*)MMCSRF=([^;]+)/) || [])[1] || ""}, body: "{}"})
+			.then(function (r) { window.signedOut = r.status; })`
+		if err := chromedp.Do(tctx, chromedp.Evaluate[chromedp.Void](signOut)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(tctx, chromedp.Poll[bool](`window.signedOut === 200`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("the tab's session was not signed out: %v", err)
+		}
+		if err := chromedp.Do(tctx, chromedp.Navigate(env.Server.URL+"/login")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	loginInPopup(t, tctx, u.Username, u.Password)
 	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](`document.getElementById("signed-in-user").textContent===`+strconv.Quote("@"+u.Username),

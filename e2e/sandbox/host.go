@@ -69,18 +69,9 @@ func startHost(ctx context.Context, h *harness.Harness, cloud *msfake.Cloud, wor
 	host.SetPicker(&teamshost.Picker{
 		Users:   []string{h.User.Email, "bob@example.com", strangerEmail},
 		Tenants: []string{sandboxTenant, otherTenant},
-		// Another person is another browser, without the Mattermost
-		// session the last one's tab made.
-		Pick: func(user, tenant, hostName string) (teamshost.Options, error) {
-			if previous := host.Options().LoginHint; previous != user {
-				pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				defer cancel()
-				if err := world.signOutOfTab(pctx, h.Admin.Client, previous); err != nil {
-					return teamshost.Options{}, err
-				}
-			}
-			return pick(user, tenant, hostName)
-		},
+		// Switching the person reloads the tab, whose sign-in ends the
+		// previous person's tab session itself.
+		Pick: pick,
 		Activity: func(user string) []teamshost.Activity {
 			return feed(cloud, ids.of(user), h.Server.SiteURL+"/plugins/"+h.PluginID)
 		},

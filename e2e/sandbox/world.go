@@ -9,7 +9,6 @@ import (
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
-	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 )
 
 // sandboxWorld is what seed made: the channel, and the accounts the
@@ -91,28 +90,6 @@ func (w *sandboxWorld) postAs(ctx context.Context, as, to, message string) error
 	}
 	if _, _, err := u.Client.CreatePost(ctx, &model.Post{ChannelId: channelID, Message: message}); err != nil {
 		return fmt.Errorf("post as %s: %w", as, err)
-	}
-	return nil
-}
-
-// signOutOfTab ends the Mattermost sessions the tab made for the person
-// with email, if they have an account.
-func (w *sandboxWorld) signOutOfTab(ctx context.Context, admin *model.Client4, email string) error {
-	u, ok := w.byEmail[email]
-	if !ok {
-		return nil
-	}
-	sessions, _, err := admin.GetSessions(ctx, u.Id, "")
-	if err != nil {
-		return fmt.Errorf("read %s's sessions: %w", u.Username, err)
-	}
-	for _, s := range sessions {
-		if s.Props[sso.SessionPropSource] != "true" {
-			continue
-		}
-		if _, err := admin.RevokeSession(ctx, u.Id, s.Id); err != nil {
-			return fmt.Errorf("end %s's tab session: %w", u.Username, err)
-		}
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ const (
 	MaxLinkFlows = 5
 	// MaxNewSessions is how many new sessions one Microsoft identity may
 	// get.
-	MaxNewSessions = 30
+	MaxNewSessions = 60
 	// maxTracked caps the identities counted in one minute; past it,
 	// new identities are refused until the minute ends, which costs
 	// honest people a retry rather than the server its memory.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -101,13 +100,14 @@ func (m Matcher) find(id *entra.Identity, ident kvstore.Identity) (*Match, error
 			return &Match{User: u, Rule: RuleLink, Link: *link}, nil
 		}
 		// Only the email vouched for this link, so it holds only while
-		// the account is one an email may reach, and still has the
-		// address that made it, which the token names too. Otherwise
-		// the link waits, and the email is asked again below.
+		// the account is one an email may reach and still has the
+		// address that made it. Otherwise the link waits, and the email
+		// is asked again below. The link itself is the object ID's, which
+		// outlives an address renamed in Entra.
 		if err := m.emailProves(u, id, ident, RuleLink, link); err != nil {
 			return nil, err
 		}
-		if link.EmailStillProves(u.Email) && namesEmail(id, u.Email) {
+		if link.EmailStillProves(u.Email) {
 			return &Match{User: u, Rule: RuleLink, Link: *link}, nil
 		}
 	}
@@ -156,10 +156,6 @@ func (m Matcher) byEmail(id *entra.Identity, ident kvstore.Identity) (*Match, er
 		return &Match{User: u, Rule: RuleEmail}, nil
 	}
 	return nil, fmt.Errorf("%w: no account has the token's email", ErrNoAccount)
-}
-
-func namesEmail(id *entra.Identity, email string) bool {
-	return slices.ContainsFunc(id.Emails, func(e string) bool { return strings.EqualFold(e, email) })
 }
 
 // emailProves refuses an account an email match alone must never reach;

@@ -77,7 +77,7 @@ type CookieOptions struct {
 // login inside the frame may have left: a browser sends both kinds, and
 // the server would read whichever came first.
 func Cookies(s *model.Session, o CookieOptions, now time.Time) []*http.Cookie {
-	maxAge := int(time.UnixMilli(s.ExpiresAt).Sub(now) / time.Second)
+	maxAge := int((time.UnixMilli(s.ExpiresAt).Sub(now) + time.Second/2) / time.Second)
 	if maxAge <= 0 {
 		return Ended(o)
 	}

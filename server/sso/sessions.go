@@ -2,7 +2,9 @@ package sso
 
 import (
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,6 +21,42 @@ import (
 // so that nothing a link signed in escapes its removal.
 type TabSessionFinder interface {
 	TabSessionsOf(userID string) ([]*model.Session, error)
+}
+
+// dbSessions reads the server's sessions table, for the one question the
+// plugin API cannot answer: which sessions an account has.
+type dbSessions struct {
+	db func() *sql.DB
+}
+
+// TabSessionsOf reads the account's unexpired tab sessions. The Props
+// column holds the session's properties as JSON (jsonb on current
+// servers, text on old ones; the cast reads both).
+func (d dbSessions) TabSessionsOf(userID string) ([]*model.Session, error) {
+	const query = `SELECT Id, Props FROM Sessions WHERE UserId = $1 AND (ExpiresAt = 0 OR ExpiresAt > $2) AND Props::jsonb ->> '` + SessionPropSource + `' = 'true'`
+	rows, err := d.db().Query(query, userID, model.GetMillis())
+	if err != nil {
+		return nil, fmt.Errorf("query sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Session
+	for rows.Next() {
+		var id, props string
+		if err := rows.Scan(&id, &props); err != nil {
+			return nil, fmt.Errorf("read sessions: %w", err)
+		}
+		s := &model.Session{Id: id, UserId: userID}
+		if err := json.Unmarshal([]byte(props), &s.Props); err != nil {
+			return nil, fmt.Errorf("decode the properties of session %s: %w", id, err)
+		}
+		if IsTabSession(s) {
+			out = append(out, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read sessions: %w", err)
+	}
+	return out, nil
 }
 
 // Revoker ends sessions.

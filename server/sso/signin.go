@@ -2,7 +2,6 @@ package sso
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -193,41 +192,6 @@ func CookieOptionsFor(cfg *model.Config, where site.Site) CookieOptions {
 		o.LengthHours = 30 * 24
 	}
 	return o
-}
-
-// dbSessions reads the server's sessions table, for the one question the
-// plugin API cannot answer: which sessions an account has.
-type dbSessions struct {
-	db func() *sql.DB
-}
-
-// TabSessionsOf reads the account's unexpired tab sessions. The Props
-// column holds the session's properties as JSON with sorted keys.
-func (d dbSessions) TabSessionsOf(userID string) ([]*model.Session, error) {
-	const query = `SELECT Id, Props FROM Sessions WHERE UserId = $1 AND (ExpiresAt = 0 OR ExpiresAt > $2) AND Props LIKE '%"` + SessionPropSource + `":"true"%'`
-	rows, err := d.db().Query(query, userID, model.GetMillis())
-	if err != nil {
-		return nil, fmt.Errorf("query sessions: %w", err)
-	}
-	defer rows.Close()
-	var out []*model.Session
-	for rows.Next() {
-		var id, props string
-		if err := rows.Scan(&id, &props); err != nil {
-			return nil, fmt.Errorf("read sessions: %w", err)
-		}
-		s := &model.Session{Id: id, UserId: userID}
-		if err := json.Unmarshal([]byte(props), &s.Props); err != nil {
-			return nil, fmt.Errorf("decode the properties of session %s: %w", id, err)
-		}
-		if IsTabSession(s) {
-			out = append(out, s)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read sessions: %w", err)
-	}
-	return out, nil
 }
 
 // userByAuthData finds an account that signs in through Entra (Office 365

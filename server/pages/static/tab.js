@@ -215,8 +215,10 @@
     return;
   }
   if (window.parent === window && !window.opener) {
-    // Opened on its own: nothing to sign in with, and nothing to frame in.
-    leaveForLogin('the page was opened outside a Microsoft host');
+    // Opened on its own: no host, so no host's person to show anyone
+    // else's session to; the browser's own login is its owner's.
+    console.warn('Mattermost tab sign-in fell back to the login page: the page was opened outside a Microsoft host');
+    window.location.replace(cfg.loginURL);
     return;
   }
   var initTimeout = new Promise(function (_, reject) {
