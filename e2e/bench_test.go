@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -17,19 +18,41 @@ type benchPerson struct {
 	oid  string
 }
 
-// benchPeople makes n accounts with verified emails, not yet linked.
+// benchAccounts are made once per run of the suite and shared by the
+// benchmarks: the unlicensed server keeps at most 250 active accounts.
+var (
+	benchMu       sync.Mutex
+	benchAccounts []*harness.User
+)
+
+// benchPeople are n accounts with verified emails, each with a new
+// Microsoft identity and no link: a sign-in with it is a first one.
 func benchPeople(b *testing.B, n int) []benchPerson {
 	b.Helper()
-	out := make([]benchPerson, n)
-	for i := range out {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	for len(benchAccounts) < n {
 		suffix := model.NewId()[:8]
 		u, err := env.Server.CreateUser(testContext(b), "bench"+suffix, "bench-"+suffix+"@example.com", "Passw0rd-"+suffix+"!")
 		if err != nil {
 			b.Fatal(err)
 		}
+		benchAccounts = append(benchAccounts, u)
+	}
+	out := make([]benchPerson, n)
+	for i, u := range benchAccounts[:n] {
+		unlink(b, u.Id)
 		out[i] = benchPerson{user: u, oid: newOID()}
 	}
 	return out
+}
+
+// unlink removes an account's link, as an admin does.
+func unlink(b *testing.B, userID string) {
+	b.Helper()
+	if r := pluginCall(b, "DELETE", "/api/v1/links/users/"+userID, nil, http.Header{"Authorization": {"Bearer " + env.Admin.Client.AuthToken}}); r.status != 200 && r.status != 404 {
+		b.Fatalf("unlink %s: %d %s", userID, r.status, r.raw)
+	}
 }
 
 func useBenchSignIn(b *testing.B) {
@@ -86,6 +109,8 @@ func BenchmarkConcurrentSignIns(b *testing.B) {
 			errs := 0
 			for n := 0; n < b.N; n++ {
 				b.StopTimer()
+				// Each round is new identities: one person's new sessions
+				// are bounded per minute.
 				people := benchPeople(b, c.people)
 				if c.name == "one person 20 at once linked" {
 					p := people[0]
@@ -105,12 +130,13 @@ func BenchmarkConcurrentSignIns(b *testing.B) {
 				errs += failed
 			}
 			slices.Sort(latencies)
-			b.ReportMetric(ms(latencies[len(latencies)/2]), "p50-ms")
-			b.ReportMetric(ms(latencies[len(latencies)*95/100]), "p95-ms")
-			b.ReportMetric(float64(errs), "errors")
+			p50, p95 := ms(latencies[len(latencies)/2]), ms(latencies[len(latencies)*95/100])
 			if errs != 0 {
-				b.Fatalf("%d of %d sign-ins failed", errs, len(latencies))
+				b.Fatalf("%d of %d sign-ins failed (p50 %.1f ms, p95 %.1f ms)", errs, len(latencies), p50, p95)
 			}
+			b.ReportMetric(p50, "p50-ms")
+			b.ReportMetric(p95, "p95-ms")
+			b.ReportMetric(float64(errs), "errors")
 		})
 	}
 }
@@ -135,10 +161,9 @@ func signInAtOnce(b *testing.B, tokens []string) ([]time.Duration, int) {
 	close(start)
 	wg.Wait()
 	failed := 0
-	for i, s := range status {
+	for _, s := range status {
 		if s != 200 {
 			failed++
-			b.Logf("sign-in %d: %d", i, s)
 		}
 	}
 	return took, failed

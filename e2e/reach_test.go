@@ -170,6 +170,18 @@ func TestReachLinksAndInstallsForEveryKindOfAccountAndTheyAreNotified(t *testing
 	ops := f.person("ops", false)
 	inDirectory(ops, false)
 	cloud.AddUser(testTenant, msfake.User{ObjectID: newOID(), Mail: "ops-twin@example.com", UserPrincipalName: ops.Email})
+	// Sign-in never matches these by email, and neither does the job:
+	// whoever can set mail in Entra must not receive their previews.
+	root := f.person("root", false)
+	rootOID := inDirectory(root, false)
+	if _, err := env.Admin.Client.UpdateUserRoles(ctx, root.Id, "system_user system_admin"); err != nil {
+		t.Fatal(err)
+	}
+	mfa := f.person("mfa", false)
+	mfaOID := inDirectory(mfa, false)
+	if err := env.Server.SetMFAActive(mfa.Id); err != nil {
+		t.Fatal(err)
+	}
 
 	run := startReach(t)
 	if run.Error != "" || run.Trigger != "@"+env.Admin.Username || run.Kind != "everyone" {
@@ -188,7 +200,13 @@ func TestReachLinksAndInstallsForEveryKindOfAccountAndTheyAreNotified(t *testing
 			t.Errorf("%s has %d apps", c.p.Username, len(apps))
 		}
 	}
-	for p, reason := range map[*person]string{eve: "not verified", gina: "guest", ops: "more than one", author: "no one in the directory"} {
+	for p, oid := range map[*person]string{root: rootOID, mfa: mfaOID} {
+		if apps := cloud.InstalledFor(testTenant, oid); len(apps) != 0 {
+			t.Errorf("the app was installed for %s", p.Username)
+		}
+	}
+	for p, reason := range map[*person]string{eve: "not verified", gina: "guest", ops: "more than one", author: "no one in the directory",
+		root: "may manage the system", mfa: "multi-factor"} {
 		if l := notifyLinkOf(t, p.Id); l.Notification != nil {
 			t.Errorf("%s was linked: %+v", p.Username, l.Notification)
 		}
@@ -201,6 +219,15 @@ func TestReachLinksAndInstallsForEveryKindOfAccountAndTheyAreNotified(t *testing
 	}
 	if run.AlreadyInstalled < 1 || run.Installed < 2 {
 		t.Errorf("counts: %+v", run)
+	}
+
+	// A link made from dan's email stops routing once his address changes.
+	newEmail := "dan-moved-" + f.suffix + "@example.com"
+	if _, _, err := env.Admin.Client.PatchUser(ctx, dan.Id, &model.UserPatch{Email: &newEmail}); err != nil {
+		t.Fatal(err)
+	}
+	if l := notifyLinkOf(t, dan.Id); l.Notification == nil || l.Notification.InForce {
+		t.Errorf("dan's link after his email changed: %+v", l.Notification)
 	}
 
 	// ann never opened the tab, and is told of a direct message.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,19 +38,10 @@ func carrying(r exchangeResult) http.Header {
 // once the session has ended.
 func whoIs(t testing.TB, token string) string {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(testContext(t), "GET", env.Server.URL+"/api/v4/users/me", nil)
-	req.AddCookie(&http.Cookie{Name: "MMAUTHTOKEN", Value: token})
-	req.Header.Set("X-Requested-With", "XMLHttpRequest")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
+	u, status := usersMe(t, token)
+	if status != 200 {
 		return ""
 	}
-	var u model.User
-	_ = json.NewDecoder(resp.Body).Decode(&u)
 	return u.Id
 }
 

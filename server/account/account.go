@@ -6,6 +6,8 @@ package account
 import (
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )
@@ -92,4 +94,49 @@ func EmailMayNotLink(u *model.User, grants Grants) string {
 		return "may manage the system or other accounts"
 	}
 	return EmailUnproven(u)
+}
+
+// GrantCache answers Grants through Ask, remembering each answer for TTL
+// (for as long as the cache lives, when TTL is 0): accounts share a
+// handful of role sets, and each question is a round trip to the server.
+type GrantCache struct {
+	Ask Grants
+	TTL time.Duration
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+
+	mu    sync.Mutex
+	known map[string]grant
+}
+
+type grant struct {
+	granted bool
+	at      time.Time
+}
+
+// maxCachedGrants bounds the answers kept; past it the cache starts over.
+const maxCachedGrants = 1000
+
+// Grants is Ask's answer, asked at most once per TTL.
+func (c *GrantCache) Grants(roles []string, permissionID string) bool {
+	key := strings.Join(roles, " ") + "\x00" + permissionID
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	at := now()
+	c.mu.Lock()
+	g, ok := c.known[key]
+	c.mu.Unlock()
+	if ok && (c.TTL == 0 || at.Sub(g.at) < c.TTL) {
+		return g.granted
+	}
+	granted := c.Ask(roles, permissionID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.known == nil || len(c.known) >= maxCachedGrants {
+		c.known = map[string]grant{}
+	}
+	c.known[key] = grant{granted: granted, at: at}
+	return granted
 }

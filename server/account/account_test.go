@@ -2,6 +2,7 @@ package account
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )
@@ -68,5 +69,27 @@ func TestAnEmailNeverLinksAnAccountThatMayManageOrHasMFA(t *testing.T) {
 		if EmailMayNotLink(u, grants) == "" {
 			t.Errorf("%s: an email may link it", name)
 		}
+	}
+}
+
+func TestGrantCacheAsksOncePerSetOfRolesAndTTL(t *testing.T) {
+	asked := 0
+	now := time.Unix(1000, 0)
+	c := GrantCache{Ask: func([]string, string) bool { asked++; return asked > 1 }, TTL: 30 * time.Second, Now: func() time.Time { return now }}
+	for range 200 {
+		if c.Grants([]string{"system_user"}, model.PermissionManageSystem.Id) {
+			t.Fatal("a remembered answer changed")
+		}
+	}
+	if asked != 1 {
+		t.Fatalf("asked %d times", asked)
+	}
+	c.Grants([]string{"system_user", "custom"}, model.PermissionManageSystem.Id)
+	if asked != 2 {
+		t.Fatalf("another set of roles was not asked about: %d", asked)
+	}
+	now = now.Add(31 * time.Second)
+	if !c.Grants([]string{"system_user"}, model.PermissionManageSystem.Id) || asked != 3 {
+		t.Fatalf("an answer older than the TTL was kept (asked %d)", asked)
 	}
 }

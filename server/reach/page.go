@@ -10,6 +10,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"golang.org/x/time/rate"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/account"
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/graph"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
@@ -59,7 +60,8 @@ func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links 
 	}
 	now := w.job.now().UnixMilli()
 	made := len(chunk.Links)
-	grants := RoleGrants{Ask: w.job.API.RolesGrantPermission}
+	// A page shares a handful of role sets: each is asked about once.
+	grants := account.GrantCache{Ask: w.job.API.RolesGrantPermission}
 	names := map[string]string{}
 	var byEmail []*model.User
 	var emails []string

@@ -69,27 +69,6 @@ func Choose(email string, l graph.UserLookup) (objectID, skip string) {
 	return strings.ToLower(found[0].ID), ""
 }
 
-// RoleGrants answers account.Grants through the plugin API once per set
-// of roles: a page of accounts shares a handful of them.
-type RoleGrants struct {
-	Ask   func(roles []string, permissionID string) bool
-	known map[string]bool
-}
-
-// Grants is the cached answer.
-func (g *RoleGrants) Grants(roles []string, permissionID string) bool {
-	key := strings.Join(roles, " ") + "\x00" + permissionID
-	if v, ok := g.known[key]; ok {
-		return v
-	}
-	if g.known == nil {
-		g.known = map[string]bool{}
-	}
-	v := g.Ask(roles, permissionID)
-	g.known[key] = v
-	return v
-}
-
 // NotifyLinkHolds reports whether a notification link still stands for
 // the account as it is now: a link made from the directory's answer
 // about an email holds only while the account keeps that address and

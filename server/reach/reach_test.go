@@ -96,14 +96,3 @@ func TestADirectoryLinkHoldsWhileTheAccountKeepsItsEmail(t *testing.T) {
 		t.Error("an auth data link depends on the email")
 	}
 }
-
-func TestRoleGrantsAskOncePerSetOfRoles(t *testing.T) {
-	asked := 0
-	g := RoleGrants{Ask: func([]string, string) bool { asked++; return false }}
-	for range 200 {
-		g.Grants([]string{"system_user"}, model.PermissionManageSystem.Id)
-	}
-	if asked != 1 {
-		t.Fatalf("asked %d times", asked)
-	}
-}

@@ -191,17 +191,22 @@ func (s *Service) signIn(token string, id *entra.Identity, u *model.User) (*mode
 // session.
 var ErrLinkChanged = kvstore.ErrLinkChanged
 
+// sessionFor is the token's one session. The common case, a token seen
+// for the first time, costs one write beside the session: the token's
+// record is claimed create-only after the session is made. A token seen
+// before finds its record taken, and gets back the session it names if
+// that still stands (the session just made ends unused, its cookies never
+// sent); if that one has ended, the new one takes its place.
 func (s *Service) sessionFor(token string, id *entra.Identity, u *model.User) (*model.Session, error) {
 	ident := kvstore.Identity{TenantID: id.TenantID, ObjectID: id.ObjectID}
 	key := tokenSessionKey(token)
-	was, err := s.Tokens.get(key)
-	if err != nil {
-		return nil, err
-	}
-	if sess := s.liveSession(was, u.Id, ident); sess != nil {
-		return sess, nil
-	}
 	if !s.Limits.Session(ident) {
+		// A replay is not a new session: it still gets its own back.
+		if was, err := s.Tokens.get(key); err == nil {
+			if sess := s.liveSession(was, u.Id, ident); sess != nil {
+				return sess, nil
+			}
+		}
 		return nil, fmt.Errorf("%w: %s", ErrLimited, cut(ident.ObjectID))
 	}
 	now := s.now()
@@ -209,24 +214,28 @@ func (s *Service) sessionFor(token string, id *entra.Identity, u *model.User) (*
 	if appErr != nil {
 		return nil, fmt.Errorf("create session for %s: %w", u.Id, appErr)
 	}
-	claimed, err := s.Tokens.claim(key, was, sess.Id, tokenRecordTTL(id.ExpiresAt, now))
-	if err != nil || !claimed {
-		// Another request with the same token recorded its session
-		// first: this one ends, and the token's session is that one.
-		s.endSession(sess.Id)
+	ttl := tokenRecordTTL(id.ExpiresAt, now)
+	was := ""
+	for range 3 {
+		claimed, err := s.Tokens.claim(key, was, sess.Id, ttl)
 		if err != nil {
+			s.endSession(sess.Id)
 			return nil, err
 		}
-		winner, err := s.Tokens.get(key)
-		if err != nil {
+		if claimed {
+			return sess, nil
+		}
+		if was, err = s.Tokens.get(key); err != nil {
+			s.endSession(sess.Id)
 			return nil, err
 		}
-		if other := s.liveSession(winner, u.Id, ident); other != nil {
+		if other := s.liveSession(was, u.Id, ident); other != nil {
+			s.endSession(sess.Id)
 			return other, nil
 		}
-		return nil, ErrTokenBusy
 	}
-	return sess, nil
+	s.endSession(sess.Id)
+	return nil, ErrTokenBusy
 }
 
 // liveSession is the session by ID if it still stands for the account

@@ -36,6 +36,9 @@ type Matcher struct {
 	// MatchEmail allows an exact email match, on accounts whose email
 	// proves the person.
 	MatchEmail bool
+	// Grants answers whether roles grant a permission; the plugin API's
+	// own answer when nil.
+	Grants account.Grants
 }
 
 // ErrNoAccount means no account may be signed in to for this identity;
@@ -170,7 +173,11 @@ func (m Matcher) emailProves(u *model.User, id *entra.Identity, ident kvstore.Id
 	if id.Guest {
 		return refuse("was matched by email for a guest")
 	}
-	if why := account.EmailMayNotLink(u, m.Users.RolesGrantPermission); why != "" {
+	grants := m.Grants
+	if grants == nil {
+		grants = m.Users.RolesGrantPermission
+	}
+	if why := account.EmailMayNotLink(u, grants); why != "" {
 		return refuse(why)
 	}
 	if linked != nil && !linked.Equal(ident) {

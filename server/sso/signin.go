@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/account"
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
 	"github.com/missioncollab/mattermost-plugin-m365/server/entra"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
@@ -43,6 +45,7 @@ type SignIn struct {
 
 	limitsOnce sync.Once
 	limits     *Limits
+	grants     *account.GrantCache
 
 	mu           sync.RWMutex
 	validator    *entra.Validator
@@ -104,6 +107,11 @@ func (s *SignIn) Links() kvstore.Links {
 		}}
 }
 
+func (s *SignIn) grantCache() *account.GrantCache {
+	s.once()
+	return s.grants
+}
+
 func (s *SignIn) finder() TabSessionFinder {
 	if s.Finder != nil {
 		return s.Finder
@@ -114,11 +122,24 @@ func (s *SignIn) finder() TabSessionFinder {
 	return dbSessions{db: s.DB}
 }
 
+// GrantsTTL is how long an answer about what a set of roles may do is
+// kept for sign-in: every sign-in through an email link asks whether the
+// account may manage the system, and an admin's change to a role's
+// permissions reaches sign-in within this time.
+const GrantsTTL = 30 * time.Second
+
 // Limits are this server's bounds on what unauthenticated callers can
 // make it write or log.
 func (s *SignIn) Limits() *Limits {
-	s.limitsOnce.Do(func() { s.limits = NewLimits(s.API) })
+	s.once()
 	return s.limits
+}
+
+func (s *SignIn) once() {
+	s.limitsOnce.Do(func() {
+		s.limits = NewLimits(s.API)
+		s.grants = &account.GrantCache{Ask: s.API.RolesGrantPermission, TTL: GrantsTTL}
+	})
 }
 
 // Service is the sign-in service for the settings in force, as snap
@@ -138,6 +159,7 @@ func (s *SignIn) Service(snap *config.Snapshot) *Service {
 			Links:      s.Links(),
 			ByAuthData: s.userByAuthData,
 			MatchEmail: settings.MatchAccountsByEmail,
+			Grants:     s.grantCache().Grants,
 		},
 		Sessions:    s.API,
 		Tokens:      tokenSessions{KV: s.API},
