@@ -94,15 +94,29 @@ func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return s.signedOut(res, current), err
 	}
-	if !res.Reused && IsTabSession(current) && current.Id != res.SessionID {
+	s.replaced(res, current)
+	return res, nil
+}
+
+// replaced ends what a sign-in replaced in this browser: the tab session
+// of another identity or account, and the cookies of a session of another
+// account the frame could see, which the browser would send beside the
+// new ones.
+func (s *Service) replaced(res *Result, current *model.Session) {
+	if res.Reused || current == nil || current.Id == res.SessionID {
+		return
+	}
+	if IsTabSession(current) {
 		s.endSession(current.Id)
 	}
-	return res, nil
+	if current.UserId != res.UserID {
+		res.Cookies = append(ended(s.Cookie, false), res.Cookies...)
+	}
 }
 
 // SignOut ends the tab session a request carries and gives the cookies
 // that delete it, for a tab that found by itself that it cannot sign in
-// (no host, another tenant, no token). Sessions the tab did not make are
+// (another tenant, no token, no SDK). Sessions the tab did not make are
 // left to their owner; their cookies in this browser are deleted all the
 // same, since the frame must show nobody.
 func (s *Service) SignOut(sessionID, userID string) *Result {
@@ -116,7 +130,7 @@ func (s *Service) signedOut(res *Result, current *model.Session) *Result {
 	if res == nil {
 		res = &Result{}
 	}
-	res.Cookies = Ended(s.Cookie)
+	res.Cookies = Ended(s.Cookie, current != nil)
 	return res
 }
 

@@ -170,9 +170,7 @@ func (s *Service) RedeemLink(ctx context.Context, r Redeem) (*Result, error) {
 	if err != nil {
 		return s.signedOut(nil, current), err
 	}
-	if IsTabSession(current) && current.Id != res.SessionID {
-		s.endSession(current.Id)
-	}
+	s.replaced(res, current)
 	return res, nil
 }
 

@@ -72,14 +72,11 @@ type CookieOptions struct {
 // Cookies are the session cookies Mattermost's own login sets, made to
 // work inside a Microsoft host's frame: Secure, SameSite=None and
 // Partitioned, so browsers that block third-party cookies keep them,
-// partitioned under the host. They last as long as the session. Before
-// them come the deletions of the same cookies unpartitioned, which a
-// login inside the frame may have left: a browser sends both kinds, and
-// the server would read whichever came first.
+// partitioned under the host. They last as long as the session.
 func Cookies(s *model.Session, o CookieOptions, now time.Time) []*http.Cookie {
 	maxAge := int((time.UnixMilli(s.ExpiresAt).Sub(now) + time.Second/2) / time.Second)
 	if maxAge <= 0 {
-		return Ended(o)
+		return ended(o, true)
 	}
 	expires := now.Add(time.Duration(maxAge) * time.Second)
 	mk := func(name, value string, httpOnly bool) *http.Cookie {
@@ -89,18 +86,27 @@ func Cookies(s *model.Session, o CookieOptions, now time.Time) []*http.Cookie {
 			Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true,
 		}
 	}
-	return append(ended(o, false),
+	return []*http.Cookie{
 		mk(model.SessionCookieToken, s.Token, true),
 		mk(model.SessionCookieUser, s.UserId, false),
 		mk(model.SessionCookieCsrf, s.GetCSRF(), false),
-	)
+	}
 }
 
-// Ended are the cookies that delete a session's cookies in this browser,
-// partitioned under the host (a partitioned cookie is deleted only by a
-// Set-Cookie that is itself Partitioned) and unpartitioned.
-func Ended(o CookieOptions) []*http.Cookie {
-	return append(ended(o, false), ended(o, true)...)
+// Ended are the cookies that delete the tab's session cookies in this
+// browser: partitioned under the host, as the tab set them (a
+// partitioned cookie is deleted only by a Set-Cookie that is itself
+// Partitioned), and, with unpartitioned, those a login inside the frame
+// may have left, which the frame would otherwise show. Unpartitioned
+// cookies are shared with Mattermost's own pages where the browser allows
+// third-party cookies, so they are deleted only when the request showed
+// that this browser lets the frame see a session.
+func Ended(o CookieOptions, unpartitioned bool) []*http.Cookie {
+	out := ended(o, true)
+	if unpartitioned {
+		out = append(ended(o, false), out...)
+	}
+	return out
 }
 
 func ended(o CookieOptions, partitioned bool) []*http.Cookie {

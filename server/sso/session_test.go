@@ -35,6 +35,12 @@ func (h *harness) session(id string) *model.Session {
 // partitioned and not, and sets none.
 func endsCookies(t *testing.T, res *Result) {
 	t.Helper()
+	endsCookiesOf(t, res, true, true)
+}
+
+// endsCookiesOf checks which kinds of cookie a result deletes.
+func endsCookiesOf(t *testing.T, res *Result, partitioned, unpartitioned bool) {
+	t.Helper()
 	seen := map[string]bool{}
 	for _, c := range res.Cookies {
 		if c.Value != "" || c.MaxAge >= 0 {
@@ -46,11 +52,49 @@ func endsCookies(t *testing.T, res *Result) {
 		seen[fmt.Sprintf("%s partitioned=%v", c.Name, c.Partitioned)] = true
 	}
 	for _, name := range []string{model.SessionCookieToken, model.SessionCookieUser, model.SessionCookieCsrf} {
-		for _, p := range []bool{true, false} {
-			if !seen[fmt.Sprintf("%s partitioned=%v", name, p)] {
-				t.Fatalf("%s partitioned=%v is not deleted: %v", name, p, res.Cookies)
+		for p, want := range map[bool]bool{true: partitioned, false: unpartitioned} {
+			if seen[fmt.Sprintf("%s partitioned=%v", name, p)] != want {
+				t.Fatalf("%s partitioned=%v deleted: %v, want %v: %v", name, p, !want, want, res.Cookies)
 			}
 		}
+	}
+}
+
+func TestARefusalWithoutASessionDeletesOnlyTheTabsOwnCookies(t *testing.T) {
+	h := newHarness(t, true)
+	res, err := h.exchange(h.tokens.member("oid-stranger", "stranger@example.com"))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	// Mattermost's own pages share unpartitioned cookies with the frame
+	// where third-party cookies are allowed: a browser that showed the
+	// frame no session keeps them.
+	endsCookiesOf(t, res, true, false)
+}
+
+func TestASignInOverAnotherAccountsSessionDeletesItsCookies(t *testing.T) {
+	h := newHarness(t, true)
+	alice := h.api.addUser("alice")
+	bob := h.api.addUser("bob")
+	bobsOwn := h.login(bob.Id)
+	res, err := h.exchangeWith(h.tokens.member("oid-a", alice.Email), bobsOwn)
+	if err != nil || setCookies(res) != 3 {
+		t.Fatalf("alice's sign-in over bob's session: %+v, %v", res, err)
+	}
+	deleted := 0
+	for _, c := range res.Cookies {
+		if c.Value == "" && !c.Partitioned {
+			deleted++
+		}
+	}
+	if deleted != 3 || res.Cookies[0].Value != "" {
+		t.Fatalf("bob's cookies are not deleted before alice's are set: %v", res.Cookies)
+	}
+	// Over the same account's own login, nothing of it is deleted.
+	aliceOwn := h.login(alice.Id)
+	again, err := h.exchangeWith(h.tokens.another(h.tokens.member("oid-a", alice.Email)), aliceOwn)
+	if err != nil || len(again.Cookies) != 3 {
+		t.Fatalf("alice's sign-in over her own login: %+v, %v", again, err)
 	}
 }
 
