@@ -3,9 +3,14 @@ package e2e
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/teamshost"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
@@ -104,4 +109,59 @@ func TestTheTabNeverShowsThePreviousPersonsMattermost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A browser that already has a Mattermost session cannot confirm a link
+// with it: the popup's page offers to sign in again, ends that session,
+// and asks for the login that may confirm.
+func TestThePopupAsksForALoginMadeForTheLink(t *testing.T) {
+	useSignInSettings(t, nil)
+	alice, _ := newPerson(t, "alice")
+	bctx := newBrowser(t)
+	if err := chromedp.Do(bctx, chromedp.Navigate(env.Server.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	loginInPopup(t, bctx, alice.Username, alice.Password)
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`!!document.getElementById("signed-in-user")&&document.getElementById("signed-in-user").textContent===`+strconv.Quote("@"+alice.Username),
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("alice never signed in: %v", err)
+	}
+	// The link is asked for after that login.
+	flow := refusedWithFlow(t, cloud.Sign(tabToken(newOID(), "new-"+model.NewId()[:6]+"@example.com")), "no account has the token's email")
+	link := env.Server.URL + "/plugins/" + env.PluginID + "/auth/link?flow=" + url.QueryEscape(flow)
+	if err := chromedp.Do(bctx, chromedp.Navigate(link)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`!!document.getElementById("link-relogin")&&!document.getElementById("link-confirm")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the page offered to confirm with the old session: %v", err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("link-relogin").click()`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pollAcrossPages(bctx, `!!document.getElementById("login-form")&&!document.getElementById("login-form").hidden&&location.search.indexOf("redirect_to")>=0`); err != nil {
+		t.Fatalf("signing in again did not lead to the login: %v", err)
+	}
+	loginInPopup(t, bctx, alice.Username, alice.Password)
+	// The login brings the page back, now with the confirmation.
+	named, err := pollAcrossPages(bctx, `(!!document.getElementById("link-confirm")&&document.getElementById("link-mattermost").textContent)||""`)
+	if err != nil || !strings.HasPrefix(named, "@"+alice.Username) {
+		t.Fatalf("after signing in again the page names %q: %v", named, err)
+	}
+}
+
+// pollAcrossPages waits for a truthy string from expr on whatever page
+// the browser shows, through the navigations on the way.
+func pollAcrossPages(ctx context.Context, expr string) (string, error) {
+	var v string
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		v, err = chromedp.Run(ctx, chromedp.Poll[string](`String((`+expr+`)||"")||false`,
+			chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			return v, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return v, err
 }
