@@ -489,3 +489,62 @@ func TestTheDirectoryNeverLinksAnAccountSignInWouldNotMatchByEmail(t *testing.T)
 		t.Fatalf("log lines of links made: %q", made)
 	}
 }
+
+func TestADirectoryLinkThatLostItsEmailHoldsOnlyOnceTheDirectoryProvesItAgain(t *testing.T) {
+	w := newWorld(t)
+	w.cloud.AddUser(tenant, msfake.User{ObjectID: "oid-ann", Mail: "ann@example.com", UserPrincipalName: "ann@example.com"})
+	w.cloud.AddUser(tenant, msfake.User{ObjectID: "oid-bea", Mail: "bea@example.com", UserPrincipalName: "bea@example.com"})
+	ann := member("ann", "ann", "ann@example.com")
+	w.api.add(ann)
+	run := func() *Run {
+		t.Helper()
+		w.advance(time.Second)
+		if err := w.job.RequestRun("@admin"); err != nil {
+			t.Fatal(err)
+		}
+		return w.runNow(t)
+	}
+	told := func() bool {
+		_, ok := w.links.InForceFor(&model.User{Id: "ann", Email: ann.Email})
+		return ok
+	}
+	run()
+	if !told() {
+		t.Fatal("ann's new link does not hold")
+	}
+
+	// A link stored before links kept their email holds for nobody until
+	// the directory proves it again.
+	e, _ := w.links.NotifyLinkOf("ann")
+	if _, err := (kvstore.NotifyLinks{KV: w.api}).Update(e.Chunk, func(c *kvstore.NotifyChunk) bool {
+		c.Find("ann").Email = ""
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.restart(DefaultLimits)
+	if told() {
+		t.Fatal("a link that kept no email holds")
+	}
+	if r := run(); r.AlreadyLinked != 1 || !told() {
+		t.Fatalf("after the directory proved it again: %+v, told %v", r.Counts, told())
+	}
+
+	// Ann's account takes an address the directory gives someone else.
+	ann.Email = "bea@example.com"
+	if told() {
+		t.Fatal("the link holds after the account's address changed")
+	}
+	if r := run(); r.Skipped[skipChanged] != 1 || told() {
+		t.Fatalf("an address of another person: %+v, told %v", r.Counts, told())
+	}
+	// The directory moves ann's own mail to her new address.
+	ann.Email = "ann.new@example.com"
+	w.cloud.AddUser(tenant, msfake.User{ObjectID: "oid-ann", Mail: "ann.new@example.com", UserPrincipalName: "ann@example.com"})
+	if r := run(); r.AlreadyLinked != 1 || !told() {
+		t.Fatalf("her own new address: %+v, told %v", r.Counts, told())
+	}
+	if got := w.api.infoLines("Proved a notification link again"); len(got) != 2 {
+		t.Fatalf("log lines of links proved again: %q", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -58,67 +59,18 @@ func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links 
 	if chunk == nil {
 		chunk = &kvstore.NotifyChunk{Key: key, TenantID: w.target.TenantID}
 	}
-	now := w.job.now().UnixMilli()
 	made := len(chunk.Links)
-	// A page shares a handful of role sets: each is asked about once.
-	grants := account.GrantCache{Ask: w.job.API.RolesGrantPermission}
-	names := map[string]string{}
-	var byEmail []*model.User
-	var emails []string
-	for _, u := range users {
-		run.Accounts++
-		names[u.Id] = u.Username
-		if chunk.Find(u.Id) != nil {
-			continue // made by this page before a restart
-		}
-		if _, ok := links.SignIn[u.Id]; ok {
-			run.AlreadyLinked++
-			continue
-		}
-		if e, ok := links.Notify[u.Id]; ok {
-			switch {
-			case e.Removed != 0:
-				run.skip(skipRemoved, u.Username)
-			case !NotifyLinkHolds(e.NotifyLink, u, grants.Grants):
-				run.skip(skipChanged, u.Username)
-			default:
-				run.AlreadyLinked++
-			}
-			continue
-		}
-		plan := PlanFor(u, grants.Grants)
-		switch {
-		case plan.Skip != "":
-			run.skip(plan.Skip, u.Username)
-		case w.job.Links.Choice(u.Id) == attention.Off:
-			run.skip(skipChoiceOff, u.Username)
-		case plan.ObjectID != "":
-			w.add(run, chunk, owners, u, plan.ObjectID, kvstore.RuleNotifyAuthData, now)
-		default:
-			byEmail = append(byEmail, u)
-			emails = append(emails, plan.Email)
-		}
-	}
-	found, err := w.lookUp(ctx, emails)
-	if err != nil {
+	sorted := w.sort(run, chunk, users, links, owners)
+	if err := w.reprove(ctx, run, sorted.reprove, links); err != nil {
 		return err
 	}
-	for i, u := range byEmail {
-		oid, skip := Choose(emails[i], found[i])
-		switch {
-		case found[i].Err != nil:
-			run.fail(skip, u.Username)
-		case skip != "":
-			run.skip(skip, u.Username)
-		default:
-			w.add(run, chunk, owners, u, oid, kvstore.RuleNotifyDirectory, now)
-			chunk.Links[len(chunk.Links)-1].Email = emails[i]
-		}
+	if err := w.linkByEmail(ctx, run, chunk, owners, sorted.byEmail); err != nil {
+		return err
 	}
 	if len(chunk.Links) == 0 {
 		return nil
 	}
-	if err := w.install(ctx, run, chunk.Links, names); err != nil {
+	if err := w.install(ctx, run, chunk.Links, sorted.names); err != nil {
 		return err
 	}
 	for _, l := range chunk.Links {
@@ -133,13 +85,134 @@ func (w *worker) page(ctx context.Context, run *Run, users []*model.User, links 
 	return nil
 }
 
-// logMade writes the one log line every link made has: whose account,
-// which Microsoft identity, by what rule, made by the job.
-func (w *worker) logMade(links []kvstore.NotifyLink) {
-	for _, l := range links {
-		w.job.API.LogInfo("Linked a Microsoft account for notifications", "user_id", l.UserID, "entra_object_id", l.ObjectID,
-			"tenant_id", w.target.TenantID, "rule", l.Rule, "made_by", kvstore.ByReach)
+// sortedPage is what a page's accounts need next: a directory lookup of
+// their email, or of the email a link of theirs was made from and no
+// longer holds by, and their usernames, for the run's examples.
+type sortedPage struct {
+	byEmail []*model.User
+	reprove []*model.User
+	names   map[string]string
+}
+
+// sort decides each account of a page without asking Graph: linked
+// already, skipped with a reason, linked by its Entra object ID into the
+// chunk, or to be asked about by email.
+func (w *worker) sort(run *Run, chunk *kvstore.NotifyChunk, users []*model.User, links linkindex.Links, owners map[string]string) sortedPage {
+	now := w.job.now().UnixMilli()
+	// A page shares a handful of role sets: each is asked about once.
+	grants := account.GrantCache{Ask: w.job.API.RolesGrantPermission}
+	out := sortedPage{names: map[string]string{}}
+	for _, u := range users {
+		run.Accounts++
+		out.names[u.Id] = u.Username
+		if chunk.Find(u.Id) != nil {
+			continue // made by this page before a restart
+		}
+		if _, ok := links.SignIn[u.Id]; ok {
+			run.AlreadyLinked++
+			continue
+		}
+		if e, ok := links.Notify[u.Id]; ok {
+			switch {
+			case e.Removed != 0:
+				run.skip(skipRemoved, u.Username)
+			case NotifyLinkHolds(e.NotifyLink, u, grants.Grants):
+				run.AlreadyLinked++
+			case e.Rule == kvstore.RuleNotifyDirectory && PlanFor(u, grants.Grants).Email != "":
+				// Its email changed, or the link kept none: the directory
+				// is asked again about the address the account has now.
+				out.reprove = append(out.reprove, u)
+			default:
+				run.skip(skipChanged, u.Username)
+			}
+			continue
+		}
+		plan := PlanFor(u, grants.Grants)
+		switch {
+		case plan.Skip != "":
+			run.skip(plan.Skip, u.Username)
+		case w.job.Links.Choice(u.Id) == attention.Off:
+			run.skip(skipChoiceOff, u.Username)
+		case plan.ObjectID != "":
+			w.add(run, chunk, owners, u, plan.ObjectID, kvstore.RuleNotifyAuthData, now)
+		default:
+			out.byEmail = append(out.byEmail, u)
+		}
 	}
+	return out
+}
+
+// linkByEmail asks the directory about each account's email and links
+// the ones it names exactly one member for.
+func (w *worker) linkByEmail(ctx context.Context, run *Run, chunk *kvstore.NotifyChunk, owners map[string]string, users []*model.User) error {
+	emails := emailsOf(users)
+	found, err := w.lookUp(ctx, emails)
+	if err != nil {
+		return err
+	}
+	now := w.job.now().UnixMilli()
+	for i, u := range users {
+		oid, skip := Choose(emails[i], found[i])
+		switch {
+		case found[i].Err != nil:
+			run.fail(skip, u.Username)
+		case skip != "":
+			run.skip(skip, u.Username)
+		default:
+			w.add(run, chunk, owners, u, oid, kvstore.RuleNotifyDirectory, now)
+			chunk.Links[len(chunk.Links)-1].Email = emails[i]
+		}
+	}
+	return nil
+}
+
+// reprove asks the directory again about accounts whose directory link no
+// longer holds by its email. Where the directory still names the linked
+// person for the address the account has now, the link records that
+// address and holds again; otherwise it stays out of force.
+func (w *worker) reprove(ctx context.Context, run *Run, users []*model.User, links linkindex.Links) error {
+	emails := emailsOf(users)
+	found, err := w.lookUp(ctx, emails)
+	if err != nil {
+		return err
+	}
+	store := kvstore.NotifyLinks{KV: w.job.API}
+	for i, u := range users {
+		e := links.Notify[u.Id]
+		if oid, _ := Choose(emails[i], found[i]); oid == "" || oid != e.ObjectID {
+			run.skip(skipChanged, u.Username)
+			continue
+		}
+		c, err := store.Update(e.Chunk, func(c *kvstore.NotifyChunk) bool {
+			l := c.Find(u.Id)
+			if l == nil || l.Removed != 0 || l.Email == emails[i] {
+				return false
+			}
+			l.Email = emails[i]
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			w.job.Links.NotifyChunkStored(*c)
+			e.Email = emails[i]
+			links.Notify[u.Id] = e
+		}
+		run.AlreadyLinked++
+		w.job.API.LogInfo("Proved a notification link again by the account's email", "user_id", u.Id, "entra_object_id", e.ObjectID,
+			"tenant_id", w.target.TenantID, "rule", e.Rule, "made_by", kvstore.ByReach)
+	}
+	return nil
+}
+
+// emailsOf are the addresses the directory is asked about, lower-cased.
+func emailsOf(users []*model.User) []string {
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = strings.ToLower(u.Email)
+	}
+	return out
 }
 
 func (w *worker) add(run *Run, chunk *kvstore.NotifyChunk, owners map[string]string, u *model.User, oid, rule string, now int64) {
@@ -367,5 +440,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// logMade writes the one log line every link made has: whose account,
+// which Microsoft identity, by what rule, made by the job.
+func (w *worker) logMade(links []kvstore.NotifyLink) {
+	for _, l := range links {
+		w.job.API.LogInfo("Linked a Microsoft account for notifications", "user_id", l.UserID, "entra_object_id", l.ObjectID,
+			"tenant_id", w.target.TenantID, "rule", l.Rule, "made_by", kvstore.ByReach)
 	}
 }
