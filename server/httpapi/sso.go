@@ -21,6 +21,18 @@ func WithSessionID(ctx context.Context, sessionID string) context.Context {
 	return context.WithValue(ctx, sessionKey{}, sessionID)
 }
 
+// carriesSessionCookies reports whether the request came with
+// Mattermost's session cookies, valid or not: the server takes the token
+// cookie away before the plugin sees a request, but leaves these.
+func carriesSessionCookies(r *http.Request) bool {
+	for _, name := range []string{model.SessionCookieUser, model.SessionCookieCsrf} {
+		if _, err := r.Cookie(name); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 func sessionID(r *http.Request) string {
 	id, _ := r.Context().Value(sessionKey{}).(string)
 	return id
@@ -48,10 +60,11 @@ func (a *api) exchange(w http.ResponseWriter, r *http.Request) {
 	}
 	svc := a.SSO()
 	res, err := svc.Exchange(r.Context(), sso.Request{
-		Token:         body.Token,
-		SubPageID:     body.SubPageID,
-		SessionID:     sessionID(r),
-		CurrentUserID: r.Header.Get("Mattermost-User-Id"),
+		Token:          body.Token,
+		SubPageID:      body.SubPageID,
+		SessionID:      sessionID(r),
+		CurrentUserID:  r.Header.Get("Mattermost-User-Id"),
+		CarriesCookies: carriesSessionCookies(r),
 	})
 	a.answerSignIn(w, svc, res, err)
 }
@@ -63,7 +76,7 @@ func (a *api) signOut(w http.ResponseWriter, r *http.Request) {
 	if !a.jsonFromThisSite(w, r, true) {
 		return
 	}
-	res := a.SSO().SignOut(sessionID(r), r.Header.Get("Mattermost-User-Id"))
+	res := a.SSO().SignOut(sessionID(r), r.Header.Get("Mattermost-User-Id"), carriesSessionCookies(r))
 	for _, c := range res.Cookies {
 		http.SetCookie(w, c)
 	}
@@ -90,7 +103,7 @@ func (a *api) redeem(w http.ResponseWriter, r *http.Request) {
 	}
 	svc := a.SSO()
 	res, err := svc.RedeemLink(r.Context(), sso.Redeem{Code: body.Code, Flow: body.Flow, Token: body.Token,
-		SessionID: sessionID(r), CurrentUserID: r.Header.Get("Mattermost-User-Id")})
+		SessionID: sessionID(r), CurrentUserID: r.Header.Get("Mattermost-User-Id"), CarriesCookies: carriesSessionCookies(r)})
 	a.answerSignIn(w, svc, res, err)
 }
 
@@ -194,25 +207,24 @@ func (a *api) answerSignIn(w http.ResponseWriter, svc *sso.Service, res *sso.Res
 			http.SetCookie(w, c)
 		}
 	}
-	if errors.Is(err, sso.ErrLimited) {
-		a.logSignInFailure(svc, err)
-		writeError(w, http.StatusTooManyRequests, signInFailed)
+	if err == nil {
+		writeJSON(w, http.StatusOK, map[string]string{"redirect": res.Redirect})
 		return
 	}
-	if err != nil {
-		a.logSignInFailure(svc, err)
-		if !refused(err) {
-			writeError(w, http.StatusInternalServerError, signInFailed)
-			return
-		}
-		body := map[string]string{"error": signInFailed}
-		if res != nil && res.LinkFlow != "" {
-			body["linkFlow"] = res.LinkFlow
-		}
-		writeJSON(w, http.StatusUnauthorized, body)
-		return
+	a.logSignInFailure(svc, err)
+	// "signedOut" tells the tab that this answer ended its session: any
+	// other failure (a proxy's, the plugin not running) it must end itself.
+	body := map[string]any{"error": signInFailed, "signedOut": true}
+	status := http.StatusUnauthorized
+	switch {
+	case errors.Is(err, sso.ErrLimited):
+		status = http.StatusTooManyRequests
+	case !refused(err):
+		status = http.StatusInternalServerError
+	case res != nil && res.LinkFlow != "":
+		body["linkFlow"] = res.LinkFlow
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"redirect": res.Redirect})
+	writeJSON(w, status, body)
 }
 
 // sameOrigin refuses requests a browser marks as cross-site or that name

@@ -2,6 +2,8 @@ package kvstore
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +26,10 @@ func (m memKV) KVDelete(k string) *model.AppError {
 func (m memKV) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppError) {
 	if cur, ok := m[k]; ok != (old != nil) || !bytes.Equal(cur, old) {
 		return false, nil
+	}
+	if v == nil { // the server deletes a key set to nil
+		delete(m, k)
+		return true, nil
 	}
 	m[k] = v
 	return true, nil
@@ -90,7 +96,7 @@ func TestSecretsOfOneKindAreNotAnother(t *testing.T) {
 func TestLinksStayOneToOne(t *testing.T) {
 	kv := memKV{}
 	var unlinked []string
-	links := Links{KV: kv, OnUnlink: func(userID string, _ Link, _ string) { unlinked = append(unlinked, userID) }}
+	links := Links{KV: kv, OnUnlink: func(userID string, _ Link, _ string) error { unlinked = append(unlinked, userID); return nil }}
 	a := Identity{TenantID: "T", ObjectID: "A"}
 	b := Identity{TenantID: "t", ObjectID: "b"}
 	if _, err := links.Link(a, "u1", RuleEmail); err != nil {
@@ -252,5 +258,80 @@ func TestAnEmailLinkHoldsOnlyWhileTheAccountKeepsTheAddress(t *testing.T) {
 	}
 	if !(Link{Rule: RuleConfirmed}).EmailStillProves("b@example.com") {
 		t.Fatal("a confirmed link depends on the email")
+	}
+}
+
+func TestARemovalRacingANewLinkLeavesNoLinkHalfAlive(t *testing.T) {
+	kv := memKV{}
+	links := Links{KV: kv}
+	a := Identity{TenantID: "t", ObjectID: "a"}
+	// A sign-in has written the account's key; before it writes the
+	// identity's, the link is removed.
+	data, _ := json.Marshal(Link{Identity: a, Rule: RuleEmail})
+	kv[userKey("u1")] = data
+	if _, err := links.UnlinkBy("u1", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := links.claimIdentity(a, "u1"); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if ok, _ := links.Holds(a, "u1"); ok {
+		t.Fatal("the sign-in finds a removed link holding")
+	}
+	if user, _, _ := links.UserFor(a); user != "" {
+		t.Fatalf("the identity signs in as %q", user)
+	}
+}
+
+func TestReplacingALinkNeverRemovesTheOneAnotherRequestMadeMeanwhile(t *testing.T) {
+	kv := memKV{}
+	links := Links{KV: kv}
+	x := Identity{TenantID: "t", ObjectID: "x"}
+	y := Identity{TenantID: "t", ObjectID: "y"}
+	if _, err := links.Link(x, "u1", RuleAuthData); err != nil {
+		t.Fatal(err)
+	}
+	stale := bytes.Clone(kv[userKey("u1")])
+	// One request replaces x with y; another, having read x, replaces it
+	// too, late.
+	if _, err := links.Link(y, "u1", RuleAuthData); err != nil {
+		t.Fatal(err)
+	}
+	if err := links.removeIfUnchanged("u1", stale, ByReplace); err != nil {
+		t.Fatal(err)
+	}
+	if user, _, _ := links.UserFor(y); user != "u1" {
+		t.Fatalf("the new link was removed: y signs in as %q", user)
+	}
+}
+
+func TestAFailedEndOfSessionsKeepsTheLinkToRemoveAgain(t *testing.T) {
+	kv := memKV{}
+	fail := true
+	links := Links{KV: kv, OnUnlink: func(string, Link, string) error {
+		if fail {
+			return errors.New("sessions unreadable")
+		}
+		return nil
+	}}
+	a := Identity{TenantID: "t", ObjectID: "a"}
+	if _, err := links.Link(a, "u1", RuleConfirmed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := links.UnlinkBy("u1", "admin"); err == nil {
+		t.Fatal("the removal said it succeeded")
+	}
+	if user, _, _ := links.UserFor(a); user != "" {
+		t.Fatalf("the half-removed link signs in as %q", user)
+	}
+	if l, _ := links.LinkOf("u1"); l == nil {
+		t.Fatal("the half-removed link cannot be removed again")
+	}
+	fail = false
+	if l, err := links.UnlinkBy("u1", "admin"); err != nil || l == nil {
+		t.Fatalf("removing again: %+v %v", l, err)
+	}
+	if l, _ := links.LinkOf("u1"); l != nil || len(kv) != 0 {
+		t.Fatalf("left: %v", kv)
 	}
 }

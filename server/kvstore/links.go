@@ -115,8 +115,11 @@ type Links struct {
 	KV mmapi.KV
 	// OnLink, if set, hears of every link made.
 	OnLink func(userID string, link Link)
-	// OnUnlink, if set, hears of every link removed, and who removed it.
-	OnUnlink func(userID string, link Link, by string)
+	// OnUnlink, if set, hears of every link removed, and who removed it,
+	// between the identity's key going and the account's: it ends what
+	// the link signed in. If it fails, the account's key stays, so that
+	// the link, which signs nobody in any more, can be removed again.
+	OnUnlink func(userID string, link Link, by string) error
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
 }
@@ -197,73 +200,111 @@ func (l Links) Put(userID string, want Link) (link Link, made bool, err error) {
 		want.LinkedAt = l.now().UnixMilli()
 	}
 	for attempt := 0; attempt < maxLinkAttempts; attempt++ {
-		if prevUser, _, err := l.UserFor(want.Identity); err != nil {
-			return Link{}, false, err
-		} else if prevUser != "" && prevUser != userID {
-			if _, err := l.UnlinkBy(prevUser, ByReplace); err != nil {
-				return Link{}, false, err
-			}
+		link, made, done, err := l.put(userID, want)
+		if err != nil || done {
+			return link, made, err
 		}
-		oldData, appErr := l.KV.KVGet(userKey(userID))
-		if appErr != nil {
-			return Link{}, false, fmt.Errorf("read link of %s: %w", userID, appErr)
-		}
-		prev, err := decodeLink(userID, oldData)
-		if err != nil {
-			return Link{}, false, err
-		}
-		if prev != nil && !prev.Equal(want.Identity) {
-			if _, err := l.UnlinkBy(userID, ByReplace); err != nil {
-				return Link{}, false, err
-			}
-			continue
-		}
-		if prev != nil && prev.MadeBy() == want.MadeBy() && prev.Email == want.Email {
-			// Already so: only the identity's key may be missing, if the
-			// request that made the link has not written it yet.
-			if appErr := l.KV.KVSet(identityKey(want.Identity), []byte(userID)); appErr != nil {
-				return Link{}, false, fmt.Errorf("store link: %w", appErr)
-			}
-			return *prev, false, nil
-		}
-		data, err := json.Marshal(want)
-		if err != nil {
-			return Link{}, false, fmt.Errorf("encode link: %w", err)
-		}
-		// The account's key first: until the identity's key names the
-		// account, the link signs nobody in.
-		swapped, appErr := l.KV.KVCompareAndSet(userKey(userID), oldData, data)
-		if appErr != nil {
-			return Link{}, false, fmt.Errorf("store link: %w", appErr)
-		}
-		if !swapped {
-			continue
-		}
-		if appErr := l.KV.KVSet(identityKey(want.Identity), []byte(userID)); appErr != nil {
-			return Link{}, false, fmt.Errorf("store link: %w", appErr)
-		}
-		if l.OnLink != nil {
-			l.OnLink(userID, want)
-		}
-		return want, true, nil
 	}
 	return Link{}, false, ErrLinkBusy
+}
+
+// put is one attempt of Put; done is false when another request changed
+// either key meanwhile and Put must read them again.
+func (l Links) put(userID string, want Link) (link Link, made, done bool, err error) {
+	if prevUser, prevData, err := l.ownerOf(want.Identity); err != nil {
+		return Link{}, false, false, err
+	} else if prevUser != "" && prevUser != userID {
+		return Link{}, false, false, l.removeIfUnchanged(prevUser, prevData, ByReplace)
+	}
+	oldData, appErr := l.KV.KVGet(userKey(userID))
+	if appErr != nil {
+		return Link{}, false, false, fmt.Errorf("read link of %s: %w", userID, appErr)
+	}
+	prev, err := decodeLink(userID, oldData)
+	if err != nil {
+		return Link{}, false, false, err
+	}
+	if prev != nil && !prev.Equal(want.Identity) {
+		return Link{}, false, false, l.removeIfUnchanged(userID, oldData, ByReplace)
+	}
+	if prev != nil && prev.MadeBy() == want.MadeBy() && prev.Email == want.Email {
+		// Already so: only the identity's key may be missing, if the
+		// request that made the link has not written it yet.
+		ok, err := l.claimIdentity(want.Identity, userID)
+		return *prev, false, ok, err
+	}
+	data, err := json.Marshal(want)
+	if err != nil {
+		return Link{}, false, false, fmt.Errorf("encode link: %w", err)
+	}
+	// The account's key first: until the identity's key names the
+	// account, the link signs nobody in.
+	swapped, appErr := l.KV.KVCompareAndSet(userKey(userID), oldData, data)
+	if appErr != nil {
+		return Link{}, false, false, fmt.Errorf("store link: %w", appErr)
+	}
+	if !swapped {
+		return Link{}, false, false, nil
+	}
+	if ok, err := l.claimIdentity(want.Identity, userID); err != nil || !ok {
+		return Link{}, false, false, err
+	}
+	if l.OnLink != nil {
+		l.OnLink(userID, want)
+	}
+	return want, true, true, nil
+}
+
+// ownerOf is the account whose link the identity's key names, with that
+// link as stored, when both keys agree.
+func (l Links) ownerOf(id Identity) (string, []byte, error) {
+	owner, appErr := l.KV.KVGet(identityKey(id))
+	if appErr != nil {
+		return "", nil, fmt.Errorf("read link: %w", appErr)
+	}
+	if len(owner) == 0 {
+		return "", nil, nil
+	}
+	data, appErr := l.KV.KVGet(userKey(string(owner)))
+	if appErr != nil {
+		return "", nil, fmt.Errorf("read link of %s: %w", owner, appErr)
+	}
+	link, err := decodeLink(string(owner), data)
+	if err != nil || link == nil || !link.Equal(id) {
+		return "", nil, err
+	}
+	return string(owner), data, nil
+}
+
+// claimIdentity writes the identity's key for the account unless it
+// names another account: never over someone else's link.
+func (l Links) claimIdentity(id Identity, userID string) (bool, error) {
+	ok, appErr := l.KV.KVCompareAndSet(identityKey(id), nil, []byte(userID))
+	if appErr != nil {
+		return false, fmt.Errorf("store link: %w", appErr)
+	}
+	if ok {
+		return true, nil
+	}
+	owner, appErr := l.KV.KVGet(identityKey(id))
+	if appErr != nil {
+		return false, fmt.Errorf("read link: %w", appErr)
+	}
+	return string(owner) == userID, nil
 }
 
 // ErrLinkChanged means a link was removed or replaced while a sign-in
 // through it was making a session.
 var ErrLinkChanged = errors.New("the link changed during sign-in")
 
-// Holds reports whether the identity's key still names the account. A
-// sign-in asks after making its session: a removal deletes that key
-// before it ends the account's sessions, so either the removal finds the
-// new session or the sign-in finds the key gone.
+// Holds reports whether the link still signs the identity in as the
+// account, both keys agreeing. A sign-in asks after making its session:
+// a removal deletes the identity's key before it ends the account's
+// sessions, and the account's key after, so either the removal finds the
+// new session or the sign-in finds the link gone.
 func (l Links) Holds(id Identity, userID string) (bool, error) {
-	data, appErr := l.KV.KVGet(identityKey(id))
-	if appErr != nil {
-		return false, fmt.Errorf("read link: %w", appErr)
-	}
-	return string(data) == userID, nil
+	owner, _, err := l.ownerOf(id)
+	return owner == userID, err
 }
 
 func decodeLink(userID string, data []byte) (*Link, error) {
@@ -282,27 +323,51 @@ func (l Links) Unlink(userID string) (*Link, error) { return l.UnlinkBy(userID, 
 
 // UnlinkBy is Unlink, naming who removed the link to the listener.
 func (l Links) UnlinkBy(userID, by string) (*Link, error) {
-	link, err := l.LinkOf(userID)
+	data, appErr := l.KV.KVGet(userKey(userID))
+	if appErr != nil {
+		return nil, fmt.Errorf("read link of %s: %w", userID, appErr)
+	}
+	link, err := decodeLink(userID, data)
 	if err != nil || link == nil {
 		return nil, err
 	}
-	// The identity's key first, so a half-done removal signs nobody in.
-	data, appErr := l.KV.KVGet(identityKey(link.Identity))
-	if appErr != nil {
-		return nil, fmt.Errorf("read link: %w", appErr)
+	return link, l.remove(userID, data, link, by)
+}
+
+// removeIfUnchanged removes the account's link if it is still the one
+// read as data: a request replacing a link never removes the new link
+// that another request made meanwhile.
+func (l Links) removeIfUnchanged(userID string, data []byte, by string) error {
+	link, err := decodeLink(userID, data)
+	if err != nil || link == nil {
+		return err
 	}
-	if string(data) == userID {
-		if appErr := l.KV.KVDelete(identityKey(link.Identity)); appErr != nil {
-			return nil, fmt.Errorf("remove link: %w", appErr)
+	return l.remove(userID, data, link, by)
+}
+
+// remove takes a link out in the order that keeps every step safe: the
+// identity's key first, so the link signs nobody in; then the listener
+// ends what it signed in; then the account's key, only if it is still the
+// link read, so a link made meanwhile stays.
+func (l Links) remove(userID string, data []byte, link *Link, by string) error {
+	owner, appErr := l.KV.KVGet(identityKey(link.Identity))
+	if appErr != nil {
+		return fmt.Errorf("read link: %w", appErr)
+	}
+	if string(owner) == userID {
+		if _, appErr := l.KV.KVCompareAndSet(identityKey(link.Identity), owner, nil); appErr != nil {
+			return fmt.Errorf("remove link: %w", appErr)
 		}
 	}
-	if appErr := l.KV.KVDelete(userKey(userID)); appErr != nil {
-		return nil, fmt.Errorf("remove link: %w", appErr)
-	}
 	if l.OnUnlink != nil {
-		l.OnUnlink(userID, *link, by)
+		if err := l.OnUnlink(userID, *link, by); err != nil {
+			return fmt.Errorf("the link of %s signs nobody in, but ending what it signed in failed; remove it again: %w", userID, err)
+		}
 	}
-	return link, nil
+	if _, appErr := l.KV.KVCompareAndSet(userKey(userID), data, nil); appErr != nil {
+		return fmt.Errorf("remove link: %w", appErr)
+	}
+	return nil
 }
 
 func (l Links) now() time.Time {

@@ -90,6 +90,18 @@ func (ix *Index) InForceFor(u *model.User) (string, bool) {
 	return oid, true
 }
 
+// MadeByEmail reports whether the account's link in force was made from
+// its email, and so holds only while an email may link the account.
+func (ix *Index) MadeByEmail(userID string) bool {
+	if ix == nil {
+		return false
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	_, byEmail := ix.proof[userID]
+	return byEmail
+}
+
 // Len is the number of linked users in the index's tenant.
 func (ix *Index) Len() int {
 	if ix == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/missioncollab/mattermost-plugin-m365/server/account"
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/kvstore"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
@@ -21,6 +22,7 @@ type API interface {
 	GetUsersByIds(userIDs []string) ([]*model.User, *model.AppError)
 	PublishPluginClusterEvent(ev model.PluginClusterEvent, opts model.PluginClusterEventSendOptions) error
 	GetPreferenceForUser(userID, category, name string) (model.Preference, *model.AppError)
+	RolesGrantPermission(roleNames []string, permissionID string) bool
 	mmapi.Logger
 }
 
@@ -67,6 +69,9 @@ type Live struct {
 	// choices are the Teams notification choices of everyone who made
 	// one other than the default.
 	choices map[string]attention.Choice
+
+	grantsOnce sync.Once
+	grants     *account.GrantCache
 }
 
 // Keywords are the linked people's own mention keywords.
@@ -85,8 +90,27 @@ func (l *Live) Len() int { return l.current().Len() }
 func (l *Live) Lookup(userID string) (string, bool) { return l.current().Lookup(userID) }
 
 // InForceFor is the object ID an account is told at, if its link still
-// stands for the account as it is now (see Index.InForceFor).
-func (l *Live) InForceFor(u *model.User) (string, bool) { return l.current().InForceFor(u) }
+// stands for the account as it is now: see Index.InForceFor; and a link
+// made from an email holds only while an email may link the account at
+// all (account.EmailMayNotLink: not once it may manage the system or has
+// MFA on), as sign-in and the reach job decide.
+func (l *Live) InForceFor(u *model.User) (string, bool) {
+	ix := l.current()
+	oid, ok := ix.InForceFor(u)
+	if ok && ix.MadeByEmail(u.Id) && account.EmailMayNotLink(u, l.grantCache().Grants) != "" {
+		return "", false
+	}
+	return oid, ok
+}
+
+// grantsTTL is how long an answer about what a set of roles may do is
+// kept when recipients are read.
+const grantsTTL = 30 * time.Second
+
+func (l *Live) grantCache() *account.GrantCache {
+	l.grantsOnce.Do(func() { l.grants = &account.GrantCache{Ask: l.API.RolesGrantPermission, TTL: grantsTTL} })
+	return l.grants
+}
 
 // setLink puts a sign-in link in the index; one made by email holds
 // only while the account keeps the address that made it.

@@ -1,6 +1,7 @@
 package linkindex
 
 import (
+	"bytes"
 	"net/http"
 	"sort"
 	"testing"
@@ -24,7 +25,14 @@ type fakeAPI struct {
 func (f *fakeAPI) KVGet(k string) ([]byte, *model.AppError) { return f.kv[k], nil }
 func (f *fakeAPI) KVSet(k string, v []byte) *model.AppError { f.kv[k] = v; return nil }
 func (f *fakeAPI) KVDelete(k string) *model.AppError        { delete(f.kv, k); return nil }
-func (f *fakeAPI) KVCompareAndSet(k string, _, v []byte) (bool, *model.AppError) {
+func (f *fakeAPI) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppError) {
+	if cur, ok := f.kv[k]; ok != (old != nil) || !bytes.Equal(cur, old) {
+		return false, nil
+	}
+	if v == nil { // the server deletes a key set to nil
+		delete(f.kv, k)
+		return true, nil
+	}
 	f.kv[k] = v
 	return true, nil
 }
@@ -62,6 +70,9 @@ func (f *fakeAPI) GetPreferenceForUser(userID, category, name string) (model.Pre
 	}
 	return model.Preference{UserId: userID, Category: category, Name: name, Value: v}, nil
 }
+
+// RolesGrantPermission grants what the admin roles' names say only.
+func (f *fakeAPI) RolesGrantPermission([]string, string) bool { return false }
 func (f *fakeAPI) PublishPluginClusterEvent(ev model.PluginClusterEvent, _ model.PluginClusterEventSendOptions) error {
 	f.published = append(f.published, ev)
 	return nil
@@ -202,5 +213,38 @@ func TestTheStoredPreferenceWinsOverALateHook(t *testing.T) {
 	l.applyChoice("u", attention.Default)
 	if err := l.SetChoice("u", attention.Default); err != nil || api.kv["choice_u"] != nil {
 		t.Fatalf("the stale key stayed: %q %v", api.kv["choice_u"], err)
+	}
+}
+
+func TestAnEmailLinkRoutesNothingOnceAnEmailMayNoLongerLinkTheAccount(t *testing.T) {
+	api := &fakeAPI{kv: map[string][]byte{}}
+	links := kvstore.Links{KV: api}
+	if _, _, err := links.Put("mailed", kvstore.Link{Identity: kvstore.Identity{TenantID: "t1", ObjectID: "oid-m"}, Rule: kvstore.RuleEmail, Email: "m@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := links.Link(kvstore.Identity{TenantID: "t1", ObjectID: "oid-c"}, "confirmed", kvstore.RuleConfirmed); err != nil {
+		t.Fatal(err)
+	}
+	l := &Live{API: api}
+	l.Configure("t1", true, false)
+	person := func(id string, change func(*model.User)) *model.User {
+		u := &model.User{Id: id, Email: "m@example.com", EmailVerified: true, Roles: model.SystemUserRoleId}
+		change(u)
+		return u
+	}
+	if _, ok := l.InForceFor(person("mailed", func(*model.User) {})); !ok {
+		t.Fatal("the email link does not hold for the account it was made for")
+	}
+	for name, change := range map[string]func(*model.User){
+		"became an admin": func(u *model.User) { u.Roles += " " + model.SystemAdminRoleId },
+		"turned MFA on":   func(u *model.User) { u.MfaActive = true },
+		"email changed":   func(u *model.User) { u.Email = "other@example.com" },
+	} {
+		if _, ok := l.InForceFor(person("mailed", change)); ok {
+			t.Errorf("%s: the email link still routes", name)
+		}
+		if _, ok := l.InForceFor(person("confirmed", change)); !ok {
+			t.Errorf("%s: a confirmed link stopped routing", name)
+		}
 	}
 }

@@ -97,6 +97,10 @@ func (f *fakeAPI) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppErro
 	if cur, ok := f.kv[k]; (old == nil && ok) || (old != nil && !bytes.Equal(cur, old)) {
 		return false, nil
 	}
+	if v == nil { // the server deletes a key set to nil
+		delete(f.kv, k)
+		return true, nil
+	}
 	f.kv[k] = v
 	return true, nil
 }

@@ -505,7 +505,7 @@ func TestADirectoryLinkThatLostItsEmailHoldsOnlyOnceTheDirectoryProvesItAgain(t 
 		return w.runNow(t)
 	}
 	told := func() bool {
-		_, ok := w.links.InForceFor(&model.User{Id: "ann", Email: ann.Email})
+		_, ok := w.links.InForceFor(ann)
 		return ok
 	}
 	run()
@@ -546,5 +546,26 @@ func TestADirectoryLinkThatLostItsEmailHoldsOnlyOnceTheDirectoryProvesItAgain(t 
 	}
 	if got := w.api.infoLines("Proved a notification link again"); len(got) != 2 {
 		t.Fatalf("log lines of links proved again: %q", got)
+	}
+}
+
+func TestAnIdentityTakenBeforeTheDirectoryAnswersSkipsTheAccountAlone(t *testing.T) {
+	w := newWorld(t)
+	// The directory gives two addresses of one person; the first account
+	// of the page takes the identity, the second finds it taken, on an
+	// empty chunk and on one with a link in it.
+	w.cloud.AddUser(tenant, msfake.User{ObjectID: "oid-ann", Mail: "ann@example.com", UserPrincipalName: "ann.smith@example.com"})
+	w.api.add(member("ann1", "ann1", "ann@example.com"))
+	w.api.add(member("ann2", "ann2", "ann.smith@example.com"))
+	if _, err := (kvstore.Links{KV: w.api, OnLink: w.links.Linked}).Link(kvstore.Identity{TenantID: tenant, ObjectID: "oid-ann"}, "sam", kvstore.RuleConfirmed); err != nil {
+		t.Fatal(err)
+	}
+	w.api.add(member("sam", "sam", "sam@example.com"))
+	if err := w.job.RequestRun("@admin"); err != nil {
+		t.Fatal(err)
+	}
+	run := w.runNow(t)
+	if run.Skipped[skipTaken] != 2 || total(run.Linked) != 0 {
+		t.Fatalf("run: %+v", run.Counts)
 	}
 }

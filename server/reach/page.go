@@ -134,7 +134,7 @@ func (w *worker) sort(run *Run, chunk *kvstore.NotifyChunk, users []*model.User,
 		case w.job.Links.Choice(u.Id) == attention.Off:
 			run.skip(skipChoiceOff, u.Username)
 		case plan.ObjectID != "":
-			w.add(run, chunk, owners, u, plan.ObjectID, kvstore.RuleNotifyAuthData, now)
+			w.add(run, chunk, owners, u, kvstore.NotifyLink{ObjectID: plan.ObjectID, Rule: kvstore.RuleNotifyAuthData, At: now})
 		default:
 			out.byEmail = append(out.byEmail, u)
 		}
@@ -159,8 +159,7 @@ func (w *worker) linkByEmail(ctx context.Context, run *Run, chunk *kvstore.Notif
 		case skip != "":
 			run.skip(skip, u.Username)
 		default:
-			w.add(run, chunk, owners, u, oid, kvstore.RuleNotifyDirectory, now)
-			chunk.Links[len(chunk.Links)-1].Email = emails[i]
+			w.add(run, chunk, owners, u, kvstore.NotifyLink{ObjectID: oid, Rule: kvstore.RuleNotifyDirectory, Email: emails[i], At: now})
 		}
 	}
 	return nil
@@ -215,13 +214,16 @@ func emailsOf(users []*model.User) []string {
 	return out
 }
 
-func (w *worker) add(run *Run, chunk *kvstore.NotifyChunk, owners map[string]string, u *model.User, oid, rule string, now int64) {
-	if owner, taken := owners[oid]; taken && owner != u.Id {
+// add puts the account's link in the chunk, unless its identity is
+// another account's.
+func (w *worker) add(run *Run, chunk *kvstore.NotifyChunk, owners map[string]string, u *model.User, link kvstore.NotifyLink) {
+	if owner, taken := owners[link.ObjectID]; taken && owner != u.Id {
 		run.skip(skipTaken, u.Username)
 		return
 	}
-	owners[oid] = u.Id
-	chunk.Links = append(chunk.Links, kvstore.NotifyLink{UserID: u.Id, ObjectID: oid, Rule: rule, At: now})
+	owners[link.ObjectID] = u.Id
+	link.UserID = u.Id
+	chunk.Links = append(chunk.Links, link)
 }
 
 // lookUp asks the directory about each email, a batch at a time within

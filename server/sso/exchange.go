@@ -53,6 +53,17 @@ type Request struct {
 	// already carries, if any, and its account.
 	SessionID     string
 	CurrentUserID string
+	// CarriesCookies is whether the request came with Mattermost's session
+	// cookies, valid or not (the server keeps the token cookie from the
+	// plugin; the user and CSRF cookies show).
+	CarriesCookies bool
+}
+
+// carried is what a request brought of a session: the valid session the
+// server found, and whether session cookies came at all.
+type carried struct {
+	session *model.Session
+	cookies bool
 }
 
 // Result tells the tab where to go and which cookies to keep. A refused
@@ -89,27 +100,29 @@ var (
 // no account may be signed in to, the result also carries a linking flow
 // for the token's identity, beside the error.
 func (s *Service) Exchange(ctx context.Context, req Request) (*Result, error) {
-	current := s.current(req.SessionID, req.CurrentUserID)
-	res, err := s.exchange(ctx, req, current)
+	c := s.carried(req.SessionID, req.CurrentUserID, req.CarriesCookies)
+	res, err := s.exchange(ctx, req, c.session)
 	if err != nil {
-		return s.signedOut(res, current), err
+		return s.signedOut(res, c), err
 	}
-	s.replaced(res, current)
+	s.replaced(res, c)
 	return res, nil
 }
 
 // replaced ends what a sign-in replaced in this browser: the tab session
-// of another identity or account, and the cookies of a session of another
-// account the frame could see, which the browser would send beside the
-// new ones.
-func (s *Service) replaced(res *Result, current *model.Session) {
-	if res.Reused || current == nil || current.Id == res.SessionID {
+// of another identity or account; and the unpartitioned cookies of a
+// session of another account, or of one no longer valid, which the
+// browser would send beside the new ones and the server might read
+// first.
+func (s *Service) replaced(res *Result, c carried) {
+	current := c.session
+	if res.Reused || (current != nil && current.Id == res.SessionID) {
 		return
 	}
 	if IsTabSession(current) {
 		s.endSession(current.Id)
 	}
-	if current.UserId != res.UserID {
+	if (current != nil && current.UserId != res.UserID) || (current == nil && c.cookies) {
 		res.Cookies = append(ended(s.Cookie, false), res.Cookies...)
 	}
 }
@@ -119,31 +132,35 @@ func (s *Service) replaced(res *Result, current *model.Session) {
 // (another tenant, no token, no SDK). Sessions the tab did not make are
 // left to their owner; their cookies in this browser are deleted all the
 // same, since the frame must show nobody.
-func (s *Service) SignOut(sessionID, userID string) *Result {
-	return s.signedOut(nil, s.current(sessionID, userID))
+func (s *Service) SignOut(sessionID, userID string, cookies bool) *Result {
+	return s.signedOut(nil, s.carried(sessionID, userID, cookies))
 }
 
-func (s *Service) signedOut(res *Result, current *model.Session) *Result {
-	if IsTabSession(current) {
-		s.endSession(current.Id)
+// signedOut ends the tab session a refused request carried, and deletes
+// its cookies: partitioned always, unpartitioned too when the request
+// showed that this browser lets the frame see session cookies.
+func (s *Service) signedOut(res *Result, c carried) *Result {
+	if IsTabSession(c.session) {
+		s.endSession(c.session.Id)
 	}
 	if res == nil {
 		res = &Result{}
 	}
-	res.Cookies = Ended(s.Cookie, current != nil)
+	res.Cookies = Ended(s.Cookie, c.session != nil || c.cookies)
 	return res
 }
 
-// current reads the session a request carries; nil if none.
-func (s *Service) current(sessionID, userID string) *model.Session {
+// carried reads the session a request carries.
+func (s *Service) carried(sessionID, userID string, cookies bool) carried {
+	c := carried{cookies: cookies}
 	if sessionID == "" || s.Sessions == nil {
-		return nil
+		return c
 	}
 	sess, appErr := s.Sessions.GetSession(sessionID)
-	if appErr != nil || sess.UserId != userID {
-		return nil
+	if appErr == nil && sess.UserId == userID {
+		c.session = sess
 	}
-	return sess
+	return c
 }
 
 func (s *Service) exchange(ctx context.Context, req Request, current *model.Session) (*Result, error) {

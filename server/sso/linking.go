@@ -111,7 +111,9 @@ func (s *Service) LinkFlow(secret string) (*Flow, error) {
 }
 
 // FreshLogin accepts a session only if a person signed in to it in a
-// browser for this flow: after the flow started, and not in the tab.
+// browser for this flow: after the flow started, and not in the tab. The
+// flow's start and the login are stamped by whichever server of a
+// cluster served each, whose clocks Mattermost already needs in step.
 func FreshLogin(sess *model.Session, f *Flow) error {
 	if err := BrowserSession(sess); err != nil {
 		return err
@@ -157,20 +159,21 @@ type Redeem struct {
 	Code, Flow, Token string
 	// SessionID and CurrentUserID are the session the tab's request
 	// carries, as for Exchange.
-	SessionID     string
-	CurrentUserID string
+	SessionID      string
+	CurrentUserID  string
+	CarriesCookies bool
 }
 
 // RedeemLink links the identity of the tab's token to the account that
 // confirmed the flow, and signs the tab in to it. Like Exchange, any
 // other outcome ends the tab session the request carries.
 func (s *Service) RedeemLink(ctx context.Context, r Redeem) (*Result, error) {
-	current := s.current(r.SessionID, r.CurrentUserID)
+	c := s.carried(r.SessionID, r.CurrentUserID, r.CarriesCookies)
 	res, err := s.redeem(ctx, r)
 	if err != nil {
-		return s.signedOut(nil, current), err
+		return s.signedOut(nil, c), err
 	}
-	s.replaced(res, current)
+	s.replaced(res, c)
 	return res, nil
 }
 

@@ -70,6 +70,13 @@ func TestARefusalWithoutASessionDeletesOnlyTheTabsOwnCookies(t *testing.T) {
 	// where third-party cookies are allowed: a browser that showed the
 	// frame no session keeps them.
 	endsCookiesOf(t, res, true, false)
+	// Cookies of a session no longer valid may stand before another
+	// person's valid ones: they go, whichever kind they are.
+	res, err = h.svc.Exchange(context.Background(), Request{Token: h.tokens.member("oid-other", "other@example.com"), CarriesCookies: true})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	endsCookiesOf(t, res, true, true)
 }
 
 func TestASignInOverAnotherAccountsSessionDeletesItsCookies(t *testing.T) {
@@ -145,14 +152,14 @@ func TestTheTabsOwnSignOutEndsItsSession(t *testing.T) {
 	h := newHarness(t, true)
 	alice := h.api.addUser("alice")
 	signedIn, _ := h.exchange(h.tokens.member("oid-a", alice.Email))
-	res := h.svc.SignOut(signedIn.SessionID, alice.Id)
+	res := h.svc.SignOut(signedIn.SessionID, alice.Id, true)
 	endsCookies(t, res)
 	if h.session(signedIn.SessionID) != nil {
 		t.Fatal("the tab session survived its sign-out")
 	}
 	// Another account's ID with the session ends nothing.
 	again, _ := h.exchange(h.tokens.another(h.tokens.member("oid-a", alice.Email)))
-	h.svc.SignOut(again.SessionID, "someone-else")
+	h.svc.SignOut(again.SessionID, "someone-else", true)
 	if h.session(again.SessionID) == nil {
 		t.Fatal("a sign-out naming another account ended the session")
 	}

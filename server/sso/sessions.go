@@ -47,11 +47,11 @@ func (d dbSessions) TabSessionsOf(userID string) ([]*model.Session, error) {
 		}
 		s := &model.Session{Id: id, UserId: userID}
 		if err := json.Unmarshal([]byte(props), &s.Props); err != nil {
-			return nil, fmt.Errorf("decode the properties of session %s: %w", id, err)
+			// The query found it a tab session; which identity it was
+			// made for cannot be read, so it counts as made for any.
+			s.Props = model.StringMap{SessionPropSource: "true"}
 		}
-		if IsTabSession(s) {
-			out = append(out, s)
-		}
+		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read sessions: %w", err)

@@ -96,14 +96,17 @@ func (s *SignIn) Links() kvstore.Links {
 				s.OnLink(userID, link)
 			}
 		},
-		OnUnlink: func(userID string, link kvstore.Link, by string) {
+		OnUnlink: func(userID string, link kvstore.Link, by string) error {
+			// The link signs nobody in from here on, whatever follows.
 			audit.Unlinked(userID, link, by)
-			if err := EndSessions(s.finder(), s.API, userID, link); err != nil {
-				s.API.LogError("Ending the sessions of a removed Microsoft account link failed", "user_id", userID, "error", err.Error())
-			}
 			if s.OnUnlink != nil {
 				s.OnUnlink(userID, link)
 			}
+			if err := EndSessions(s.finder(), s.API, userID, link); err != nil {
+				s.API.LogError("Ending the sessions of a removed Microsoft account link failed; remove the link again", "user_id", userID, "error", err.Error())
+				return err
+			}
+			return nil
 		}}
 }
 

@@ -91,10 +91,12 @@
       if (!r.ok) {
         var err = new Error('the server refused the sign-in (HTTP ' + r.status + ')');
         err.refused = r.status === 401;
-        // The server's answer to a refusal ends the tab session itself.
-        err.answered = true;
         return r.json().catch(function () { return {}; }).then(function (body) {
           err.linkFlow = typeof body.linkFlow === 'string' ? body.linkFlow : '';
+          // Only the sign-in's own answer ends the tab session itself;
+          // after any other failure (a proxy's, the plugin not running)
+          // the page must still ask for that.
+          err.answered = body.signedOut === true;
           throw err;
         });
       }
