@@ -125,6 +125,8 @@ func (p *Plugin) startNotifications() error {
 		Stats:     &notify.Stats{KV: p.API},
 		Limits:    notify.DefaultLimits,
 		Attention: attention.Check{API: p.API, Choice: p.links.Choice},
+		Now:       p.API,
+		Linked:    p.links,
 	}
 	p.worker.Start()
 	p.links.StartRefresh()

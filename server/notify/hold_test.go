@@ -123,14 +123,22 @@ func TestAJobWhoseEveryoneHasReadItIsFinishedWithoutARequest(t *testing.T) {
 	}
 }
 
-func TestAFailedCheckTellsEveryone(t *testing.T) {
+func TestAFailedCheckTellsNobodyUntilItCanBeMade(t *testing.T) {
 	s := newSetup(t)
-	w := s.worker(t, func(w *Worker) { w.Attention = &screener{err: errors.New("database gone")} })
+	sc := &screener{err: errors.New("database gone")}
+	w := s.worker(t, func(w *Worker) { w.Attention = sc })
 	if _, err := s.queue.Add(heldJob("p1", 3, 0)); err != nil {
 		t.Fatal(err)
 	}
 	w.Wake()
-	waitUntil(t, "delivery", func() bool { return s.total() == 3 })
+	waitUntil(t, "a few failed checks", func() bool { calls, _ := sc.count(); return calls >= 3 })
+	if s.total() != 0 {
+		t.Fatal("people were told from a check that could not be made")
+	}
+	sc.mu.Lock()
+	sc.err = nil
+	sc.mu.Unlock()
+	waitUntil(t, "delivery once the check works", func() bool { return s.total() == 3 })
 }
 
 func TestAHoldSurvivesARestartAndScreensOnce(t *testing.T) {

@@ -96,7 +96,7 @@ func Chain(post *model.Post, ch *model.Channel) int64 {
 
 // regroup keeps the people of batches that keep says to, in batches of
 // up to 100 of one activity type, in the order the types came.
-func regroup(batches []Batch, keep func(userID, activityType string) bool) []Batch {
+func regroup(batches []Batch, keep func(userID, objectID, activityType string) bool) []Batch {
 	type person struct{ oid, user string }
 	var types []string
 	byType := map[string][]person{}
@@ -106,7 +106,7 @@ func regroup(batches []Batch, keep func(userID, activityType string) bool) []Bat
 			byType[b.Type] = nil
 		}
 		for i, oid := range b.Recipients {
-			if keep(b.Users[i], b.Type) {
+			if keep(b.Users[i], oid, b.Type) {
 				byType[b.Type] = append(byType[b.Type], person{oid, b.Users[i]})
 			}
 		}

@@ -29,6 +29,10 @@ type Counts struct {
 	// Replaced counts people not told of a post because a later post of
 	// the same conversation, still queued, replaces it in their feed.
 	Replaced int `json:"replaced"`
+	// Withdrawn counts people not told because, when the notification
+	// was about to leave, its post was deleted, or they were deactivated
+	// or no longer linked to the identity it named.
+	Withdrawn int `json:"withdrawn"`
 }
 
 const statsKey = "nq_stats"

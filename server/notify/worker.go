@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,11 @@ type Worker struct {
 	// Attention drops people who have read the post or are at work in
 	// Mattermost; nil sends to everyone.
 	Attention Screener
+	// Now reads the post and the people again before a notification
+	// leaves, and Linked says whom each is linked to then; a nil Now sends
+	// what was queued.
+	Now    Reader
+	Linked LinkedNow
 
 	wake    chan struct{}
 	limiter *rate.Limiter
@@ -326,7 +332,7 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 		_, err := w.Queue.finish(head, *it.entry)
 		return 0, err
 	}
-	if job.screenable() && (!job.Screened || time.Since(job.ScreenedAt) > rescreenAfter) {
+	if job.screenable() && (!job.Screened || time.Since(job.ScreenedAt) > recheckAfter) {
 		due := job.Due
 		if capped := job.Enqueued.Add(d.Hold); capped.Before(due) {
 			due = capped
@@ -334,7 +340,10 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 		if wait := time.Until(due); wait > 0 {
 			return wait, nil
 		}
-		w.screen(job, d.Hold)
+		if err := w.decideAgain(job, d.Hold); err != nil {
+			w.Log.LogWarn("Deciding a Teams notification again failed; it waits, telling nobody meanwhile", "post_id", job.PostID, "error", err.Error())
+			return backoff(1, w.Limits.MaxBackoff), nil
+		}
 		if job.Done >= len(job.Batches) {
 			_, err := w.Queue.finish(head, *it.entry)
 			return 0, err
@@ -359,17 +368,32 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 	return w.failed(now, head, *it.entry, job, b, err)
 }
 
-// rescreenAfter is how long a screening stays good for a job that keeps
-// failing: people read the post meanwhile.
-const rescreenAfter = 5 * time.Minute
+// recheckAfter is how long a decision stays good: a request that leaves
+// later (after waiting out throttling or retries, or behind the earlier
+// batches of a large job) decides again first, since people read the
+// post, and posts and links change, meanwhile.
+const recheckAfter = 5 * time.Second
 
-// screen drops, once the hold is over, everyone the job should no longer
-// reach. It fails open: when the check cannot be made, everyone is told,
-// since a missed alert costs more than a repeated one.
-func (w *Worker) screen(job *Job, hold time.Duration) {
+// decideAgain makes, when the hold is over and before any later send,
+// the decision the hook made again from what is true now: the post and
+// the people (recheck), then who still needs telling (screen). Either
+// failing, nothing leaves; the job is decided again next time.
+func (w *Worker) decideAgain(job *Job, hold time.Duration) error {
+	if err := w.recheck(job); err != nil {
+		return err
+	}
+	if err := w.screen(job, hold); err != nil {
+		return err
+	}
 	job.Screened, job.ScreenedAt = true, time.Now()
-	if w.Attention == nil {
-		return
+	return nil
+}
+
+// screen drops everyone the job should no longer reach. It fails closed:
+// when the check cannot be made, nobody is told from an older one.
+func (w *Worker) screen(job *Job, hold time.Duration) error {
+	if w.Attention == nil || job.Done >= len(job.Batches) {
+		return nil
 	}
 	var users []string
 	for _, b := range job.Batches[job.Done:] {
@@ -377,8 +401,7 @@ func (w *Worker) screen(job *Job, hold time.Duration) {
 	}
 	why, err := w.Attention.Who(attention.Post{ChannelID: job.ChannelID, CreateAt: job.PostAt, CollapsedReply: job.CollapsedReply}, users)
 	if err != nil {
-		w.Log.LogWarn("Checking who has read a post failed; telling everyone", "post_id", job.PostID, "error", err.Error())
-		return
+		return fmt.Errorf("check who has read post %s: %w", job.PostID, err)
 	}
 	// Whoever a later post of the chain will tell, for a reason at least
 	// as strong, has this one replaced in their feed before they could
@@ -395,7 +418,7 @@ func (w *Worker) screen(job *Job, hold time.Duration) {
 		}
 	}
 	spared, replaced := 0, 0
-	kept := regroup(job.Batches[job.Done:], func(userID, activityType string) bool {
+	kept := regroup(job.Batches[job.Done:], func(userID, _, activityType string) bool {
 		switch {
 		case why[userID] != attention.Told:
 			spared++
@@ -412,6 +435,7 @@ func (w *Worker) screen(job *Job, hold time.Duration) {
 		w.Log.LogDebug("Spared people a Teams notification they no longer need", "post_id", job.PostID,
 			"spared", spared, "replaced", replaced)
 	}
+	return nil
 }
 
 // progress records a job's progress, or finishes it.

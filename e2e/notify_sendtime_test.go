@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// What changes while a notification is held is looked at again when it
+// leaves: nothing reaches Teams that Mattermost would not show then.
+
+func TestADeletedPostNeverReachesTeams(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
+	f := newFixture(t)
+	author := f.person("author", false)
+	bob := f.person("bob", true)
+	witness := f.person("witness", true)
+	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := f.post(author, dm.Id, "", "the door code is 4711-SECRET")
+	if _, err := author.Client.DeletePost(testContext(t), post); err != nil {
+		t.Fatal(err)
+	}
+	f.settle(author, witness)
+	if got := told()[post]; len(got) != 0 {
+		t.Fatalf("a deleted post reached Teams: %v", got)
+	}
+	for _, n := range cloud.Feed(bob.oid) {
+		if n.Preview == "the door code is 4711-SECRET" {
+			t.Fatal("the deleted text is in bob's feed")
+		}
+	}
+}
+
+func TestAnEditedPostReachesTeamsAsItReadsThen(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
+	f := newFixture(t)
+	author := f.person("author", false)
+	bob := f.person("bob", true)
+	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := f.post(author, dm.Id, "", "the door code is 4711-SECRET")
+	edited := "the door code is in the vault"
+	if _, _, err := author.Client.PatchPost(testContext(t), post, &model.PostPatch{Message: &edited}); err != nil {
+		t.Fatal(err)
+	}
+	waitTold(t, time.Minute, post)
+	feed := cloud.Feed(bob.oid)
+	if len(feed) == 0 {
+		t.Fatal("bob's feed is empty")
+	}
+	for _, n := range feed {
+		if subEntity(n) == post && n.Preview != edited {
+			t.Fatalf("the preview says %q, want the text as edited", n.Preview)
+		}
+	}
+}
+
+func TestSomeoneDeactivatedOrUnlinkedDuringTheHoldIsNotTold(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
+	f := newFixture(t)
+	author := f.person("author", false)
+	bob := f.person("bob", true)
+	carol := f.person("carol", true)
+	dan := f.person("dan", true)
+	witness := f.person("witness", true)
+	ch := f.channel("sendtime", author, bob, carol, dan, witness)
+	post := f.post(author, ch.Id, "", "@"+bob.Username+" @"+carol.Username+" @"+dan.Username+" please look")
+	if _, err := env.Admin.Client.DeleteUser(testContext(t), bob.Id); err != nil {
+		t.Fatal(err)
+	}
+	if r := pluginCall(t, "DELETE", "/api/v1/links/users/"+carol.Id, nil, http.Header{"Authorization": {"Bearer " + env.Admin.Client.AuthToken}}); r.status != 200 {
+		t.Fatalf("unlink carol: %d %s", r.status, r.raw)
+	}
+	waitTold(t, time.Minute, post)
+	f.settle(author, witness)
+	got := told()[post]
+	if len(got[bob.oid]) != 0 || len(got[carol.oid]) != 0 {
+		t.Fatalf("told after deactivation or unlinking: %v", got)
+	}
+	if len(got[dan.oid]) != 1 {
+		t.Fatalf("dan, still linked, was told %d times", len(got[dan.oid]))
+	}
+}
