@@ -88,3 +88,18 @@ func TestSomeoneDeactivatedOrUnlinkedDuringTheHoldIsNotTold(t *testing.T) {
 		t.Fatalf("dan, still linked, was told %d times", len(got[dan.oid]))
 	}
 }
+
+// Mattermost counts no mention inside code, indented code included.
+func TestAMentionInIndentedCodeTellsNobody(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 0})
+	f := newFixture(t)
+	author := f.person("author", false)
+	bob := f.person("bob", true)
+	witness := f.person("witness", true)
+	ch := f.channel("code", author, bob, witness)
+	post := f.post(author, ch.Id, "", "the log says:\n\n    ERROR page @"+bob.Username+" now\n\nnothing else")
+	f.settle(author, witness)
+	if got := told()[post]; len(got) != 0 {
+		t.Fatalf("a mention in indented code was told: %v", got)
+	}
+}

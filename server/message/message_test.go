@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	mmmarkdown "github.com/mattermost/mattermost/server/public/shared/markdown"
 )
 
 func firstNames(m Mentions) []string {
@@ -28,7 +30,8 @@ func TestFindMentions(t *testing.T) {
 		{msg: "`@alice` is code", names: nil},
 		{msg: "```\n@alice\n```\n@bob", names: []string{"bob"}},
 		{msg: "~~~go\n@alice\n~~~", names: nil},
-		{msg: "    @alice indented", names: []string{"alice"}},
+		{msg: "    @alice indented", names: nil},
+		{msg: "before\n\n    @alice indented\n\n@bob after", names: []string{"bob"}},
 		{msg: "*@alice* and **@bob**", names: []string{"alice", "bob"}},
 		{msg: "<b>@alice</b>", names: []string{"alice"}},
 		{msg: "mail me at bob@example.com", names: nil},
@@ -176,5 +179,76 @@ func TestWordsForKeywords(t *testing.T) {
 	}
 	if !slices.Contains(got[3].Names, "open") {
 		t.Errorf("no variant without the full stop: %q", got[3].Names)
+	}
+}
+
+// mattermostMentions are the @-words the server itself finds in a
+// message: the text of paragraphs as markdown.Inspect gives it, split as
+// its mention parser splits it.
+func mattermostMentions(msg string) []string {
+	var words []string
+	seen := map[string]bool{}
+	process := func(text string) {
+		for _, w := range strings.FieldsFunc(text, func(c rune) bool { return !wordRune(c) }) {
+			if len(w) > 1 && w[0] == ':' && w[len(w)-1] == ':' {
+				continue
+			}
+			w = strings.ToLower(strings.TrimLeft(w, ":.-_"))
+			if strings.HasPrefix(w, "@") && len(w) > 1 && !seen[w] && !isSpecial(w) {
+				seen[w] = true
+				words = append(words, w[1:])
+			}
+		}
+	}
+	buf := ""
+	mmmarkdown.Inspect(msg, func(node any) bool {
+		text, ok := node.(*mmmarkdown.Text)
+		if !ok {
+			if buf != "" {
+				process(buf)
+			}
+			buf = ""
+			return true
+		}
+		buf += text.Text
+		return false
+	})
+	if buf != "" {
+		process(buf)
+	}
+	return words
+}
+
+func TestMentionsAreFoundWhereMattermostFindsThem(t *testing.T) {
+	for _, msg := range []string{
+		"hi @alice",
+		"    @alice in indented code",
+		"text\n\n    @alice indented\n    @bob too\n\n@carol after",
+		"```\n@alice\n```",
+		"~~~\n@alice\n~~~\n\n@bob",
+		"`@alice` and @bob",
+		"# @alice in a heading",
+		"> @alice quoted\n> and @bob",
+		"- @alice in a list\n  - @bob nested",
+		"1. @alice\n2. @bob",
+		"*@alice* **@bob** ~~@carol~~",
+		"[@alice](https://example.com) and <https://example.com/@bob>",
+		"| @alice | @bob |\n|---|---|\n| @carol | x |",
+		"@alice\n    @bob continues the paragraph",
+		"<b>@alice</b>",
+		"see https://example.com/@alice and www.example.com/@bob then @carol",
+		"(@alice) @bob's turn, @carol.",
+		"- item\n\n      @alice code in a list\n\n- @bob",
+		"> ```\n> @alice\n> ```\n> @bob",
+		"\\@alice escaped, @bob not",
+		"@alice\n```\n@bob\n```\n@carol",
+		"x\n***\n@alice after a rule",
+		"![@alice](https://example.com/a.png) @bob",
+	} {
+		want := mattermostMentions(msg)
+		got := firstNames(FindMentions(msg))
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: found %q, Mattermost finds %q", msg, got, want)
+		}
 	}
 }

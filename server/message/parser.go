@@ -19,6 +19,9 @@ func newParser() parser.Parser {
 		parser.WithInlineParsers(
 			util.Prioritized(extension.NewStrikethroughParser(), 500),
 			util.Prioritized(extension.NewTaskCheckBoxParser(), 0),
+			// Bare addresses are links, as Mattermost reads them: no
+			// mention is found inside one.
+			util.Prioritized(extension.NewLinkifyParser(), 999),
 		),
 		parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
 		parser.WithParagraphTransformers(util.Prioritized(extension.NewTableParagraphTransformer(), 200)),

@@ -33,7 +33,11 @@ func walkText(src []byte, skipCode, references bool, emit func(string)) {
 			return ast.WalkContinue, nil
 		}
 		switch node := n.(type) {
-		case *ast.CodeSpan, *ast.FencedCodeBlock:
+		case *ast.CodeSpan, *ast.FencedCodeBlock, *ast.CodeBlock:
+			// Mattermost looks for mentions only in the text of
+			// paragraphs (markdown.Inspect, as the server's
+			// getExplicitMentions walks it): never in code, fenced or
+			// indented.
 			if skipCode {
 				return ast.WalkSkipChildren, nil
 			}
@@ -41,9 +45,6 @@ func walkText(src []byte, skipCode, references bool, emit func(string)) {
 			if _, inline := node.(*ast.CodeSpan); inline {
 				return ast.WalkSkipChildren, nil
 			}
-		case *ast.CodeBlock:
-			// Indented code is still searched for mentions by Mattermost.
-			emit(string(lines(node, src)))
 		case *ast.Text:
 			// The source keeps a backslash escape; the reader sees the
 			// character alone.
@@ -59,7 +60,10 @@ func walkText(src []byte, skipCode, references bool, emit func(string)) {
 		case *ast.String:
 			emit(string(node.Value))
 		case *ast.AutoLink:
-			emit(string(node.URL(src)))
+			// A link's address is no text Mattermost reads mentions in.
+			if !skipCode {
+				emit(string(node.URL(src)))
+			}
 		}
 		return ast.WalkContinue, nil
 	})
