@@ -120,7 +120,17 @@ func DecodeError(method, path string, status int, retryAfter string, data []byte
 		e.Code = http.StatusText(status)
 	}
 	if secs, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && secs >= 0 {
-		e.RetryAfter = time.Duration(secs) * time.Second
+		e.RetryAfter = MaxRetryAfter
+		if secs < int(MaxRetryAfter/time.Second) {
+			e.RetryAfter = time.Duration(secs) * time.Second
+		}
 	}
 	return e
 }
+
+// MaxRetryAfter caps the wait a Retry-After asks for. Graph asks for
+// seconds; a longer wait, from a proxy's mistake or a hostile answer,
+// would hold every notification of every server (the wait is shared), so
+// the request is tried again after this at the latest, and waits again if
+// Graph still refuses it.
+const MaxRetryAfter = 5 * time.Minute

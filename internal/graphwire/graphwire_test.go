@@ -43,3 +43,14 @@ func TestAnswersAndErrors(t *testing.T) {
 		t.Fatal("an answer past the cap decoded")
 	}
 }
+
+func TestARetryAfterIsCapped(t *testing.T) {
+	for header, want := range map[string]time.Duration{
+		"3": 3 * time.Second, "300": 5 * time.Minute, "86400": MaxRetryAfter, "99999999999": MaxRetryAfter,
+		"-5": 0, "soon": 0, "": 0, "9223372036854775807": MaxRetryAfter,
+	} {
+		if got := DecodeError("POST", "/x", 429, header, nil).RetryAfter; got != want {
+			t.Errorf("Retry-After %q: waits %s, want %s", header, got, want)
+		}
+	}
+}
