@@ -2,10 +2,14 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 )
 
 // What changes while a notification is held is looked at again when it
@@ -101,5 +105,60 @@ func TestAMentionInIndentedCodeTellsNobody(t *testing.T) {
 	f.settle(author, witness)
 	if got := told()[post]; len(got) != 0 {
 		t.Fatalf("a mention in indented code was told: %v", got)
+	}
+}
+
+// What a notification says follows the server's push notification
+// contents, and the plugin's setting can only say less.
+func TestNotificationsSayNoMoreThanThePushContentsAllow(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 0})
+	f := newFixture(t)
+	author := f.person("author", true)
+	bob := f.person("bob", true)
+	ch := f.channel("contents", author, bob)
+	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := model.Config{}
+	defaults.SetDefaults()
+	contents := func(v string) *model.Config {
+		return &model.Config{EmailSettings: model.EmailSettings{PushNotificationContents: model.NewPointer(v)}}
+	}
+	patchServerConfig(t, contents(model.GenericNotification), contents(*defaults.EmailSettings.PushNotificationContents))
+	secret := "the door code is 4711-SECRET"
+	shown := func(post string) msfake.Notification {
+		t.Helper()
+		waitTold(t, time.Minute, post)
+		for _, n := range cloud.Feed(bob.oid) {
+			if subEntity(n) == post {
+				return n
+			}
+		}
+		t.Fatalf("no feed item for %s", post)
+		return msfake.Notification{}
+	}
+	generic := shown(f.post(author, dm.Id, "", secret))
+	if strings.Contains(generic.Preview, "4711") || generic.TemplateParameters["author"] == "" {
+		t.Fatalf("generic: preview %q, parameters %v", generic.Preview, generic.TemplateParameters)
+	}
+	// The plugin's own setting narrows it further.
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 0, "notificationcontents": "id_loaded"})
+	idOnly := shown(f.post(author, ch.Id, "", "@"+bob.Username+" "+secret))
+	for _, v := range append([]string{idOnly.Preview}, idOnly.TemplateParameters["author"], idOnly.TemplateParameters["channel"]) {
+		if strings.Contains(v, "4711") || strings.Contains(v, author.Username) || strings.Contains(v, "Channel contents") {
+			t.Fatalf("id only says %q: preview %q, parameters %v", v, idOnly.Preview, idOnly.TemplateParameters)
+		}
+	}
+	// A setting that would say more than the server allows says no more.
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 0, "notificationcontents": "server"})
+	again := shown(f.post(author, dm.Id, "", secret+" again"))
+	if strings.Contains(again.Preview, "4711") {
+		t.Fatalf("the plugin said more than the server's generic: %q", again.Preview)
+	}
+	// A value the plugin does not know is refused, naming the field.
+	err = harness.SetPluginSettings(testContext(t), env.Admin.Client, env.PluginID, map[string]any{"notificationcontents": "everything"})
+	if err == nil || !strings.Contains(err.Error(), "Teams notification contents") {
+		t.Fatalf("an unknown value: %v", err)
 	}
 }

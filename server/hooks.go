@@ -119,7 +119,7 @@ func (p *Plugin) startNotifications() error {
 		Queue: notify.Queue{KV: p.API},
 		Lock:  mutex,
 		Delivery: func() (notify.Delivery, error) {
-			return notify.DeliveryFor(p.currentSettings(), &p.graph)
+			return notify.DeliveryFor(p.currentSettings(), model.SafeDereference(p.serverConfig().EmailSettings.PushNotificationContents), &p.graph)
 		},
 		Log:       p.API,
 		Stats:     &notify.Stats{KV: p.API},

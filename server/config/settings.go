@@ -37,6 +37,10 @@ type Settings struct {
 	// person's installation of the app, instead of the tenant-wide
 	// TeamsActivity.Send.
 	LeastPrivilegeNotifications bool
+	// NotificationContents narrows what a Teams notification says beyond
+	// the server's push notification contents: "" (or "server") follows
+	// the server; "generic", "generic_no_channel" or "id_loaded" say less.
+	NotificationContents string
 
 	// How the Teams store presents the app's publisher; empty means the
 	// defaults described in plugin.json.
@@ -153,6 +157,7 @@ var textFields = []textField{
 	{"developerwebsiteurl", labelDeveloperWebsiteURL, func(s *Settings) *string { return &s.DeveloperWebsiteURL }},
 	{"privacyurl", labelPrivacyURL, func(s *Settings) *string { return &s.PrivacyURL }},
 	{"termsofuseurl", labelTermsOfUseURL, func(s *Settings) *string { return &s.TermsOfUseURL }},
+	{"notificationcontents", labelNotificationContents, func(s *Settings) *string { return &s.NotificationContents }},
 }
 
 type fieldSetter interface {

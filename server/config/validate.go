@@ -27,6 +27,7 @@ const (
 	labelNotificationHoldSeconds     = "Hold Teams notifications (seconds)"
 	labelReachBeforeFirstUse         = "Notify people who never opened the app"
 	labelLeastPrivilegeNotifications = "Notify with per-person consent only"
+	labelNotificationContents        = "Teams notification contents"
 	labelDeveloperName               = "Publisher name"
 	labelDeveloperWebsiteURL         = "Publisher website URL"
 	labelPrivacyURL                  = "Privacy statement URL"
@@ -77,6 +78,7 @@ func (s Settings) Validate() error {
 	add(checkUUIDv4(s.AppID))
 	add(checkDisplayName(s.AppDisplayName))
 	add(checkCloud(s.Cloud))
+	add(checkContents(s.NotificationContents))
 	add(checkURL(labelCustomAuthorityURL, s.CustomAuthorityURL, URLBase))
 	add(checkURL(labelCustomGraphURL, s.CustomGraphURL, URLGraphBase))
 	add(checkURL(labelCustomTeamsURL, s.CustomTeamsURL, URLOrigin))
@@ -222,4 +224,17 @@ func CheckSecretMove(stored, next Settings, kept bool) error {
 		return nil
 	}
 	return ErrSecretNotReentered
+}
+
+// NotificationContentsValues are what the Teams notification contents
+// setting may hold: follow the server, or say less.
+var NotificationContentsValues = []string{"", "server", "generic", "generic_no_channel", "id_loaded"}
+
+func checkContents(v string) error {
+	for _, ok := range NotificationContentsValues {
+		if v == ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s must be one of server, generic, generic_no_channel or id_loaded, not %s", labelNotificationContents, jsonKind(v))
 }

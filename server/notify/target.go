@@ -41,7 +41,10 @@ func homeLink(s config.Settings) string {
 
 // DeliveryFor is where the worker delivers under the settings s: their
 // Graph client, from graphs, and their Teams app.
-func DeliveryFor(s config.Settings, graphs *graph.Cache) (Delivery, error) {
+//
+// pushContents is the server's EmailSettings.PushNotificationContents:
+// what notifications say follows it, or the plugin's stricter setting.
+func DeliveryFor(s config.Settings, pushContents string, graphs *graph.Cache) (Delivery, error) {
 	if !s.CanNotify() {
 		return Delivery{}, ErrOff
 	}
@@ -49,5 +52,6 @@ func DeliveryFor(s config.Settings, graphs *graph.Cache) (Delivery, error) {
 	if err != nil {
 		return Delivery{}, err
 	}
-	return Delivery{Sender: client, AppExternalID: s.AppID, Hold: s.NotificationHold()}, nil
+	return Delivery{Sender: client, AppExternalID: s.AppID, Hold: s.NotificationHold(),
+		Contents: ContentsFor(pushContents, s.NotificationContents)}, nil
 }

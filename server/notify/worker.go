@@ -30,6 +30,8 @@ type Delivery struct {
 	// Hold is the hold in force: a job queued under a longer one waits no
 	// longer than it.
 	Hold time.Duration
+	// Contents is what a notification may say when it leaves.
+	Contents Contents
 }
 
 // Screener says, when a job's hold is over, why each of its people
@@ -571,15 +573,16 @@ func (w *Worker) send(ctx context.Context, d Delivery, job *Job, b Batch) error 
 			_ = w.Queue.KV.KVSet(lastRequestKey, data)
 		}
 	}()
+	topic, preview, author, channel := d.Contents.told(job)
 	return d.Sender.Send(reqCtx, graph.Activity{
 		AppExternalID: d.AppExternalID,
 		Type:          b.Type,
-		Topic:         job.Topic,
+		Topic:         topic,
 		WebURL:        job.WebURL,
-		Preview:       job.Preview,
+		Preview:       preview,
 		// Not "actor": Teams reserves it for the sender, which in an
 		// app-only call is the Teams app's own name.
-		Parameters: map[string]string{"author": job.Actor, "channel": job.Channel},
+		Parameters: map[string]string{"author": author, "channel": channel},
 		Recipients: b.Recipients,
 		ChainID:    job.Chain,
 	})
