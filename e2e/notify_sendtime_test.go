@@ -66,17 +66,26 @@ func TestAnEditedPostReachesTeamsAsItReadsThen(t *testing.T) {
 	}
 }
 
-func TestSomeoneDeactivatedOrUnlinkedDuringTheHoldIsNotTold(t *testing.T) {
+func TestSomeoneDeactivatedUnlinkedMutedOrRemovedDuringTheHoldIsNotTold(t *testing.T) {
 	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
 	f := newFixture(t)
 	author := f.person("author", false)
 	bob := f.person("bob", true)
 	carol := f.person("carol", true)
 	dan := f.person("dan", true)
+	erin := f.person("erin", true)
+	finn := f.person("finn", true)
 	witness := f.person("witness", true)
-	ch := f.channel("sendtime", author, bob, carol, dan, witness)
-	post := f.post(author, ch.Id, "", "@"+bob.Username+" @"+carol.Username+" @"+dan.Username+" please look")
+	ch := f.channel("sendtime", author, bob, carol, dan, erin, finn, witness)
+	post := f.post(author, ch.Id, "", "@"+bob.Username+" @"+carol.Username+" @"+dan.Username+" @"+erin.Username+" @"+finn.Username+" please look")
 	if _, err := env.Admin.Client.DeleteUser(testContext(t), bob.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := erin.Client.UpdateChannelNotifyProps(testContext(t), ch.Id, erin.Id,
+		map[string]string{model.MarkUnreadNotifyProp: model.ChannelMarkUnreadMention}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Admin.Client.RemoveUserFromChannel(testContext(t), ch.Id, finn.Id); err != nil {
 		t.Fatal(err)
 	}
 	if r := pluginCall(t, "DELETE", "/api/v1/links/users/"+carol.Id, nil, http.Header{"Authorization": {"Bearer " + env.Admin.Client.AuthToken}}); r.status != 200 {
@@ -85,8 +94,10 @@ func TestSomeoneDeactivatedOrUnlinkedDuringTheHoldIsNotTold(t *testing.T) {
 	waitTold(t, time.Minute, post)
 	f.settle(author, witness)
 	got := told()[post]
-	if len(got[bob.oid]) != 0 || len(got[carol.oid]) != 0 {
-		t.Fatalf("told after deactivation or unlinking: %v", got)
+	for name, p := range map[string]*person{"deactivated": bob, "unlinked": carol, "muted the channel": erin, "removed from the channel": finn} {
+		if len(got[p.oid]) != 0 {
+			t.Errorf("%s during the hold, and told: %v", name, got[p.oid])
+		}
 	}
 	if len(got[dan.oid]) != 1 {
 		t.Fatalf("dan, still linked, was told %d times", len(got[dan.oid]))

@@ -98,6 +98,7 @@ const (
 	DoNotDisturb Reason = "busy"       // do not disturb or out of office
 	ChoseOff     Reason = "off"        // chose Off
 	Left         Reason = "not member" // no longer in the channel
+	Muted        Reason = "muted"      // muted the channel since
 )
 
 // Who returns, for each of userIDs, why they are not to be told (Told
@@ -114,8 +115,10 @@ func (c Check) Who(post Post, userIDs []string) (map[string]Reason, error) {
 			return nil, fmt.Errorf("read statuses: %w", appErr)
 		}
 		viewed := make(map[string]int64, len(members))
+		muted := map[string]bool{}
 		for _, m := range members {
 			viewed[m.UserId] = m.LastViewedAt
+			muted[m.UserId] = m.IsChannelMuted()
 		}
 		status := make(map[string]*model.Status, len(statuses))
 		for _, s := range statuses {
@@ -123,6 +126,11 @@ func (c Check) Who(post Post, userIDs []string) (map[string]Reason, error) {
 		}
 		for _, id := range batch {
 			lastViewed, member := viewed[id]
+			if muted[id] {
+				// Mattermost sends no push for a muted channel.
+				out[id] = Muted
+				continue
+			}
 			out[id] = c.reason(post, c.choice(id), member, lastViewed, status[id])
 		}
 	}

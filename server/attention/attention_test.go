@@ -10,6 +10,7 @@ import (
 
 type fakeAPI struct {
 	members  map[string]int64 // user → last viewed
+	muted    map[string]bool
 	statuses map[string]*model.Status
 	calls    int
 	largest  int
@@ -21,7 +22,11 @@ func (f *fakeAPI) GetChannelMembersByIds(channelID string, ids []string) (model.
 	var out model.ChannelMembers
 	for _, id := range ids {
 		if at, ok := f.members[id]; ok {
-			out = append(out, model.ChannelMember{ChannelId: channelID, UserId: id, LastViewedAt: at})
+			m := model.ChannelMember{ChannelId: channelID, UserId: id, LastViewedAt: at, NotifyProps: model.GetDefaultChannelNotifyProps()}
+			if f.muted[id] {
+				m.NotifyProps[model.MarkUnreadNotifyProp] = model.ChannelMarkUnreadMention
+			}
+			out = append(out, m)
 		}
 	}
 	return out, nil
@@ -172,5 +177,14 @@ func TestCollapsedRepliesGoByStatusAndChoiceAlone(t *testing.T) {
 	got, _ = Check{API: api, Choice: func(id string) Choice { return choices[id] }, Now: func() time.Time { return now }}.Who(top, []string{"awayhere", "viewed"})
 	if got["awayhere"] != Told || got["viewed"] != Read {
 		t.Errorf("a top-level post: %v", got)
+	}
+}
+
+func TestSomeoneWhoMutedTheChannelIsNotTold(t *testing.T) {
+	api := &fakeAPI{members: map[string]int64{"muted": 0, "loud": 0}, muted: map[string]bool{"muted": true},
+		statuses: map[string]*model.Status{}}
+	got, err := Check{API: api, Choice: func(string) Choice { return All }}.Who(Post{ChannelID: "c", CreateAt: 5}, []string{"muted", "loud"})
+	if err != nil || got["muted"] != Muted || got["loud"] != Told {
+		t.Fatalf("got %v, %v", got, err)
 	}
 }
