@@ -173,3 +173,27 @@ func TestNotificationsSayNoMoreThanThePushContentsAllow(t *testing.T) {
 		t.Fatalf("an unknown value: %v", err)
 	}
 }
+
+// Notifications turned off during the hold stay unsent once turned on.
+func TestWhatWaitedWhileNotificationsWereOffNeverReachesTeams(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
+	f := newFixture(t)
+	author := f.person("author", false)
+	bob := f.person("bob", true)
+	witness := f.person("witness", true)
+	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := f.post(author, dm.Id, "", "sent while notifications were on")
+	waitFor(t, "the notification queued", func() bool {
+		v, _ := env.Server.PluginKV(env.PluginID).KVGet("nq_job_" + post)
+		return len(v) > 0
+	})
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 3, "disablenotifications": true})
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
+	f.settle(author, witness)
+	if got := told()[post]; len(got) != 0 {
+		t.Fatalf("a notification held while they were turned off was sent: %v", got)
+	}
+}

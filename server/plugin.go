@@ -143,6 +143,12 @@ func (p *Plugin) OnConfigurationChange() error {
 	go p.framing.Apply(func() []string { return p.currentSettings().ServerFrameAncestors() })
 	// New credentials may be close to expiry. This hook runs on any change
 	// to the server's configuration; only the plugin's own settings matter.
+	if previous != nil && previous.Settings.DisableNotifications && !s.DisableNotifications && p.worker != nil {
+		// What waited while notifications were off never leaves.
+		if err := p.worker.Queue.TurnedOn(time.Now()); err != nil {
+			p.API.LogWarn("Recording that notifications were turned on failed", "error", err.Error())
+		}
+	}
 	if settingsChanged {
 		if p.reminder != nil {
 			go p.reminder.Check()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )
@@ -182,5 +183,25 @@ func TestALargeJobIsDecidedAgainBeforeLateRequests(t *testing.T) {
 	settled(t, s)
 	if s.total() != 100 {
 		t.Fatalf("%d told, want only the first 100, sent before the post was deleted", s.total())
+	}
+}
+
+func TestWhatWaitedWhileNotificationsWereOffNeverLeaves(t *testing.T) {
+	s := newSetup(t)
+	if _, err := s.queue.Add(newTestJob(time.Now().Add(-time.Minute), "before", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.queue.TurnedOn(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.queue.Add(newTestJob(time.Now().Add(time.Millisecond), "after", 3)); err != nil {
+		t.Fatal(err)
+	}
+	w := s.worker(t)
+	w.Wake()
+	waitUntil(t, "the job queued after", func() bool { return s.total() == 3 })
+	settled(t, s)
+	if s.total() != 3 {
+		t.Fatalf("%d told; the job queued before notifications were turned on again was sent", s.total())
 	}
 }

@@ -133,3 +133,32 @@ func (q Queue) Status() (Status, error) {
 	s.NotBefore, err = q.notBefore()
 	return s, err
 }
+
+// onSinceKey is when notifications were last turned back on: what was
+// queued before then waited through a time an admin said nothing may
+// leave, and never does.
+const onSinceKey = "nq_on_since"
+
+// TurnedOn records that an admin turned notifications back on at t.
+func (q Queue) TurnedOn(t time.Time) error {
+	data, err := t.MarshalText()
+	if err != nil {
+		return err
+	}
+	if appErr := q.KV.KVSet(onSinceKey, data); appErr != nil {
+		return fmt.Errorf("store when notifications were turned on: %w", appErr)
+	}
+	return nil
+}
+
+func (q Queue) onSince() (time.Time, error) {
+	var t time.Time
+	data, appErr := q.KV.KVGet(onSinceKey)
+	if appErr != nil {
+		return t, fmt.Errorf("read when notifications were turned on: %w", appErr)
+	}
+	if data != nil {
+		_ = t.UnmarshalText(data)
+	}
+	return t, nil
+}

@@ -327,6 +327,15 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 		_, err := w.Queue.finish(head, *it.entry)
 		return 0, err
 	}
+	if on, err := w.Queue.onSince(); err != nil {
+		return 0, err
+	} else if job.Enqueued.Before(on) {
+		n := job.remaining()
+		w.Stats.add(func(s *Counts) { s.Withdrawn += n })
+		w.Log.LogDebug("Dropped a Teams notification queued before notifications were turned off", "post_id", job.PostID, "recipients", n)
+		_, err := w.Queue.finish(head, *it.entry)
+		return 0, err
+	}
 	if time.Since(job.Enqueued) > w.Queue.maxAge() {
 		n := job.remaining()
 		w.expired.add(1, n)
