@@ -297,26 +297,51 @@ const holeWait = 30 * time.Second
 // or passing a finished or expired job. It returns how long to wait
 // before the next step, zero to go on.
 func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
+	head, it, wait, err := w.head()
+	if it == nil || err != nil {
+		return wait, err
+	}
+	if passed, err := w.pass(head, it); passed || err != nil {
+		return 0, err
+	}
+	job := it.job
+	if job.screenable() && (!job.Screened || time.Since(job.ScreenedAt) > recheckAfter) {
+		if wait, finished, err := w.decide(head, *it.entry, job, d.Hold); wait > 0 || finished || err != nil {
+			return wait, err
+		}
+	}
+	return w.sendNext(ctx, d, head, *it.entry, job)
+}
+
+// head reads the item at the head of the queue: nil, with how long to
+// wait, while there is none to work on.
+func (w *Worker) head() (mark, *item, time.Duration, error) {
 	head, tail, err := w.Queue.bounds()
 	if err != nil || head.n >= tail.n {
-		return w.Limits.Poll, err
+		return head, nil, w.Limits.Poll, err
 	}
 	it, err := w.Queue.item(head.n)
 	if err != nil {
-		return 0, err
+		return head, nil, 0, err
 	}
-	if it.entry == nil {
-		first, seen := w.holes[head.n]
-		if !seen {
-			w.holes[head.n] = time.Now()
-		}
-		if !seen || time.Since(first) < holeWait {
-			return w.Limits.Poll, nil
-		}
-		delete(w.holes, head.n)
-		_, err := w.Queue.finish(head, entry{})
-		return 0, err
+	if it.entry != nil {
+		return head, &it, 0, nil
 	}
+	first, seen := w.holes[head.n]
+	if !seen {
+		w.holes[head.n] = time.Now()
+	}
+	if !seen || time.Since(first) < holeWait {
+		return head, nil, w.Limits.Poll, nil
+	}
+	delete(w.holes, head.n)
+	_, err = w.Queue.finish(head, entry{})
+	return head, nil, 0, err
+}
+
+// pass finishes, without a request, a head job that is done, expired, or
+// was queued before notifications were last turned back on.
+func (w *Worker) pass(head mark, it *item) (bool, error) {
 	job := it.job
 	if job == nil || job.Done >= len(job.Batches) {
 		if job == nil && !it.delivered {
@@ -325,58 +350,69 @@ func (w *Worker) next(ctx context.Context, d Delivery) (time.Duration, error) {
 			w.Stats.add(func(s *Counts) { s.Expired += it.entry.People })
 		}
 		_, err := w.Queue.finish(head, *it.entry)
-		return 0, err
+		return true, err
 	}
-	if on, err := w.Queue.onSince(); err != nil {
-		return 0, err
-	} else if job.Enqueued.Before(on) {
+	on, err := w.Queue.onSince()
+	if err != nil {
+		return true, err
+	}
+	switch {
+	case job.Enqueued.Before(on):
 		n := job.remaining()
 		w.Stats.add(func(s *Counts) { s.Withdrawn += n })
 		w.Log.LogDebug("Dropped a Teams notification queued before notifications were turned off", "post_id", job.PostID, "recipients", n)
-		_, err := w.Queue.finish(head, *it.entry)
-		return 0, err
-	}
-	if time.Since(job.Enqueued) > w.Queue.maxAge() {
+	case time.Since(job.Enqueued) > w.Queue.maxAge():
 		n := job.remaining()
 		w.expired.add(1, n)
 		w.Stats.add(func(s *Counts) { s.Expired += n })
-		_, err := w.Queue.finish(head, *it.entry)
-		return 0, err
+	default:
+		return false, nil
 	}
-	if job.screenable() && (!job.Screened || time.Since(job.ScreenedAt) > recheckAfter) {
-		due := job.Due
-		if capped := job.Enqueued.Add(d.Hold); capped.Before(due) {
-			due = capped
-		}
-		if wait := time.Until(due); wait > 0 {
-			return wait, nil
-		}
-		if err := w.decideAgain(job, d.Hold); err != nil {
-			w.Log.LogWarn("Deciding a Teams notification again failed; it waits, telling nobody meanwhile", "post_id", job.PostID, "error", err.Error())
-			return backoff(1, w.Limits.MaxBackoff), nil
-		}
-		if job.Done >= len(job.Batches) {
-			_, err := w.Queue.finish(head, *it.entry)
-			return 0, err
-		}
-		w.save(job)
+	_, err = w.Queue.finish(head, *it.entry)
+	return true, err
+}
+
+// decide waits out the job's hold, then decides it again; finished when
+// nobody is left to tell.
+func (w *Worker) decide(head mark, e entry, job *Job, hold time.Duration) (time.Duration, bool, error) {
+	due := job.Due
+	if capped := job.Enqueued.Add(hold); capped.Before(due) {
+		due = capped
 	}
+	if wait := time.Until(due); wait > 0 {
+		return wait, false, nil
+	}
+	if err := w.decideAgain(job, hold); err != nil {
+		w.Log.LogWarn("Deciding a Teams notification again failed; it waits, telling nobody meanwhile", "post_id", job.PostID, "error", err.Error())
+		return backoff(1, w.Limits.MaxBackoff), false, nil
+	}
+	if job.Done >= len(job.Batches) {
+		_, err := w.Queue.finish(head, e)
+		return 0, true, err
+	}
+	w.save(job)
+	return 0, false, nil
+}
+
+// sendNext makes the job's next Graph request, within the rate, and
+// records what became of it.
+func (w *Worker) sendNext(ctx context.Context, d Delivery, head mark, e entry, job *Job) (time.Duration, error) {
 	if err := w.limiter.Wait(ctx); err != nil {
 		return 0, nil // stopping
 	}
 	w.reprobe.Store(false)
 	b := job.Batches[job.Done]
-	err = w.send(ctx, d, job, b)
+	err := w.send(ctx, d, job, b)
 	now := time.Now()
-	if err == nil {
-		job.Done++
-		job.FailingSince, job.Attempts = time.Time{}, 0
-		w.Stats.add(func(s *Counts) { s.Requests++; s.Delivered += len(b.Recipients) })
-		w.Log.LogDebug("Sent a Teams notification", "post_id", job.PostID, "activity_type", b.Type, "recipients", len(b.Recipients))
-		w.resume(now)
-		return 0, w.progress(head, *it.entry, job)
+	if err != nil {
+		return w.failed(now, head, e, job, b, err)
 	}
-	return w.failed(now, head, *it.entry, job, b, err)
+	job.Done++
+	job.FailingSince, job.Attempts = time.Time{}, 0
+	w.Stats.add(func(s *Counts) { s.Requests++; s.Delivered += len(b.Recipients) })
+	w.Log.LogDebug("Sent a Teams notification", "post_id", job.PostID, "activity_type", b.Type, "recipients", len(b.Recipients))
+	w.resume(now)
+	return 0, w.progress(head, e, job)
 }
 
 // recheckAfter is how long a decision stays good: a request that leaves

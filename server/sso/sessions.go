@@ -138,8 +138,8 @@ func (t tokenSessions) get(key string) (string, error) {
 	return string(data), nil
 }
 
-// claim records sessionID for the token if the record is still was
-// ("" for none): false when another request recorded its own first.
+// claim records sessionID for the token if the record still names was
+// ("" for no record): false when another request changed it first.
 func (t tokenSessions) claim(key, was, sessionID string, ttlSeconds int64) (bool, error) {
 	var old []byte
 	if was != "" {
