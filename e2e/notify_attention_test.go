@@ -179,10 +179,7 @@ func TestAHoldSurvivesARestartOfThePlugin(t *testing.T) {
 	// The hold is what must survive, so the restart comes once the job is
 	// queued: a restart that cuts the post hook itself short loses the
 	// post, as Mattermost calls no hook again.
-	waitFor(t, "the notification queued", func() bool {
-		v, _ := env.Server.PluginKV(env.PluginID).KVGet("nq_job_" + post)
-		return len(v) > 0
-	})
+	waitQueued(t, post)
 	ctx := testContext(t)
 	if err := harness.DisablePlugin(ctx, env.Admin.Client, env.PluginID); err != nil {
 		t.Fatal(err)

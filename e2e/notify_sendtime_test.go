@@ -15,16 +15,32 @@ import (
 // What changes while a notification is held is looked at again when it
 // leaves: nothing reaches Teams that Mattermost would not show then.
 
-func TestADeletedPostNeverReachesTeams(t *testing.T) {
+// heldDirectMessage holds notifications 3 seconds and makes an author,
+// bob and a witness (both linked), and the author's direct channel with
+// bob.
+func heldDirectMessage(t *testing.T) (f *fixture, author, bob, witness *person, dm *model.Channel) {
+	t.Helper()
 	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
-	f := newFixture(t)
-	author := f.person("author", false)
-	bob := f.person("bob", true)
-	witness := f.person("witness", true)
+	f = newFixture(t)
+	author, bob, witness = f.person("author", false), f.person("bob", true), f.person("witness", true)
 	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, author, bob, witness, dm
+}
+
+// waitQueued waits until the plugin has queued the post's notification.
+func waitQueued(t *testing.T, postID string) {
+	t.Helper()
+	waitFor(t, "the notification queued", func() bool {
+		v, _ := env.Server.PluginKV(env.PluginID).KVGet("nq_job_" + postID)
+		return len(v) > 0
+	})
+}
+
+func TestADeletedPostNeverReachesTeams(t *testing.T) {
+	f, author, bob, witness, dm := heldDirectMessage(t)
 	post := f.post(author, dm.Id, "", "the door code is 4711-SECRET")
 	if _, err := author.Client.DeletePost(testContext(t), post); err != nil {
 		t.Fatal(err)
@@ -41,14 +57,7 @@ func TestADeletedPostNeverReachesTeams(t *testing.T) {
 }
 
 func TestAnEditedPostReachesTeamsAsItReadsThen(t *testing.T) {
-	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
-	f := newFixture(t)
-	author := f.person("author", false)
-	bob := f.person("bob", true)
-	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, author, bob, _, dm := heldDirectMessage(t)
 	post := f.post(author, dm.Id, "", "the door code is 4711-SECRET")
 	edited := "the door code is in the vault"
 	if _, _, err := author.Client.PatchPost(testContext(t), post, &model.PostPatch{Message: &edited}); err != nil {
@@ -176,20 +185,9 @@ func TestNotificationsSayNoMoreThanThePushContentsAllow(t *testing.T) {
 
 // Notifications turned off during the hold stay unsent once turned on.
 func TestWhatWaitedWhileNotificationsWereOffNeverReachesTeams(t *testing.T) {
-	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
-	f := newFixture(t)
-	author := f.person("author", false)
-	bob := f.person("bob", true)
-	witness := f.person("witness", true)
-	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, author, _, witness, dm := heldDirectMessage(t)
 	post := f.post(author, dm.Id, "", "sent while notifications were on")
-	waitFor(t, "the notification queued", func() bool {
-		v, _ := env.Server.PluginKV(env.PluginID).KVGet("nq_job_" + post)
-		return len(v) > 0
-	})
+	waitQueued(t, post)
 	useNotifySettings(t, map[string]any{"notificationholdseconds": 3, "disablenotifications": true})
 	useNotifySettings(t, map[string]any{"notificationholdseconds": 3})
 	f.settle(author, witness)

@@ -56,6 +56,7 @@ func TestValidateNamesFieldAndRule(t *testing.T) {
 		{"custom with query", func(s *Settings) { s.CustomTeamsURL = "https://teams.example/?a=b" }, `must not have a query or a fragment`},
 		{"custom with user", func(s *Settings) { s.CustomTeamsURL = "https://u:p@teams.example" }, `must not carry a user name or password`},
 		{"huge value", func(s *Settings) { s.ClientSecret = strings.Repeat("a", 5000) }, `Client Secret is longer than 2048 characters`},
+		{"unknown contents", func(s *Settings) { s.NotificationContents = "everything" }, `Teams notification contents must be one of server, generic, generic_no_channel or id_loaded, not "everything"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,5 +206,15 @@ func TestInvalidSettingsAreNeverHalfApplied(t *testing.T) {
 	}
 	if inForce != (Settings{Cloud: CloudCommercial, DisableNotifications: true}) {
 		t.Fatalf("invalid settings half applied: %+v", inForce)
+	}
+}
+
+func TestEveryNotificationContentsChoiceIsAccepted(t *testing.T) {
+	for _, v := range NotificationContentsValues {
+		s := valid()
+		s.NotificationContents = v
+		if err := s.Validate(); err != nil {
+			t.Errorf("%q: %v", v, err)
+		}
 	}
 }

@@ -62,6 +62,10 @@ func TestValidTokensAccepted(t *testing.T) {
 			if id.ObjectID != objectID || id.TenantID != tenant || id.ClientApp.ID != app.ID || len(id.Emails) == 0 || id.Emails[0] != "alice@example.com" {
 				t.Fatalf("identity %+v", id)
 			}
+			// A token's one session is remembered until the token expires.
+			if until := time.Until(id.ExpiresAt); until <= 0 || until > 2*time.Hour {
+				t.Fatalf("the identity expires in %s", until)
+			}
 		}
 	}
 	// Both audiences Entra may use are accepted.

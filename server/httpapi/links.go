@@ -87,15 +87,17 @@ func (a *api) showLink(w http.ResponseWriter, userID string) {
 		writeError(w, http.StatusInternalServerError, "Reading the link failed.")
 		return
 	}
+	// Links made from an email hold only while the account keeps it.
+	email := a.accountEmail(userID)
 	v := linkView{UserID: userID}
 	if link != nil {
 		v = linkView{UserID: userID, Linked: true, TenantID: link.TenantID, ObjectID: link.ObjectID,
 			Rule: link.MadeBy(), MadeBy: madeByOrUnknown(link.By), Email: link.Email, LinkedAt: link.LinkedAt,
-			InForce: link.Trusted(svc.Matcher.MatchEmail) && a.emailStillProves(userID, link)}
+			InForce: link.Trusted(svc.Matcher.MatchEmail) && link.EmailStillProves(email)}
 	}
 	if e, ok := a.NotifyLinks.NotifyLinkOf(userID); ok && e.Removed == 0 {
 		v.Notification = &notifyLinkView{ObjectID: e.ObjectID, Rule: e.Rule, MadeBy: kvstore.ByReach, Email: e.Email, LinkedAt: e.At, Installed: e.Installed != 0,
-			InForce: link == nil && e.Installed != 0 && a.Snapshot().Settings.CanReach() && a.notifyEmailStillProves(userID, e.NotifyLink)}
+			InForce: link == nil && e.Installed != 0 && a.Snapshot().Settings.CanReach() && e.EmailStillProves(email)}
 	}
 	writeJSON(w, http.StatusOK, v)
 }
@@ -134,22 +136,12 @@ func madeByOrUnknown(by string) string {
 	return by
 }
 
-// emailStillProves reports whether the account still has the address a
-// link made by email was made from.
-func (a *api) emailStillProves(userID string, link *kvstore.Link) bool {
-	if link.MadeBy() != kvstore.RuleEmail {
-		return true
-	}
+// accountEmail is the account's address now, which links made from an
+// email hold by; "" when it cannot be read, which proves none of them.
+func (a *api) accountEmail(userID string) string {
 	u, appErr := a.Users.GetUser(userID)
-	return appErr == nil && link.EmailStillProves(u.Email)
-}
-
-// notifyEmailStillProves reports whether the account still has the
-// address a notification link was made from.
-func (a *api) notifyEmailStillProves(userID string, l kvstore.NotifyLink) bool {
-	if l.Rule != kvstore.RuleNotifyDirectory {
-		return true
+	if appErr != nil {
+		return ""
 	}
-	u, appErr := a.Users.GetUser(userID)
-	return appErr == nil && l.EmailStillProves(u.Email)
+	return u.Email
 }

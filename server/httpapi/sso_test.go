@@ -171,3 +171,97 @@ func TestOthersLinksAreForAdminsOnly(t *testing.T) {
 		t.Errorf("a bad user ID: %d", rec.Code)
 	}
 }
+
+// revoking is a session store that records what it ended.
+type revoking struct {
+	sessions map[string]*model.Session
+	ended    []string
+}
+
+func (r *revoking) CreateSession(*model.Session) (*model.Session, *model.AppError) {
+	panic("no session may be made")
+}
+func (r *revoking) GetSession(id string) (*model.Session, *model.AppError) {
+	if s, ok := r.sessions[id]; ok {
+		return s, nil
+	}
+	return nil, model.NewAppError("fake", "no session", nil, "", http.StatusNotFound)
+}
+func (r *revoking) RevokeSession(id string) *model.AppError {
+	r.ended = append(r.ended, id)
+	delete(r.sessions, id)
+	return nil
+}
+
+func signInAPI(store *revoking) http.Handler {
+	return New(Deps{
+		PluginID: "p",
+		Snapshot: func() *config.Snapshot { return snapshot(complete(), "https://mm.example.com") },
+		Log:      mmapitest.Discard{},
+		SSO:      func() *sso.Service { return &sso.Service{Sessions: store, Cookie: sso.CookieOptions{Path: "/"}} },
+	})
+}
+
+// deleted sorts the cookies an answer deletes into partitioned and not.
+func deleted(rec *httptest.ResponseRecorder) (partitioned, unpartitioned int) {
+	for _, c := range rec.Result().Cookies() {
+		if c.Value != "" || c.MaxAge >= 0 {
+			continue
+		}
+		if c.Partitioned {
+			partitioned++
+		} else {
+			unpartitioned++
+		}
+	}
+	return partitioned, unpartitioned
+}
+
+func TestTheTabsSignOutEndsOnlyTabSessionsAndDeletesTheirCookies(t *testing.T) {
+	tab := &model.Session{Id: "tab", UserId: "u", Props: model.StringMap{sso.SessionPropSource: "true"}}
+	own := &model.Session{Id: "own", UserId: "u"}
+	store := &revoking{sessions: map[string]*model.Session{"tab": tab, "own": own}}
+	h := signInAPI(store)
+	send := func(r *http.Request) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	// Only the site's own fetch may sign the tab out.
+	cross := browserPost("/api/v1/sso/signout", "u", "tab", "x")
+	cross.Header.Del("Sec-Fetch-Site")
+	if rec := send(cross); rec.Code != 403 || len(store.ended) != 0 {
+		t.Fatalf("a sign-out without browser headers: %d, ended %v", rec.Code, store.ended)
+	}
+	rec := send(browserPost("/api/v1/sso/signout", "u", "tab", "x"))
+	if p, u := deleted(rec); rec.Code != 200 || p != 3 || u != 3 || len(store.ended) != 1 || store.ended[0] != "tab" {
+		t.Fatalf("signing the tab out: %d, %d+%d cookies deleted, ended %v", rec.Code, p, u, store.ended)
+	}
+	rec = send(browserPost("/api/v1/sso/signout", "u", "own", "x"))
+	if p, u := deleted(rec); rec.Code != 200 || p != 3 || u != 3 || len(store.ended) != 1 {
+		t.Fatalf("a password session: %d, %d+%d cookies deleted, ended %v", rec.Code, p, u, store.ended)
+	}
+	// Cookies of a session the server no longer knows are deleted too;
+	// a browser that brought none keeps its unpartitioned ones.
+	rec = send(browserPost("/api/v1/sso/signout", "", "", "stale"))
+	if p, u := deleted(rec); p != 3 || u != 3 {
+		t.Fatalf("stale cookies: %d+%d deleted", p, u)
+	}
+	rec = send(browserPost("/api/v1/sso/signout", "", "", ""))
+	if p, u := deleted(rec); p != 3 || u != 0 {
+		t.Fatalf("no cookies: %d+%d deleted", p, u)
+	}
+}
+
+func TestARefusedSignInSaysItSignedTheTabOut(t *testing.T) {
+	tab := &model.Session{Id: "tab", UserId: "u", Props: model.StringMap{sso.SessionPropSource: "true"}}
+	store := &revoking{sessions: map[string]*model.Session{"tab": tab}}
+	rec := httptest.NewRecorder()
+	signInAPI(store).ServeHTTP(rec, browserPost("/api/v1/sso/exchange", "u", "tab", "x"))
+	if rec.Code != 401 || !strings.Contains(rec.Body.String(), `"signedOut":true`) || len(store.ended) != 1 {
+		t.Fatalf("a refused sign-in (sign-in not configured): %d %s, ended %v", rec.Code, rec.Body, store.ended)
+	}
+	if p, _ := deleted(rec); p != 3 {
+		t.Fatalf("%d partitioned cookies deleted", p)
+	}
+}

@@ -28,8 +28,9 @@ type fakeAPI struct {
 	audits   []*model.AuditRecord
 	// calls counts plugin API calls, each a round trip to the server.
 	calls int
-	// onCreateSession, if set, runs before a session is made.
-	onCreateSession func()
+	// onCreateSession and afterCreateSession, if set, run before and
+	// after a session is made.
+	onCreateSession, afterCreateSession func()
 }
 
 func newFakeAPI() *fakeAPI {
@@ -128,6 +129,11 @@ func (f *fakeAPI) CreateSession(s *model.Session) (*model.Session, *model.AppErr
 	c.Id, c.Token = model.NewId(), model.NewId()
 	c.CreateAt = model.GetMillis()
 	f.sessions[c.Id] = &c
+	if hook := f.afterCreateSession; hook != nil {
+		f.mu.Unlock()
+		hook()
+		f.mu.Lock()
+	}
 	return &c, nil
 }
 

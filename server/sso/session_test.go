@@ -280,30 +280,35 @@ func TestConcurrentSignInsOfOnePersonAllSucceedWithOneLink(t *testing.T) {
 }
 
 func TestASessionMadeWhileItsLinkIsRemovedEnds(t *testing.T) {
-	h := newHarness(t, true)
-	alice := h.api.addUser("alice")
-	token := h.tokens.member("oid-a", alice.Email)
-	if _, err := h.exchange(token); err != nil {
-		t.Fatal(err)
-	}
-	// The removal lands between finding the account and the session.
-	h.api.onCreateSession = func() {
-		h.api.onCreateSession = nil
-		go func() { _, _ = h.svc.Matcher.Links.Unlink(alice.Id) }()
-		time.Sleep(10 * time.Millisecond)
-	}
-	res, err := h.exchange(h.tokens.another(token))
-	if err == nil && h.session(res.SessionID) != nil {
-		if link, _ := h.svc.Matcher.Links.LinkOf(alice.Id); link == nil {
-			t.Fatal("a session outlived the link removed while it was made")
-		}
-	}
-	deadline := time.Now().Add(time.Second)
-	for h.api.sessionCount(alice.Id) != 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := h.api.sessionCount(alice.Id); n != 0 {
-		t.Fatalf("%d sessions outlived the removal", n)
+	// The removal lands at each moment of a sign-in through the link:
+	// after the account was found and before the session is made, or
+	// after the session is made and before the sign-in looks again.
+	for _, when := range []string{"before the session", "after the session"} {
+		t.Run(when, func(t *testing.T) {
+			h := newHarness(t, true)
+			alice := h.api.addUser("alice")
+			token := h.tokens.member("oid-a", alice.Email)
+			if _, err := h.exchange(token); err != nil {
+				t.Fatal(err)
+			}
+			unlink := func() {
+				if _, err := h.svc.Matcher.Links.Unlink(alice.Id); err != nil {
+					t.Error(err)
+				}
+			}
+			if when == "before the session" {
+				h.api.onCreateSession = func() { h.api.onCreateSession = nil; unlink() }
+			} else {
+				h.api.afterCreateSession = func() { h.api.afterCreateSession = nil; unlink() }
+			}
+			res, err := h.exchange(h.tokens.another(token))
+			if err == nil {
+				t.Fatalf("the sign-in succeeded through a removed link: %+v", res)
+			}
+			if n := h.api.sessionCount(alice.Id); n != 0 {
+				t.Fatalf("%d sessions outlived the removal", n)
+			}
+		})
 	}
 }
 
@@ -311,10 +316,13 @@ func TestOnlyALoginMadeForTheLinkMayConfirmIt(t *testing.T) {
 	h := newHarness(t, true)
 	alice := h.api.addUser("alice")
 	admin := h.api.addUser("admin", func(u *model.User) { u.Roles = "system_user system_admin" })
-	before := h.login(alice.Id)
-	adminBefore := h.login(admin.Id)
+	// Logins of a second ago, before the link is asked for.
+	before, adminBefore := h.login(alice.Id), h.login(admin.Id)
+	for _, s := range []*model.Session{before, adminBefore} {
+		s.CreateAt -= 1000
+		h.api.sessions[s.Id].CreateAt = s.CreateAt
+	}
 	tab, _ := h.exchange(h.tokens.member("oid-a", alice.Email))
-	time.Sleep(2 * time.Millisecond)
 	flow := startFlow(t, h, h.tokens.member("oid-new", "new@example.com"))
 	for name, s := range map[string]*model.Session{
 		"a session from before the flow":        before,
