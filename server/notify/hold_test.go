@@ -226,3 +226,56 @@ func TestOnlyALaterPostAsStrongAndHealthyReplacesAnEarlierOne(t *testing.T) {
 		})
 	}
 }
+
+func TestABacklogOfOneConversationBecomesOneFeedItemHoweverOld(t *testing.T) {
+	s := newSetup(t)
+	long := time.Now().Add(-10 * time.Minute)
+	for i := range 20 {
+		job := heldJob(fmt.Sprint("p", i), 3, 0)
+		job.Chain, job.Enqueued, job.Due = 7, long.Add(time.Duration(i)*time.Second), long.Add(time.Duration(i+15)*time.Second)
+		if _, err := s.queue.Add(job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := s.worker(t, func(w *Worker) {
+		w.Attention = &screener{}
+		w.Delivery = func() (Delivery, error) {
+			return Delivery{Sender: s.graph.Load(), AppExternalID: appID, Hold: 15 * time.Second}, nil
+		}
+	})
+	w.Wake()
+	waitUntil(t, "the queue drained", func() bool {
+		head, tail, err := s.queue.Bounds()
+		return err == nil && head >= tail
+	})
+	got := s.cloud.Notifications()
+	if len(got) != 1 || len(got[0].Recipients) != 3 || got[0].TopicWebURL != "https://teams.example/l/entity/x/p19" {
+		t.Fatalf("want one request for the latest post, got %d", len(got))
+	}
+	if counts, _ := w.Stats.Read(); counts.Replaced != 57 {
+		t.Fatalf("counts %+v", counts)
+	}
+}
+
+func TestReplacingAPostBringsTheLatestPostsHoldForward(t *testing.T) {
+	s := newSetup(t)
+	older, newer := heldJob("p1", 2, 0), heldJob("p2", 2, time.Hour)
+	older.Chain, newer.Chain = 7, 7
+	newer.Enqueued = older.Enqueued.Add(time.Millisecond)
+	for _, j := range []*Job{older, newer} {
+		if _, err := s.queue.Add(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := s.worker(t, func(w *Worker) {
+		w.Attention = &screener{}
+		w.Delivery = func() (Delivery, error) {
+			return Delivery{Sender: s.graph.Load(), AppExternalID: appID, Hold: 2 * time.Hour}, nil
+		}
+	})
+	w.Wake()
+	waitUntil(t, "the latest post, sent when the first one's hold ended", func() bool { return s.total() == 2 })
+	if got := s.cloud.Notifications(); len(got) != 1 || got[0].TopicWebURL != "https://teams.example/l/entity/x/p2" {
+		t.Fatalf("requests %+v", got)
+	}
+}

@@ -75,6 +75,15 @@ type Batch struct {
 	Users []string `json:"users,omitempty"`
 }
 
+// holdEnds is when the job's hold is over: its Due, or sooner under a
+// shorter hold in force now.
+func (job *Job) holdEnds(hold time.Duration) time.Time {
+	if capped := job.Enqueued.Add(hold); capped.Before(job.Due) {
+		return capped
+	}
+	return job.Due
+}
+
 func (job *Job) people() int {
 	n := 0
 	for _, b := range job.Batches {

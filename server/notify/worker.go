@@ -375,11 +375,7 @@ func (w *Worker) pass(head mark, it *item) (bool, error) {
 // decide waits out the job's hold, then decides it again; finished when
 // nobody is left to tell.
 func (w *Worker) decide(head mark, e entry, job *Job, hold time.Duration) (time.Duration, bool, error) {
-	due := job.Due
-	if capped := job.Enqueued.Add(hold); capped.Before(due) {
-		due = capped
-	}
-	if wait := time.Until(due); wait > 0 {
+	if wait := time.Until(job.holdEnds(hold)); wait > 0 {
 		return wait, false, nil
 	}
 	if err := w.decideAgain(job, hold); err != nil {
@@ -450,19 +446,9 @@ func (w *Worker) screen(job *Job, hold time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("check who has read post %s: %w", job.PostID, err)
 	}
-	// Whoever a later post of the chain will tell, for a reason at least
-	// as strong, has this one replaced in their feed before they could
-	// see it. Only while this post is young and the later one is not
-	// failing: a busy thread must not keep pushing its news back.
-	told := map[string]int{}
-	if time.Since(job.Enqueued) < 2*hold {
-		if later, err := w.Queue.supersededBy(job); err == nil && later != nil && later.FailingSince.IsZero() {
-			for _, b := range later.Batches[later.Done:] {
-				for _, u := range b.Users {
-					told[u] = max(told[u], recipients.RankOf(b.Type))
-				}
-			}
-		}
+	later, told, err := w.laterOfChain(job)
+	if err != nil {
+		return err
 	}
 	spared, replaced := 0, 0
 	kept := regroup(job.Batches[job.Done:], func(userID, _, activityType string) bool {
@@ -477,12 +463,49 @@ func (w *Worker) screen(job *Job, hold time.Duration) error {
 		return false
 	})
 	job.Batches = append(job.Batches[:job.Done], kept...)
+	if replaced > 0 {
+		w.bringForward(later, job.holdEnds(hold))
+	}
 	if spared+replaced > 0 {
 		w.Stats.add(func(s *Counts) { s.Spared += spared; s.Replaced += replaced })
 		w.Log.LogDebug("Spared people a Teams notification they no longer need", "post_id", job.PostID,
 			"spared", spared, "replaced", replaced)
 	}
 	return nil
+}
+
+// laterOfChain is the latest post of the job's conversation still
+// waiting, and whom it will tell with which rank: Teams replaces a
+// conversation's feed item with the next one, so whoever that post tells,
+// for a reason at least as strong, is not told of this one. However old
+// this job is: a backlog of one thread becomes one feed item. Not when
+// the later post is failing, which would lose the news.
+func (w *Worker) laterOfChain(job *Job) (*Job, map[string]int, error) {
+	told := map[string]int{}
+	later, err := w.Queue.supersededBy(job)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the latest post of the conversation of post %s: %w", job.PostID, err)
+	}
+	if later == nil || !later.FailingSince.IsZero() {
+		return nil, told, nil
+	}
+	for _, b := range later.Batches[later.Done:] {
+		for _, u := range b.Users {
+			told[u] = max(told[u], recipients.RankOf(b.Type))
+		}
+	}
+	return later, told, nil
+}
+
+// bringForward ends the later post's hold no later than the replaced
+// one's: merging must not push a conversation's news back, or a busy
+// thread would notify nobody.
+func (w *Worker) bringForward(later *Job, due time.Time) {
+	if later == nil || !later.Due.After(due) {
+		return
+	}
+	later.Due = due
+	w.save(later)
 }
 
 // progress records a job's progress, or finishes it.
