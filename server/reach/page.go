@@ -340,11 +340,13 @@ func (w *worker) install(ctx context.Context, run *Run, links []kvstore.NotifyLi
 }
 
 // retryInstalls installs the app for people linked by an earlier run
-// whose installation failed, chunk by chunk.
+// whose installation failed, chunk by chunk. Links of this run were
+// tried in it already: once a run, each failure counted once.
 func (w *worker) retryInstalls(ctx context.Context, run *Run, links linkindex.Links) error {
 	byChunk := map[string]bool{}
+	thisRun := strings.TrimSuffix(kvstore.NotifyChunkKey(run.ID, 0), "0")
 	for _, e := range links.Notify {
-		if e.Installed == 0 && e.Removed == 0 && e.InstallError != "" {
+		if e.Installed == 0 && e.Removed == 0 && e.InstallError != "" && !strings.HasPrefix(e.Chunk, thisRun) {
 			byChunk[e.Chunk] = true
 		}
 	}
