@@ -23,6 +23,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/preview"
 	"github.com/missioncollab/mattermost-plugin-m365/server/reach"
 	"github.com/missioncollab/mattermost-plugin-m365/server/recipients"
+	"github.com/missioncollab/mattermost-plugin-m365/server/reminder"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sender"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
@@ -53,6 +54,7 @@ func (p *Plugin) routes() http.Handler {
 		NotifyLinks:    p.links,
 		Published:      kvstore.TeamsAppPublished{KV: p.API},
 		CatalogVersion: p.catalogVersion,
+		Refusals:       notify.Refusals{KV: p.API},
 	})
 }
 
@@ -127,6 +129,7 @@ func (p *Plugin) startNotifications() error {
 		Attention: attention.Check{API: p.API, Choice: p.links.Choice},
 		Now:       p.API,
 		Linked:    p.links,
+		Tell:      notify.Teller{API: p.API, Bot: reminder.Bot}.Tell,
 	}
 	p.worker.Start()
 	p.links.StartRefresh()

@@ -13,6 +13,7 @@ import (
 	"github.com/missioncollab/mattermost-plugin-m365/server/frameancestors"
 	"github.com/missioncollab/mattermost-plugin-m365/server/health"
 	"github.com/missioncollab/mattermost-plugin-m365/server/mmapi"
+	"github.com/missioncollab/mattermost-plugin-m365/server/notify"
 	"github.com/missioncollab/mattermost-plugin-m365/server/pages"
 	"github.com/missioncollab/mattermost-plugin-m365/server/sso"
 	"github.com/missioncollab/mattermost-plugin-m365/server/teamsapp"
@@ -62,6 +63,15 @@ type Deps struct {
 	// graph.ErrNotInCatalog when the catalog has no such app).
 	Published      PublishedStore
 	CatalogVersion func(ctx context.Context) (string, error)
+	// Refusals are the people whose notifications Teams refused; a
+	// sign-in from the Teams app takes the person off the list.
+	Refusals RefusalList
+}
+
+// RefusalList is the list of people Teams refused notifications for.
+type RefusalList interface {
+	Of(userID string) (*notify.Refusal, error)
+	Clear(userID string) error
 }
 
 // maxRequestBody caps every request body the plugin reads; icon uploads

@@ -30,6 +30,20 @@ type linkView struct {
 	// Notification is the account's notification link, made for a person
 	// who had not opened the app: it routes notifications only.
 	Notification *notifyLinkView `json:"notification_link,omitempty"`
+	// Refused says why Teams last refused the person's notifications,
+	// while they are left out.
+	Refused *refusalView `json:"notifications_refused,omitempty"`
+}
+
+type refusalView struct {
+	ObjectID string `json:"object_id"`
+	At       int64  `json:"at"`
+	Status   int    `json:"status"`
+	Reason   string `json:"reason"`
+	// AppMissing: the Teams app is not installed for the person.
+	AppMissing bool  `json:"app_missing"`
+	RetryAt    int64 `json:"retry_at"`
+	Told       bool  `json:"told"`
 }
 
 type notifyLinkView struct {
@@ -99,7 +113,24 @@ func (a *api) showLink(w http.ResponseWriter, userID string) {
 		v.Notification = &notifyLinkView{ObjectID: e.ObjectID, Rule: e.Rule, MadeBy: kvstore.ByReach, Email: e.Email, LinkedAt: e.At, Installed: e.Installed != 0,
 			InForce: link == nil && e.Installed != 0 && a.Snapshot().Settings.CanReach() && e.EmailStillProves(email)}
 	}
+	v.Refused = a.refusalOf(userID)
 	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *api) refusalOf(userID string) *refusalView {
+	if a.Refusals == nil {
+		return nil
+	}
+	r, err := a.Refusals.Of(userID)
+	if err != nil {
+		a.Log.LogWarn("Reading refused recipients failed", "user_id", userID, "error", err.Error())
+		return nil
+	}
+	if r == nil {
+		return nil
+	}
+	return &refusalView{ObjectID: r.ObjectID, At: r.At.UnixMilli(), Status: r.Status, Reason: r.Reason,
+		AppMissing: r.AppMissing(), RetryAt: r.RetryAt.UnixMilli(), Told: !r.Told.IsZero()}
 }
 
 func (a *api) removeLink(w http.ResponseWriter, userID, actorID string) {

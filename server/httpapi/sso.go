@@ -208,6 +208,7 @@ func (a *api) answerSignIn(w http.ResponseWriter, svc *sso.Service, res *sso.Res
 		}
 	}
 	if err == nil {
+		a.appOpened(res.UserID)
 		writeJSON(w, http.StatusOK, map[string]string{"redirect": res.Redirect})
 		return
 	}
@@ -284,5 +285,16 @@ func (a *api) logSignInFailure(svc *sso.Service, err error) {
 		a.Log.LogWarn("Tab sign-in refused", "reason", err.Error())
 	default:
 		a.Log.LogError("Tab sign-in failed", "error", err.Error())
+	}
+}
+
+// appOpened takes a person who signed in from the Teams app off the list
+// of people Teams refused notifications for: the app is there again.
+func (a *api) appOpened(userID string) {
+	if a.Refusals == nil || userID == "" {
+		return
+	}
+	if err := a.Refusals.Clear(userID); err != nil {
+		a.Log.LogWarn("Clearing a refused recipient after sign-in failed", "user_id", userID, "error", err.Error())
 	}
 }

@@ -95,12 +95,20 @@ func Chain(post *model.Post, ch *model.Channel) int64 {
 }
 
 // regroup keeps the people of batches that keep says to, in batches of
-// up to 100 of one activity type, in the order the types came.
+// up to 100 of one activity type, in the order the types came. The parts
+// of a refused batch stay apart, first, until Graph has answered each.
 func regroup(batches []Batch, keep func(userID, objectID, activityType string) bool) []Batch {
 	type person struct{ oid, user string }
 	var types []string
 	byType := map[string][]person{}
+	var apart []Batch
 	for _, b := range batches {
+		if b.Apart {
+			if kept := b.keeping(keep); len(kept.Recipients) > 0 {
+				apart = append(apart, kept)
+			}
+			continue
+		}
 		if _, seen := byType[b.Type]; !seen {
 			types = append(types, b.Type)
 			byType[b.Type] = nil
@@ -111,7 +119,7 @@ func regroup(batches []Batch, keep func(userID, objectID, activityType string) b
 			}
 		}
 	}
-	var out []Batch
+	out := apart
 	for _, t := range types {
 		for chunk := range slices.Chunk(byType[t], graph.MaxRecipients) {
 			b := Batch{Type: t}
@@ -120,6 +128,17 @@ func regroup(batches []Batch, keep func(userID, objectID, activityType string) b
 				b.Users = append(b.Users, p.user)
 			}
 			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func (b Batch) keeping(keep func(userID, objectID, activityType string) bool) Batch {
+	out := Batch{Type: b.Type, Apart: b.Apart}
+	for i, oid := range b.Recipients {
+		if keep(b.Users[i], oid, b.Type) {
+			out.Recipients = append(out.Recipients, oid)
+			out.Users = append(out.Users, b.Users[i])
 		}
 	}
 	return out

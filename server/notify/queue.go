@@ -73,6 +73,9 @@ type Batch struct {
 	// Users are the recipients' Mattermost IDs, in the same order; jobs
 	// queued before they were kept have none and are sent unscreened.
 	Users []string `json:"users,omitempty"`
+	// Apart marks a part of a batch Graph refused, sent on its own to
+	// find whom the refusal was about.
+	Apart bool `json:"apart,omitzero"`
 }
 
 // holdEnds is when the job's hold is over: its Due, or sooner under a

@@ -30,9 +30,15 @@ type Counts struct {
 	// the same conversation, still queued, replaces it in their feed.
 	Replaced int `json:"replaced"`
 	// Withdrawn counts people not told because, when the notification
-	// was about to leave, its post was deleted, or they were deactivated
-	// or no longer linked to the identity it named.
+	// was about to leave, its post was deleted, or they were deactivated,
+	// no longer linked to the identity it named, or refused by Teams
+	// within the last day.
 	Withdrawn int `json:"withdrawn"`
+	// Refused counts people Graph refused on their own (the Teams app not
+	// installed for them, or unknown to the directory), found by
+	// splitting the request that named them; they are then left out for
+	// a day, counted in Withdrawn.
+	Refused int `json:"refused"`
 }
 
 const statsKey = "nq_stats"

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/missioncollab/mattermost-plugin-m365/server/config"
@@ -53,5 +54,6 @@ func DeliveryFor(s config.Settings, pushContents string, graphs *graph.Cache) (D
 		return Delivery{}, err
 	}
 	return Delivery{Sender: client, AppExternalID: s.AppID, Hold: s.NotificationHold(),
-		Contents: ContentsFor(pushContents, s.NotificationContents)}, nil
+		Contents: ContentsFor(pushContents, s.NotificationContents),
+		AppName:  cmp.Or(s.AppDisplayName, "Mattermost"), Home: homeLink(s)}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,9 @@ type Delivery struct {
 	Hold time.Duration
 	// Contents is what a notification may say when it leaves.
 	Contents Contents
+	// AppName and Home name the Teams app and link to it, for the
+	// message to a person whose notifications Teams refuses.
+	AppName, Home string
 }
 
 // Screener says, when a job's hold is over, why each of its people
@@ -94,6 +98,9 @@ type Worker struct {
 	// what was queued.
 	Now    Reader
 	Linked LinkedNow
+	// Tell tells a person, once, that Teams refused their notifications
+	// because its app is not installed for them; nil tells nobody.
+	Tell func(userID string, r Refusal, d Delivery) error
 
 	wake    chan struct{}
 	limiter *rate.Limiter
@@ -401,7 +408,7 @@ func (w *Worker) sendNext(ctx context.Context, d Delivery, head mark, e entry, j
 	err := w.send(ctx, d, job, b)
 	now := time.Now()
 	if err != nil {
-		return w.failed(now, head, e, job, b, err)
+		return w.failed(now, d, head, e, job, b, err)
 	}
 	job.Done++
 	job.FailingSince, job.Attempts = time.Time{}, 0
@@ -422,6 +429,9 @@ const recheckAfter = 5 * time.Second
 // the people (recheck), then who still needs telling (screen). Either
 // failing, nothing leaves; the job is decided again next time.
 func (w *Worker) decideAgain(job *Job, hold time.Duration) error {
+	if err := w.leaveOutRefused(job); err != nil {
+		return err
+	}
 	if err := w.recheck(job); err != nil {
 		return err
 	}
@@ -520,7 +530,7 @@ func (w *Worker) progress(head mark, e entry, job *Job) error {
 
 // failed decides what a failed batch does next, by what Graph's answer
 // means: pause everything, give the batch up, or wait and try it again.
-func (w *Worker) failed(now time.Time, head mark, e entry, job *Job, b Batch, err error) (time.Duration, error) {
+func (w *Worker) failed(now time.Time, d Delivery, head mark, e entry, job *Job, b Batch, err error) (time.Duration, error) {
 	cause := graph.Classify(err)
 	if cause.EveryRequest() {
 		w.pauseFor(now, cause, err)
@@ -535,6 +545,9 @@ func (w *Worker) failed(now time.Time, head mark, e entry, job *Job, b Batch, er
 		// Graph answered about this batch itself: whatever paused the
 		// queue is gone.
 		w.resume(now)
+		if gerr, ok := aboutRecipients(err); ok {
+			return 0, w.isolate(now, d, head, e, job, b, gerr)
+		}
 		return 0, w.giveUp(now, head, e, job, b, err)
 	}
 	if job.FailingSince.IsZero() {
@@ -563,6 +576,58 @@ func (w *Worker) failed(now time.Time, head mark, e entry, job *Job, b Batch, er
 	}
 	w.save(job)
 	return wait, nil
+}
+
+// isolate finds whom a refusal of several people was about, so that it
+// costs only them: the batch is split and each part sent on its own; a
+// refused batch of one is that person's refusal.
+func (w *Worker) isolate(now time.Time, d Delivery, head mark, e entry, job *Job, b Batch, gerr *graph.Error) error {
+	job.FailingSince, job.Attempts = time.Time{}, 0
+	if len(b.Recipients) > 1 {
+		first, rest := split(b, gerr.Message)
+		job.Batches = slices.Concat(job.Batches[:job.Done], []Batch{first, rest}, job.Batches[job.Done+1:])
+		w.Log.LogDebug("Teams refused a notification for some of its recipients; sending to the rest", "post_id", job.PostID,
+			"recipients", len(b.Recipients), "status", gerr.Status)
+		return w.progress(head, e, job)
+	}
+	w.refuse(now, d, job, b, gerr)
+	job.Done++
+	return w.progress(head, e, job)
+}
+
+// refuse records that Graph refused the one person of b, leaves them out
+// until RetryRefusedAfter, and tells them once when they can fix it.
+func (w *Worker) refuse(now time.Time, d Delivery, job *Job, b Batch, gerr *graph.Error) {
+	w.Stats.add(func(s *Counts) { s.Refused++ })
+	w.Log.LogWarn("Teams refused a notification for one person; they are left out for a day or until they open the app",
+		"post_id", job.PostID, "user_id", first(b.Users), "object_id", b.Recipients[0], "status", gerr.Status, "error", cutReason(gerr.Message))
+	if len(b.Users) != 1 {
+		return
+	}
+	refusals := Refusals{KV: w.Queue.KV}
+	ref, err := refusals.add(b.Users[0], Refusal{ObjectID: b.Recipients[0], At: now, Status: gerr.Status,
+		Reason: gerr.Message, RetryAt: now.Add(RetryRefusedAfter)})
+	if err != nil {
+		w.Log.LogWarn("Recording a refused recipient failed", "user_id", b.Users[0], "error", err.Error())
+		return
+	}
+	if w.Tell == nil || !ref.AppMissing() || !ref.Told.IsZero() {
+		return
+	}
+	if err := w.Tell(b.Users[0], ref, d); err != nil {
+		w.Log.LogWarn("Telling a person that Teams refused their notifications failed", "user_id", b.Users[0], "error", err.Error())
+		return
+	}
+	if err := refusals.markTold(b.Users[0], now); err != nil {
+		w.Log.LogWarn("Recording that a refused person was told failed", "user_id", b.Users[0], "error", err.Error())
+	}
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
 }
 
 func (w *Worker) giveUp(now time.Time, head mark, e entry, job *Job, b Batch, err error) error {

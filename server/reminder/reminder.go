@@ -37,7 +37,7 @@ const adminsPerPage = 100
 var Bot = &model.Bot{
 	Username:    "microsoft365",
 	DisplayName: "Microsoft 365",
-	Description: "Tells system admins when the Microsoft 365 integration needs attention.",
+	Description: "Tells admins, and people whose Teams notifications stopped, when the Microsoft 365 integration needs their attention.",
 }
 
 // Reminder checks the secret's expiry and messages the admins.
