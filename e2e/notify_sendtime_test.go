@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -194,4 +195,69 @@ func TestWhatWaitedWhileNotificationsWereOffNeverReachesTeams(t *testing.T) {
 	if got := told()[post]; len(got) != 0 {
 		t.Fatalf("a notification held while they were turned off was sent: %v", got)
 	}
+}
+
+// Teams refuses a request naming anyone without its app: the refusal
+// must cost that person alone, who is then told once, in Mattermost, how
+// to get notifications back, and not tried again meanwhile.
+func TestOneRefusedRecipientCostsOnlyThemselvesAndIsToldOnce(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 0})
+	f := newFixture(t)
+	author := f.person("author", false)
+	members := []*person{author}
+	for i := range 10 {
+		members = append(members, f.person(fmt.Sprint("m", i), true))
+	}
+	refused := members[5]
+	cloud.SetTeamsAppInstalled(testTenant, false, refused.oid)
+	t.Cleanup(func() { cloud.SetTeamsAppInstalled(testTenant, true, refused.oid) })
+	ch := f.channel("refusal", members...)
+
+	for round, text := range []string{"@channel the bridge is up", "@channel the bridge is still up"} {
+		post := f.post(author, ch.Id, "", text)
+		waitTold(t, time.Minute, post)
+		got := f.settle(author, members[1])[post]
+		for _, m := range members[1:] {
+			want := 1
+			if m == refused {
+				want = 0
+			}
+			if len(got[m.oid]) != want {
+				t.Fatalf("round %d: %s told %d times, want %d", round, m.Username, len(got[m.oid]), want)
+			}
+		}
+		if msgs := botMessagesTo(t, refused); len(msgs) != 1 || !strings.Contains(msgs[0], "not installed for you") {
+			t.Fatalf("round %d: the bot said %q", round, msgs)
+		}
+	}
+	r := pluginCall(t, "GET", "/api/v1/links/me", nil, http.Header{"Authorization": {"Bearer " + refused.Client.AuthToken}})
+	view, _ := r.body["notifications_refused"].(map[string]any)
+	if r.status != 200 || view["app_missing"] != true || view["told"] != true || !strings.EqualFold(fmt.Sprint(view["object_id"]), refused.oid) {
+		t.Fatalf("the link does not say why: %d %s", r.status, r.raw)
+	}
+}
+
+// botMessagesTo is what the plugin's bot said to p.
+func botMessagesTo(t *testing.T, p *person) []string {
+	t.Helper()
+	ctx := testContext(t)
+	bot, _, err := env.Admin.Client.GetUserByUsername(ctx, "microsoft365", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, _, err := p.Client.CreateDirectChannel(ctx, p.Id, bot.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, _, err := p.Client.GetPostsForChannel(ctx, dm.Id, 0, 50, "", false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, id := range posts.Order {
+		if posts.Posts[id].UserId == bot.Id {
+			out = append(out, posts.Posts[id].Message)
+		}
+	}
+	return out
 }
