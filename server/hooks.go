@@ -133,6 +133,7 @@ func (p *Plugin) startNotifications() error {
 	}
 	p.worker.Start()
 	p.links.StartRefresh()
+	p.links.StartReconcile()
 	reachLock, err := cluster.NewMutex(p.API, "reach_job")
 	if err != nil {
 		return err

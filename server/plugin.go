@@ -180,7 +180,7 @@ func (p *Plugin) makeParts() {
 	if p.links != nil {
 		return
 	}
-	p.links = &linkindex.Live{API: p.API}
+	p.links = &linkindex.Live{API: p.API, DB: p.database}
 	p.signIn = &sso.SignIn{
 		API:         p.API,
 		DB:          p.database,

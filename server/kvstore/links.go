@@ -154,6 +154,23 @@ func (l Links) UserFor(id Identity) (string, *Link, error) {
 	return userID, link, nil
 }
 
+// HeldLinkOf is the account's link if its identity names the account
+// back: a link half written or half removed is none.
+func (l Links) HeldLinkOf(userID string) (*Link, error) {
+	link, err := l.LinkOf(userID)
+	if err != nil || link == nil {
+		return nil, err
+	}
+	owner, appErr := l.KV.KVGet(identityKey(link.Identity))
+	if appErr != nil {
+		return nil, fmt.Errorf("read link: %w", appErr)
+	}
+	if string(owner) != userID {
+		return nil, nil
+	}
+	return link, nil
+}
+
 // LinkOf returns an account's link, if any.
 func (l Links) LinkOf(userID string) (*Link, error) {
 	data, appErr := l.KV.KVGet(userKey(userID))
@@ -386,17 +403,11 @@ type Lister interface {
 // whose identity's key names another account is skipped.
 func (l Links) Each(list Lister, visit func(userID string, link Link)) error {
 	return eachWithPrefix(list, userKeyPrefix, func(userID string) error {
-		link, err := l.LinkOf(userID)
+		link, err := l.HeldLinkOf(userID)
 		if err != nil || link == nil {
 			return err
 		}
-		owner, appErr := l.KV.KVGet(identityKey(link.Identity))
-		if appErr != nil {
-			return fmt.Errorf("read link: %w", appErr)
-		}
-		if string(owner) == userID {
-			visit(userID, *link)
-		}
+		visit(userID, *link)
 		return nil
 	})
 }

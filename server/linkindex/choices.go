@@ -40,6 +40,7 @@ func (l *Live) SetChoice(userID string, c attention.Choice) error {
 		return err
 	}
 	l.applyChoice(userID, c)
+	l.record(change{UserID: userID, Choice: true})
 	data, err := json.Marshal(choiceMessage{UserID: userID, Choice: c})
 	if err != nil {
 		return err
@@ -88,20 +89,33 @@ func (l *Live) PreferencesChanged(prefs []model.Preference) {
 	}
 }
 
-// loadChoices reads every stored choice.
+// loadChoices reads every choice: from Mattermost's preferences, the
+// choice itself, in one query; else from the KV store's mirror. A failed
+// read keeps the choices known.
 func (l *Live) loadChoices() {
+	choices, err := l.readChoices()
+	if err != nil {
+		l.API.LogError("Loading the Teams notification choices failed; the choices known are kept", "error", err.Error())
+		return
+	}
+	l.mu.Lock()
+	l.choices = choices
+	l.mu.Unlock()
+}
+
+func (l *Live) readChoices() (map[string]attention.Choice, error) {
+	if l.DB != nil {
+		if db := l.DB(); db != nil {
+			return choicesFromPreferences(db)
+		}
+	}
 	choices := map[string]attention.Choice{}
 	err := kvstore.Choices{KV: l.API}.Each(l.API, func(userID, stored string) {
 		if c, err := attention.ParseChoice(stored); err == nil && c != attention.Default {
 			choices[userID] = c
 		}
 	})
-	if err != nil {
-		l.API.LogError("Loading the Teams notification choices failed; everyone has the default until they choose again", "error", err.Error())
-	}
-	l.mu.Lock()
-	l.choices = choices
-	l.mu.Unlock()
+	return choices, err
 }
 
 // syncChoice reads a person's stored preference once, for a choice made

@@ -1,6 +1,7 @@
 package linkindex
 
 import (
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ const usersPerRead = 1000
 // with the linked people's keywords.
 type Live struct {
 	API API
+	// DB is the server's database, for the choices in one query; without
+	// it they are read from the KV store's mirror.
+	DB func() *sql.DB
 
 	keywords Keywords
 
@@ -60,6 +64,8 @@ type Live struct {
 	reach      bool
 	loaded     bool
 	stop       chan struct{}
+	// seen is the last change of the shared log taken in.
+	seen int64
 	// signIn is every sign-in link of the tenant, trusted or not, as
 	// user ID → object ID; notify is every notification link of the
 	// tenant, removed ones included.
@@ -137,15 +143,27 @@ func (l *Live) Configure(tenant string, matchEmail, reach bool) {
 	if same {
 		return
 	}
+	l.load(tenant, matchEmail, reach)
+}
+
+// load reads every link and choice of the tenant from the store.
+func (l *Live) load(tenant string, matchEmail, reach bool) {
+	// Changes logged from here on are taken in by the next Reconcile,
+	// even those this load already sees.
+	seq, err := l.changeSeq()
+	if err != nil {
+		l.API.LogWarn("Reading Teams link changes failed", "error", err.Error())
+	}
 	ix := New(tenant)
 	// The new index is in force at once, so that links made while it
 	// loads are not lost.
 	l.mu.Lock()
 	l.index, l.tenant, l.matchEmail, l.reach, l.loaded = ix, tenant, matchEmail, reach, true
 	l.signIn, l.signInOwner, l.notify = map[string]string{}, map[string]string{}, map[string]NotifyEntry{}
+	l.seen = seq
 	l.mu.Unlock()
 	signIn := map[string]string{}
-	err := kvstore.Links{KV: l.API}.Each(l.API, func(userID string, link kvstore.Link) {
+	err = kvstore.Links{KV: l.API}.Each(l.API, func(userID string, link kvstore.Link) {
 		if strings.EqualFold(link.TenantID, tenant) {
 			signIn[userID] = strings.ToLower(link.ObjectID)
 		}
@@ -184,6 +202,7 @@ func (l *Live) Configure(tenant string, matchEmail, reach bool) {
 func (l *Live) Linked(userID string, link kvstore.Link) {
 	l.apply(LinkEvent, userID, link)
 	l.publish(LinkEvent, userID, link)
+	l.record(change{UserID: userID})
 	l.syncChoice(userID)
 }
 
@@ -191,6 +210,7 @@ func (l *Live) Linked(userID string, link kvstore.Link) {
 func (l *Live) Unlinked(userID string, link kvstore.Link) {
 	l.apply(UnlinkEvent, userID, link)
 	l.publish(UnlinkEvent, userID, link)
+	l.record(change{UserID: userID})
 }
 
 // OnClusterEvent applies a link made or removed on another server.
@@ -297,25 +317,32 @@ func (l *Live) RefreshKeywords() {
 
 // StartRefresh reads the keywords again every KeywordRefresh until Stop.
 func (l *Live) StartRefresh() {
-	stop := make(chan struct{})
+	l.every(KeywordRefresh, l.RefreshKeywords)
+}
+
+// every runs f every d until Stop.
+func (l *Live) every(d time.Duration, f func()) {
 	l.mu.Lock()
-	l.stop = stop
+	if l.stop == nil {
+		l.stop = make(chan struct{})
+	}
+	stop := l.stop
 	l.mu.Unlock()
 	go func() {
-		t := time.NewTicker(KeywordRefresh)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-stop:
 				return
 			case <-t.C:
-				l.RefreshKeywords()
+				f()
 			}
 		}
 	}()
 }
 
-// Stop ends the keyword refresh.
+// Stop ends the keyword refresh and the reconciling.
 func (l *Live) Stop() {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -36,8 +36,12 @@ func (f *fakeAPI) KVCompareAndSet(k string, old, v []byte) (bool, *model.AppErro
 	f.kv[k] = v
 	return true, nil
 }
-func (f *fakeAPI) KVSetWithOptions(string, []byte, model.PluginKVSetOptions) (bool, *model.AppError) {
-	panic("the index does not set with options")
+func (f *fakeAPI) KVSetWithOptions(k string, v []byte, o model.PluginKVSetOptions) (bool, *model.AppError) {
+	if o.Atomic {
+		return f.KVCompareAndSet(k, o.OldValue, v)
+	}
+	f.kv[k] = v
+	return true, nil
 }
 func (f *fakeAPI) KVList(page, perPage int) ([]string, *model.AppError) {
 	var keys []string

@@ -102,6 +102,7 @@ func preferred(a, b NotifyEntry) NotifyEntry {
 // servers of the cluster.
 func (l *Live) NotifyChunkStored(c kvstore.NotifyChunk) {
 	l.applyChunk(c)
+	l.record(change{Chunk: c.Key})
 	data, err := json.Marshal(chunkMessage{Key: c.Key})
 	if err != nil {
 		return
