@@ -112,7 +112,7 @@ type setup struct {
 	graph atomic.Pointer[graph.Client]
 }
 
-func newSetup(t *testing.T) *setup {
+func newSetup(t testing.TB) *setup {
 	t.Helper()
 	cloud, err := msfake.Start()
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *setup) useSecret(secret string) {
 		AuthorityURL: s.cloud.URL(), GraphURL: s.cloud.URL(), HTTPClient: s.cloud.Client()}))
 }
 
-func (s *setup) worker(t *testing.T, with ...func(*Worker)) *Worker {
+func (s *setup) worker(t testing.TB, with ...func(*Worker)) *Worker {
 	t.Helper()
 	lock, err := cluster.NewMutex(s.kv, "notify_worker")
 	if err != nil {
