@@ -10,6 +10,8 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
+	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
 	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 )
 
@@ -260,4 +262,51 @@ func botMessagesTo(t *testing.T, p *person) []string {
 		}
 	}
 	return out
+}
+
+// A choice is the person's Mattermost preference: changed while the
+// plugin was off, or deleted through the API (no hook either way), it
+// counts once the plugin reads the preferences again.
+func TestAChoiceChangedWhileDisabledOrDeletedThroughTheAPICounts(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 0})
+	f := newFixture(t)
+	author := f.person("author", false)
+	bob := f.person("bob", true)
+	witness := f.person("witness", true)
+	setStatus(t, bob, model.StatusOffline)
+	dm, _, err := author.Client.CreateDirectChannel(testContext(t), author.Id, bob.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.choose(bob, attention.Off)
+	ctx := testContext(t)
+	if err := harness.DisablePlugin(ctx, env.Admin.Client, env.PluginID); err != nil {
+		t.Fatal(err)
+	}
+	pref := model.Preference{UserId: bob.Id, Category: attention.PreferenceCategory, Name: attention.PreferenceName, Value: string(attention.All)}
+	if _, err := bob.Client.UpdatePreferences(ctx, bob.Id, model.Preferences{pref}); err != nil {
+		t.Fatal(err)
+	}
+	if err := harness.EnablePlugin(ctx, env.Admin.Client, env.PluginID); err != nil {
+		t.Fatal(err)
+	}
+	post := f.post(author, dm.Id, "", "changed while the plugin was off")
+	waitTold(t, time.Minute, post)
+
+	// Off again, then the preference deleted: the default (away) holds
+	// within the reconcile bound, and bob, offline, is told.
+	f.choose(bob, attention.Off)
+	if _, err := bob.Client.DeletePreferences(ctx, bob.Id, model.Preferences{pref}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * linkindex.ConvergeWithin)
+	for {
+		post := f.post(author, dm.Id, "", "after the preference was deleted")
+		if got := f.settle(author, witness)[post]; len(got[bob.oid]) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a deleted preference still counted after %s", 2*linkindex.ConvergeWithin)
+		}
+	}
 }
