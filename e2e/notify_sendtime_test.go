@@ -10,9 +10,9 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/missioncollab/mattermost-plugin-m365/e2e/harness"
+	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 	"github.com/missioncollab/mattermost-plugin-m365/server/attention"
 	"github.com/missioncollab/mattermost-plugin-m365/server/linkindex"
-	"github.com/missioncollab/mattermost-plugin-m365/internal/msfake"
 )
 
 // What changes while a notification is held is looked at again when it
@@ -308,5 +308,46 @@ func TestAChoiceChangedWhileDisabledOrDeletedThroughTheAPICounts(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("a deleted preference still counted after %s", 2*linkindex.ConvergeWithin)
 		}
+	}
+}
+
+// Behind a throttle, a thread's replies leave as one feed item, the
+// latest, and whoever reads the channel while the request waits is not
+// told.
+func TestBehindAThrottleAThreadLeavesOnceAndAReaderIsSpared(t *testing.T) {
+	useNotifySettings(t, map[string]any{"notificationholdseconds": 0})
+	f := newFixture(t)
+	author := f.person("author", false)
+	bob, carol, witness := f.person("bob", true), f.person("carol", true), f.person("witness", true)
+	thread := f.channel("throttled", author, bob, carol, witness)
+	other := f.channel("readhere", author, carol)
+	root := f.post(author, thread.Id, "", "incident thread")
+
+	const retryAfter = 15 * time.Second
+	cloud.ThrottleNext(1, retryAfter)
+	throttled := time.Now()
+	forCarol := f.post(author, other.Id, "", "@"+carol.Username+" please check the runbook")
+	var replies []string
+	for i := range 10 {
+		replies = append(replies, f.post(author, thread.Id, root, fmt.Sprintf("@%s step %d done", bob.Username, i)))
+	}
+	waitQueued(t, replies[len(replies)-1])
+	if _, _, err := carol.Client.ViewChannel(testContext(t), carol.Id, &model.ChannelView{ChannelId: other.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(throttled) > retryAfter-2*time.Second || len(cloud.Notifications()) > 0 {
+		t.Fatal("the throttle ended before the posts were queued; the test cannot judge")
+	}
+	waitTold(t, 2*time.Minute, replies[len(replies)-1])
+	got := f.settle(author, witness)
+	if n := len(got[forCarol][carol.oid]); n != 0 {
+		t.Errorf("carol read the channel while the request waited, and was told %d times", n)
+	}
+	toBob := 0
+	for _, id := range replies {
+		toBob += len(got[id][bob.oid])
+	}
+	if toBob != 1 || len(got[replies[len(replies)-1]][bob.oid]) != 1 {
+		t.Fatalf("bob got %d requests for one thread, want one, of the latest reply", toBob)
 	}
 }

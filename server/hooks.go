@@ -129,12 +129,7 @@ func (p *Plugin) startNotifications() error {
 		Attention: attention.Check{API: p.API, Choice: p.links.Choice},
 		Now:       p.API,
 		Linked:    p.links,
-		ViewArchived: func() bool {
-			// Unset is the server's default: on.
-			v := p.serverConfig().TeamSettings.ExperimentalViewArchivedChannels
-			return v == nil || *v
-		},
-		Tell: notify.Teller{API: p.API, Bot: reminder.Bot}.Tell,
+		Tell:      notify.Teller{API: p.API, Bot: reminder.Bot}.Tell,
 	}
 	p.worker.Start()
 	p.links.StartRefresh()

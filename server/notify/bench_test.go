@@ -29,11 +29,6 @@ func (c *counted) GetPost(id string) (*model.Post, *model.AppError) {
 	return &model.Post{Id: id, Message: "the bridge is up"}, nil
 }
 
-func (c *counted) GetChannel(id string) (*model.Channel, *model.AppError) {
-	c.calls.Add(1)
-	return &model.Channel{Id: id}, nil
-}
-
 func (c *counted) GetUsersByIds(ids []string) ([]*model.User, *model.AppError) {
 	c.calls.Add(1)
 	out := make([]*model.User, len(ids))
@@ -67,7 +62,7 @@ type linkedAsQueued map[string]string
 func (l linkedAsQueued) InForceFor(u *model.User) (string, bool) { oid, ok := l[u.Id]; return oid, ok }
 
 // BenchmarkDecideAgain is the decision a job is given again when it
-// leaves: the post, the channel, everyone's account, link, membership,
+// leaves: the post, everyone's account, link, membership,
 // status and choice, the refused list and the conversation's latest
 // post. It must stay batched: plugin API calls per job are reported.
 func BenchmarkDecideAgain(b *testing.B) {
@@ -88,8 +83,7 @@ func BenchmarkDecideAgain(b *testing.B) {
 			}
 			job.PostAt = time.Now().Add(time.Minute).UnixMilli()
 			w := &Worker{Queue: Queue{KV: api}, Log: api, Stats: &Stats{KV: newMemKV()}, Now: api, Linked: linked,
-				Attention: attention.Check{API: api, Choice: func(string) attention.Choice { return attention.All }},
-				ViewArchived: func() bool { return false }}
+				Attention: attention.Check{API: api, Choice: func(string) attention.Choice { return attention.All }}}
 			api.calls.Store(0)
 			b.ResetTimer()
 			for range b.N {

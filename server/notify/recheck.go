@@ -12,7 +12,6 @@ import (
 // decided from: the post and the people, as they are now.
 type Reader interface {
 	GetPost(postID string) (*model.Post, *model.AppError)
-	GetChannel(channelID string) (*model.Channel, *model.AppError)
 	GetUsersByIds(userIDs []string) ([]*model.User, *model.AppError)
 }
 
@@ -46,9 +45,6 @@ func (w *Worker) recheck(job *Job) error {
 	}
 	if appErr != nil {
 		return fmt.Errorf("read post %s again: %w", job.PostID, appErr)
-	}
-	if hidden, err := w.archivedAndHidden(job); err != nil || hidden {
-		return err
 	}
 	job.Preview = preview(post)
 	users, err := w.usersNow(job)
@@ -101,26 +97,4 @@ func (w *Worker) usersNow(job *Job) (map[string]*model.User, error) {
 		}
 	}
 	return out, nil
-}
-
-// archivedAndHidden drops the whole job when its channel was archived
-// and the server does not let members read archived channels
-// (TeamSettings.ExperimentalViewArchivedChannels off), as Mattermost
-// then shows the post to nobody.
-func (w *Worker) archivedAndHidden(job *Job) (bool, error) {
-	if job.ChannelID == "" || w.ViewArchived == nil || w.ViewArchived() {
-		return false, nil
-	}
-	ch, appErr := w.Now.GetChannel(job.ChannelID)
-	if appErr != nil {
-		return false, fmt.Errorf("read the channel of post %s again: %w", job.PostID, appErr)
-	}
-	if ch.DeleteAt == 0 {
-		return false, nil
-	}
-	n := job.remaining()
-	job.Batches = job.Batches[:job.Done]
-	w.Stats.add(func(s *Counts) { s.Withdrawn += n })
-	w.Log.LogDebug("Dropped a Teams notification: its channel was archived and archived channels cannot be read", "post_id", job.PostID, "recipients", n)
-	return true, nil
 }

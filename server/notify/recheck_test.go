@@ -2,7 +2,6 @@ package notify
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,9 +18,7 @@ type now struct {
 	posts  map[string]*model.Post
 	users  map[string]*model.User
 	linked map[string]string // user ID → object ID
-	// archived channels, by ID
-	archived map[string]bool
-	fail     error
+	fail   error
 	reads  int
 }
 
@@ -49,16 +46,6 @@ func (n *now) GetPost(id string) (*model.Post, *model.AppError) {
 		return nil, model.NewAppError("GetPost", "not found", nil, "", http.StatusNotFound)
 	}
 	return p.Clone(), nil
-}
-
-func (n *now) GetChannel(id string) (*model.Channel, *model.AppError) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	ch := &model.Channel{Id: id}
-	if n.archived[id] {
-		ch.DeleteAt = 1
-	}
-	return ch, nil
 }
 
 func (n *now) GetUsersByIds(ids []string) ([]*model.User, *model.AppError) {
@@ -216,28 +203,5 @@ func TestWhatWaitedWhileNotificationsWereOffNeverLeaves(t *testing.T) {
 	settled(t, s)
 	if s.total() != 3 {
 		t.Fatalf("%d told; the job queued before notifications were turned on again was sent", s.total())
-	}
-}
-
-func TestAPostInAChannelArchivedDuringTheHoldFollowsWhetherArchivedChannelsCanBeRead(t *testing.T) {
-	for _, viewable := range []bool{false, true} {
-		t.Run(fmt.Sprint("archived channels readable: ", viewable), func(t *testing.T) {
-			s := newSetup(t)
-			job := heldJob("p1", 3, 0)
-			n := newNow(job)
-			n.archived = map[string]bool{job.ChannelID: true}
-			w := s.worker(t, func(w *Worker) {
-				w.Now, w.Linked = n, n
-				w.ViewArchived = func() bool { return viewable }
-			})
-			if _, err := s.queue.Add(job); err != nil {
-				t.Fatal(err)
-			}
-			w.Wake()
-			settled(t, s)
-			if want := map[bool]int{false: 0, true: 3}[viewable]; s.total() != want {
-				t.Fatalf("%d told, want %d", s.total(), want)
-			}
-		})
 	}
 }

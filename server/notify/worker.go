@@ -98,9 +98,6 @@ type Worker struct {
 	// what was queued.
 	Now    Reader
 	Linked LinkedNow
-	// ViewArchived says whether members may read archived channels
-	// (TeamSettings.ExperimentalViewArchivedChannels); nil means they may.
-	ViewArchived func() bool
 	// Tell tells a person, once, that Teams refused their notifications
 	// because its app is not installed for them; nil tells nobody.
 	Tell func(userID string, r Refusal, d Delivery) error
