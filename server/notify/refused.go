@@ -192,9 +192,7 @@ func aboutRecipients(err error) (*graph.Error, bool) {
 // name, the batch is halved.
 func split(b Batch, message string) (Batch, Batch) {
 	cut := len(b.Recipients) / 2
-	if i := slices.IndexFunc(b.Recipients, func(oid string) bool {
-		return oid != "" && strings.Contains(strings.ToLower(message), strings.ToLower(oid))
-	}); i >= 0 {
+	if i := slices.IndexFunc(b.Recipients, func(oid string) bool { return names(message, oid) }); i >= 0 {
 		b = moveToFront(b, i)
 		cut = 1
 	}
@@ -250,4 +248,9 @@ func (w *Worker) leaveOutRefused(job *Job) error {
 		w.Stats.add(func(s *Counts) { s.Withdrawn += left })
 	}
 	return nil
+}
+
+// names reports whether Graph's message names the recipient objectID.
+func names(message, objectID string) bool {
+	return objectID != "" && strings.Contains(strings.ToLower(message), strings.ToLower(objectID))
 }

@@ -182,3 +182,30 @@ func TestTheRefusalListKeepsItsNewestAndCutsReasons(t *testing.T) {
 		t.Fatalf("reason %+v %v", got, err)
 	}
 }
+
+func TestNobodyIsMessagedWhenGraphsRefusalNamesNobody(t *testing.T) {
+	s := newSetup(t)
+	s.cloud.SetTeamsAppInstalled(tenant, false, recipientID(0, 0), recipientID(0, 1))
+	var mu sync.Mutex
+	told := 0
+	if _, err := s.queue.Add(jobOf("p1", 0, 1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	w := s.worker(t, func(w *Worker) {
+		w.Attention = &screener{}
+		w.Delivery = func() (Delivery, error) {
+			return Delivery{Sender: unnamed{s.graph.Load()}, AppExternalID: appID, Hold: time.Hour}, nil
+		}
+		w.Tell = func(string, Refusal, Delivery) error { mu.Lock(); told++; mu.Unlock(); return nil }
+	})
+	w.Wake()
+	settled(t, s)
+	if counts, _ := w.Stats.Read(); counts.Refused != 2 || counts.Delivered != 1 {
+		t.Fatalf("counts %+v", counts)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if told != 0 {
+		t.Fatalf("%d people messaged about a refusal that named nobody", told)
+	}
+}

@@ -611,7 +611,9 @@ func (w *Worker) refuse(now time.Time, d Delivery, job *Job, b Batch, gerr *grap
 		w.Log.LogWarn("Recording a refused recipient failed", "user_id", b.Users[0], "error", err.Error())
 		return
 	}
-	if w.Tell == nil || !ref.AppMissing() || !ref.Told.IsZero() {
+	// Told only when Graph's answer names the person: a refusal of
+	// everyone (a tenant policy, say) must not message everyone.
+	if w.Tell == nil || !ref.AppMissing() || !ref.Told.IsZero() || !names(gerr.Message, b.Recipients[0]) {
 		return
 	}
 	if err := w.Tell(b.Users[0], ref, d); err != nil {
